@@ -1,0 +1,180 @@
+//! The moat network + workload model: the hub every source feeds and every check reads.
+//!
+//! Three sources build a [`Model`]: a `moat.toml` spec (through synth and the CloudFormation
+//! reader), a CloudFormation template (`moat-cfn`), and a live account (`moat-aws`). Every rule in
+//! `moat-verify` runs on the model only, so the same rules judge a template before deployment and
+//! the account after it.
+//!
+//! The model is plain data. Two ideas run through it:
+//!
+//! * **Provenance.** Every element carries a [`Provenance`]: the logical id (template) or AWS
+//!   resource id (live), and where known the file, line and column it came from, so a finding can
+//!   point at its cause.
+//! * **Honest unknowns.** A value that cannot be known statically (an unresolved parameter, an
+//!   `Fn::ImportValue`, an attribute only AWS assigns) is [`Maybe::Unknown`] with a reason, never
+//!   a guessed default.
+//!
+//! ```
+//! use moat_model::{Model, Vpc, Maybe, Provenance, Id};
+//! let mut m = Model::default();
+//! m.vpcs.push(Vpc {
+//!     id: Id::from("VPC"),
+//!     cidrs: vec![Maybe::Known("10.0.0.0/16".parse().unwrap())],
+//!     dns_support: Maybe::Known(true),
+//!     dns_hostnames: Maybe::Known(true),
+//!     prov: Provenance::resource("VPC"),
+//! });
+//! assert!(m.vpc(&Id::from("VPC")).is_some());
+//! ```
+
+mod finding;
+mod network;
+mod prov;
+mod value;
+mod workload;
+
+pub use finding::{Finding, Hop, Severity};
+pub use network::*;
+pub use prov::Provenance;
+pub use value::{Id, Maybe};
+pub use workload::*;
+
+use serde::Serialize;
+
+/// The whole network + workload picture of one environment (one template tree or one account
+/// scope).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Model {
+    /// Region the environment lives in, when known (`--region`, the spec, or the live client).
+    pub region: Maybe<String>,
+    /// Account id, when known.
+    pub account_id: Maybe<String>,
+    pub vpcs: Vec<Vpc>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub internet_gateways: Vec<InternetGateway>,
+    pub nat_gateways: Vec<NatGateway>,
+    pub elastic_ips: Vec<ElasticIp>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub endpoints: Vec<VpcEndpoint>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub target_groups: Vec<TargetGroup>,
+    pub listeners: Vec<Listener>,
+    pub endpoint_services: Vec<EndpointService>,
+    pub flow_logs: Vec<FlowLog>,
+    pub clusters: Vec<Cluster>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub services: Vec<Service>,
+    pub roles: Vec<Role>,
+    pub log_groups: Vec<LogGroup>,
+}
+
+macro_rules! finder {
+    ($name:ident, $field:ident, $ty:ty) => {
+        #[doc = concat!("Look up a `", stringify!($ty), "` by id.")]
+        pub fn $name(&self, id: &Id) -> Option<&$ty> {
+            self.$field.iter().find(|x| &x.id == id)
+        }
+    };
+}
+
+impl Model {
+    finder!(vpc, vpcs, Vpc);
+    finder!(subnet, subnets, Subnet);
+    finder!(route_table, route_tables, RouteTable);
+    finder!(security_group, security_groups, SecurityGroup);
+    finder!(endpoint, endpoints, VpcEndpoint);
+    finder!(load_balancer, load_balancers, LoadBalancer);
+    finder!(target_group, target_groups, TargetGroup);
+    finder!(cluster, clusters, Cluster);
+    finder!(task_definition, task_definitions, TaskDefinition);
+    finder!(role, roles, Role);
+    finder!(internet_gateway, internet_gateways, InternetGateway);
+    finder!(nat_gateway, nat_gateways, NatGateway);
+
+    /// The route table that governs `subnet`: its explicit association, else the VPC's main
+    /// route table (`None` when the model has neither, e.g. a template that never declares one:
+    /// AWS then uses the implicit main table, which holds only the `local` route).
+    pub fn route_table_for_subnet(&self, subnet: &Subnet) -> Option<&RouteTable> {
+        self.route_tables
+            .iter()
+            .find(|rt| rt.subnets.iter().any(|s| s.known() == Some(&subnet.id)))
+            .or_else(|| {
+                let vpc = subnet.vpc.known()?;
+                self.route_tables
+                    .iter()
+                    .find(|rt| rt.main && rt.vpc.known() == Some(vpc))
+            })
+    }
+
+    /// The network ACL that governs `subnet`: its explicit association, else the VPC's default
+    /// ACL, else `None` (a template without NACLs gets the default ACL, which allows all).
+    pub fn network_acl_for_subnet(&self, subnet: &Subnet) -> Option<&NetworkAcl> {
+        self.network_acls
+            .iter()
+            .find(|n| n.subnets.iter().any(|s| s.known() == Some(&subnet.id)))
+            .or_else(|| {
+                let vpc = subnet.vpc.known()?;
+                self.network_acls
+                    .iter()
+                    .find(|n| n.default && n.vpc.known() == Some(vpc))
+            })
+    }
+
+    /// Every interface or gateway endpoint in `vpc` whose service name ends with `.{short}`
+    /// (e.g. `ecr.dkr` matches `com.amazonaws.us-east-1.ecr.dkr`), plus those whose service name
+    /// is unknown (they might be it; callers decide how to report that).
+    pub fn endpoints_for_service<'a>(
+        &'a self,
+        vpc: &'a Id,
+        short: &'a str,
+    ) -> impl Iterator<Item = &'a VpcEndpoint> + 'a {
+        self.endpoints.iter().filter(move |e| {
+            e.vpc.known().is_none_or(|v| v == vpc)
+                && match &e.service {
+                    Maybe::Known(name) => service_short_name(name) == short,
+                    Maybe::Unknown(_) => false,
+                }
+        })
+    }
+}
+
+/// `com.amazonaws.us-east-1.ecr.dkr` -> `ecr.dkr`; `com.amazonaws.s3-global.accesspoint` ->
+/// `s3-global.accesspoint`; FIPS names (`com.amazonaws.us-east-1.ecr-fips`) keep the suffix. A
+/// name that is not an AWS service name (an endpoint service `com.amazonaws.vpce.…`) is returned
+/// whole.
+pub fn service_short_name(full: &str) -> &str {
+    let Some(rest) = full
+        .strip_prefix("com.amazonaws.")
+        .or_else(|| full.strip_prefix("aws.api."))
+    else {
+        return full;
+    };
+    if rest.starts_with("vpce.") {
+        return full;
+    }
+    // The region is the next dot-separated label: it contains a dash and ends in a digit
+    // (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1).
+    match rest.split_once('.') {
+        Some((region, svc)) if region.contains('-') && region.ends_with(|c: char| c.is_ascii_digit()) => svc,
+        _ => rest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names() {
+        assert_eq!(service_short_name("com.amazonaws.us-east-1.ecr.dkr"), "ecr.dkr");
+        assert_eq!(service_short_name("com.amazonaws.eu-west-2.s3"), "s3");
+        assert_eq!(service_short_name("com.amazonaws.us-gov-west-1.logs"), "logs");
+        assert_eq!(
+            service_short_name("com.amazonaws.vpce.us-east-1.vpce-svc-0123"),
+            "com.amazonaws.vpce.us-east-1.vpce-svc-0123"
+        );
+        assert_eq!(service_short_name("something-else"), "something-else");
+    }
+}

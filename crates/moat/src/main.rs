@@ -1,0 +1,4 @@
+//! The `moat` command line.
+fn main() {
+    println!("moat");
+}
