@@ -1,0 +1,104 @@
+//! `moat.toml` (+ ordinary ECS task definition JSON files) → [`Spec`], the desired environment.
+//!
+//! (API skeleton.)
+
+use ipnet::Ipv4Net;
+use moat_model::{LaunchType, Provenance, TaskDefinition};
+use std::path::{Path, PathBuf};
+
+/// A loaded, validated `moat.toml`.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub path: PathBuf,
+    /// Environment name; prefixes resource names and the default stack name.
+    pub name: String,
+    pub region: String,
+    /// Account id when given (ECR image URIs are checked against it).
+    pub account_id: Option<String>,
+    /// Default 10.0.0.0/16.
+    pub vpc_cidr: Ipv4Net,
+    /// Default 2.
+    pub az_count: u8,
+    /// VPC flow logs to CloudWatch Logs; default on.
+    pub flow_logs: bool,
+    /// Log group retention in days (a value CloudWatch accepts); default 30.
+    pub log_retention_days: u32,
+    /// Create the private ECR repositories the services' images live in.
+    pub ecr_repositories: Vec<String>,
+    pub services: Vec<ServiceSpec>,
+    /// The `[egress]` section (egress gateway), when present.
+    pub egress: Option<EgressSpec>,
+    pub prov: Provenance,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub task_definition_path: PathBuf,
+    /// Parsed from `task_definition_path` (the `register-task-definition --cli-input-json` shape).
+    pub task_definition: TaskDefinition,
+    pub desired_count: u32,
+    pub autoscaling: Option<Autoscaling>,
+    /// Fargate (default) or EC2.
+    pub capacity: LaunchType,
+    pub execute_command: bool,
+    pub ingress: Option<Ingress>,
+    /// Extra interface endpoints by short name (`sqs`, `dynamodb`, …).
+    pub extra_endpoints: Vec<String>,
+    /// S3 buckets the tasks may read through the gateway endpoint.
+    pub s3_read_buckets: Vec<String>,
+    pub prov: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Autoscaling {
+    pub min: u32,
+    pub max: u32,
+    /// Target average CPU utilisation, percent.
+    pub cpu_target: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingress {
+    /// NLB listener port.
+    pub port: u16,
+    /// Container and port the target group forwards to (default: first container with a port
+    /// mapping, its first containerPort).
+    pub container: String,
+    pub container_port: u16,
+    /// ACM certificate ARN: when given the listener is TLS, else TCP.
+    pub certificate_arn: Option<String>,
+    /// Principals allowed to create endpoints to the endpoint service (account root ARNs, …).
+    pub allowed_principals: Vec<String>,
+    /// Default true.
+    pub acceptance_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EgressSpec {
+    /// `discover` or `enforce`.
+    pub mode: String,
+    /// Allowed hosts (the gateway's allowlist lines).
+    pub allow: Vec<String>,
+    pub image: Option<String>,
+}
+
+/// A spec error, always with the file and, when known, the line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+}
+
+/// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.
+pub fn load(path: &Path) -> Result<Spec, SpecError> {
+    let _ = path;
+    unimplemented!("spec: load")
+}
