@@ -1,0 +1,288 @@
+//! Write a [`Scene`] as Graphviz DOT text. The look (shapes, muted palette, red for problems)
+//! lives here; what is drawn lives in `scene.rs`.
+
+use crate::escape::{dot, dot_lines, html};
+use crate::facts::Fact;
+use crate::scene::{Edge, Kind, Node, Scene, Tags};
+use crate::Direction;
+use std::fmt::Write;
+
+const FONT: &str = "Helvetica,Arial,sans-serif";
+const TEXT: &str = "#333333";
+const RED: &str = "#c0392b";
+const RED_FILL: &str = "#fdecea";
+const RED_TEXT: &str = "#8e1b10";
+const OK_TEXT: &str = "#2e6b3a";
+const UNSURE_TEXT: &str = "#8a6d1f";
+
+/// Shape, fill and pen for a kind of shape.
+fn look(kind: Kind) -> (&'static str, &'static str, &'static str, &'static str) {
+    // (shape, extra style, fill, pen)
+    match kind {
+        Kind::Task => ("box", "rounded,filled", "#fff8e7", "#b59a5a"),
+        Kind::EgressGateway => ("hexagon", "filled", "#f1ecf7", "#7d6b99"),
+        Kind::Eni => ("ellipse", "filled", "#e8eef6", "#6f88a8"),
+        Kind::GatewayEndpoint => ("component", "filled", "#e8eef6", "#6f88a8"),
+        Kind::RouteTable => ("note", "filled", "#f2f2f2", "#8c8c8c"),
+        Kind::LoadBalancer => ("trapezium", "filled", "#e6f0ee", "#5f8f85"),
+        Kind::EndpointService => ("box", "rounded,filled", "#e6f0ee", "#5f8f85"),
+        Kind::Consumer => ("tab", "filled", "#ffffff", "#777777"),
+        Kind::InternetGateway | Kind::NatGateway => ("house", "filled", RED_FILL, RED),
+        Kind::OutsideHosts => ("folder", "filled", "#f1ecf7", "#7d6b99"),
+        Kind::Placeholder => ("plaintext", "", "#ffffff", "#ffffff"),
+    }
+}
+
+fn codes(tags: &Tags) -> Option<String> {
+    let mut c: Vec<&str> = tags.hits.iter().map(|h| h.code.as_str()).collect();
+    c.dedup();
+    (!c.is_empty()).then(|| format!("⚠ {}", c.join(", ")))
+}
+
+fn tooltip(base: &str, tags: &Tags) -> String {
+    let mut t = base.to_string();
+    if let Some(p) = &tags.problem {
+        let _ = write!(t, " — problem: {p}");
+    }
+    for h in &tags.hits {
+        let _ = write!(t, " — {}: {}", h.code, h.message);
+    }
+    t
+}
+
+/// The DOT text of a whole diagram.
+pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Direction) -> String {
+    let mut o = String::new();
+    let rankdir = match dir {
+        Direction::TopDown => "TB",
+        Direction::LeftRight => "LR",
+    };
+    let _ = writeln!(o, "digraph moat {{");
+    let _ = writeln!(
+        o,
+        "  graph [rankdir={rankdir}, compound=true, newrank=true, splines=true, nodesep=0.35, ranksep=0.55, \
+         fontname=\"{FONT}\", fontsize=12, fontcolor=\"{TEXT}\", bgcolor=\"#ffffff\", labelloc=t, labeljust=l, \
+         label=\"{}\", pad=0.3];",
+        dot(&scene.title)
+    );
+    let _ = writeln!(
+        o,
+        "  node [fontname=\"{FONT}\", fontsize=10, fontcolor=\"{TEXT}\", penwidth=1, margin=\"0.12,0.06\"];"
+    );
+    let _ = writeln!(
+        o,
+        "  edge [fontname=\"{FONT}\", fontsize=8, fontcolor=\"#5a6570\", color=\"#7b8794\", arrowsize=0.6];"
+    );
+
+    // Outside the region: consumers, then outside hosts, each in a quiet dashed box.
+    for (kind, title, name) in [
+        (Kind::Consumer, "consumer accounts (PrivateLink)", "cluster_consumers"),
+        (Kind::OutsideHosts, "outside (through the egress gateway only)", "cluster_outside"),
+    ] {
+        let members: Vec<usize> = scene.outside_nodes.iter().copied().filter(|&n| scene.nodes[n].kind == kind).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "  subgraph {name} {{\n    label=\"{}\"; style=\"dashed,rounded\"; color=\"#a0a0a0\"; bgcolor=\"#ffffff\"; fontsize=10;",
+            dot(title)
+        );
+        for n in members {
+            node(&mut o, scene, n, "    ");
+        }
+        let _ = writeln!(o, "  }}");
+    }
+
+    let _ = writeln!(
+        o,
+        "  subgraph cluster_region {{\n    label=\"{}\"; style=\"rounded\"; color=\"#9e9e9e\"; bgcolor=\"#fcfcfc\"; fontsize=13;",
+        dot(&scene.region_label)
+    );
+    for &n in &scene.region_nodes {
+        node(&mut o, scene, n, "    ");
+    }
+    for v in &scene.vpcs {
+        let (pen, width, fontcolor) = cluster_pen(&v.tags, "#4f6d8f", 1.5);
+        let _ = writeln!(
+            o,
+            "    subgraph {} {{\n      label=\"{}\"; tooltip=\"{}\"; style=\"rounded\"; color=\"{pen}\"; penwidth={width}; \
+             fontcolor=\"{fontcolor}\"; bgcolor=\"#f4f7fb\"; fontsize=12;",
+            v.cluster,
+            cluster_label(&v.label, &v.tags),
+            dot(&tooltip(&v.label.join(" "), &v.tags))
+        );
+        for &n in &v.nodes {
+            node(&mut o, scene, n, "      ");
+        }
+        for a in &v.azs {
+            let _ = writeln!(
+                o,
+                "      subgraph {} {{\n        label=\"{}\"; style=\"dashed,rounded\"; color=\"#9aa7b5\"; bgcolor=\"#fbfcfe\"; fontsize=11;",
+                a.cluster,
+                dot(&a.label)
+            );
+            for s in &a.subnets {
+                let (pen, width, fontcolor) = cluster_pen(&s.tags, "#8aa58a", 1.0);
+                let _ = writeln!(
+                    o,
+                    "        subgraph {} {{\n          label=\"{}\"; tooltip=\"{}\"; style=\"rounded\"; color=\"{pen}\"; \
+                     penwidth={width}; fontcolor=\"{fontcolor}\"; bgcolor=\"#eef4ee\"; fontsize=10;",
+                    s.cluster,
+                    cluster_label(&s.label, &s.tags),
+                    dot(&tooltip(&s.label.join(" "), &s.tags))
+                );
+                for &n in &s.nodes {
+                    node(&mut o, scene, n, "          ");
+                }
+                let _ = writeln!(o, "        }}");
+            }
+            let _ = writeln!(o, "      }}");
+        }
+        let _ = writeln!(o, "    }}");
+    }
+    let _ = writeln!(o, "  }}");
+
+    for e in &scene.edges {
+        edge(&mut o, e);
+    }
+    legend(&mut o, facts, unplaced);
+    let _ = writeln!(o, "}}");
+    o
+}
+
+fn cluster_pen(tags: &Tags, pen: &'static str, width: f32) -> (&'static str, f32, &'static str) {
+    if tags.is_red() {
+        (RED, 2.0, RED_TEXT)
+    } else {
+        (pen, width, TEXT)
+    }
+}
+
+fn cluster_label(lines: &[String], tags: &Tags) -> String {
+    let mut l = lines.to_vec();
+    if let Some(c) = codes(tags) {
+        l.push(c);
+    }
+    // `\l` ends a left-justified line; cluster titles read better flush left, like a form.
+    let mut s = l.iter().map(|x| dot(x)).collect::<Vec<_>>().join("\\l");
+    s.push_str("\\l");
+    s
+}
+
+fn node(o: &mut String, scene: &Scene, i: usize, indent: &str) {
+    let n: &Node = &scene.nodes[i];
+    let (shape, style, mut fill, mut pen) = look(n.kind);
+    let mut label = n.label.clone();
+    if let Some(c) = codes(&n.tags) {
+        label.push(c);
+    }
+    let mut extra = String::new();
+    if n.tags.is_red() {
+        fill = RED_FILL;
+        pen = RED;
+        let _ = write!(extra, ", penwidth=2, fontcolor=\"{RED_TEXT}\"");
+    }
+    let mut style = style.to_string();
+    if n.unknown {
+        style.push_str(if style.is_empty() { "dashed" } else { ",dashed" });
+    }
+    match n.kind {
+        Kind::EndpointService => extra.push_str(", peripheries=2"),
+        Kind::Placeholder => extra.push_str(", fontsize=8, fontcolor=\"#9a9a9a\""),
+        Kind::Eni | Kind::RouteTable => extra.push_str(", fontsize=9"),
+        _ => {}
+    }
+    let _ = writeln!(
+        o,
+        "{indent}n{i} [label=\"{}\", tooltip=\"{}\", shape={shape}, style=\"{style}\", fillcolor=\"{fill}\", color=\"{pen}\"{extra}];",
+        dot_lines(&label),
+        dot(&tooltip(&n.tooltip, &n.tags)),
+    );
+}
+
+fn edge(o: &mut String, e: &Edge) {
+    let mut attrs = vec![format!("tooltip=\"{}\"", dot(&tooltip(&e.tooltip, &e.tags)))];
+    let mut label = e.label.clone();
+    if let Some(c) = codes(&e.tags) {
+        label = Some(match label {
+            Some(l) => format!("{l} {c}"),
+            None => c,
+        });
+    }
+    if let Some(l) = label {
+        attrs.push(format!("label=\"{}\"", dot(&l)));
+    }
+    if let Some(t) = &e.ltail {
+        attrs.push(format!("ltail={t}"));
+    }
+    if e.association {
+        attrs.push("style=dashed, dir=none, color=\"#b0b7bf\"".into());
+    }
+    if e.tags.is_red() {
+        attrs.push(format!("color=\"{RED}\", fontcolor=\"{RED}\", penwidth=2"));
+    }
+    let _ = writeln!(o, "  n{} -> n{} [{}];", e.from, e.to, attrs.join(", "));
+}
+
+/// The legend: the isolation facts in words, what the shapes mean, and any finding that could
+/// not be drawn on a shape. An HTML-like label only here, where a table reads better; every
+/// piece of text in it is escaped.
+fn legend(o: &mut String, facts: &[Fact], unplaced: &[String]) {
+    let mut rows = String::new();
+    let all_true = facts.iter().all(|f| f.isolated == Some(true));
+    let fact_row = |text: &str, color: &str| {
+        format!("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{color}\" POINT-SIZE=\"11\"><B>{}</B></FONT></TD></TR>", html(text))
+    };
+    if all_true {
+        let line = facts.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join(" · ");
+        rows.push_str(&fact_row(&line, OK_TEXT));
+    } else {
+        for f in facts {
+            let color = match f.isolated {
+                Some(true) => OK_TEXT,
+                Some(false) => RED_TEXT,
+                None => UNSURE_TEXT,
+            };
+            rows.push_str(&fact_row(&f.text, color));
+        }
+    }
+    for (shape, meaning) in [
+        ("rounded box", "ECS service tasks in a subnet (container: image)"),
+        ("hexagon", "egress gateway tasks"),
+        ("ellipse", "interface endpoint ENI (task → ENI: TCP 443)"),
+        ("component", "gateway endpoint, on the route tables it serves"),
+        ("note", "route table (dashed line: subnet association)"),
+        ("trapezium", "load balancer → the tasks it targets"),
+        ("double box", "VPC endpoint service (PrivateLink) → its NLB"),
+        ("tab", "consumer account allowed to connect"),
+        ("dashed outline", "a value the source could not resolve"),
+        ("red", "a problem or a finding (⚠ code; hover for the message)"),
+    ] {
+        let _ = write!(
+            rows,
+            "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\"><B>{}</B>: {}</FONT></TD></TR>",
+            html(shape),
+            html(meaning)
+        );
+    }
+    if !unplaced.is_empty() {
+        let _ = write!(
+            rows,
+            "<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{RED_TEXT}\" POINT-SIZE=\"9\"><B>Findings not drawn on a shape:</B></FONT></TD></TR>"
+        );
+        for u in unplaced {
+            let _ = write!(
+                rows,
+                "<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{RED_TEXT}\" POINT-SIZE=\"9\">{}</FONT></TD></TR>",
+                html(&crate::escape::ellipsize(u, 110))
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "  legend [shape=plaintext, margin=0, label=<<TABLE BORDER=\"1\" COLOR=\"#b0b7bf\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"3\" BGCOLOR=\"#ffffff\">\
+         <TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\" COLOR=\"#5a6570\">LEGEND</FONT></TD></TR>{rows}</TABLE>>];"
+    );
+    let _ = writeln!(o, "  {{ rank=sink; legend; }}");
+}

@@ -1,0 +1,264 @@
+//! The DOT text: what is drawn, what is red, and that the output is stable.
+
+mod common;
+
+use common::{id, k};
+use moat_diagram::{to_dot, DiagramOptions, EgressGateway};
+use moat_model::*;
+
+/// The DOT line declaring the node whose label starts with `label` (labels are the first
+/// attribute we write).
+fn node_line<'a>(dot: &'a str, label: &str) -> Vec<&'a str> {
+    let needle = format!("[label=\"{label}");
+    dot.lines().filter(|l| l.contains(&needle)).collect()
+}
+
+/// The DOT node name (`n12`) of every node whose label starts with `label`.
+fn node_names(dot: &str, label: &str) -> Vec<String> {
+    node_line(dot, label)
+        .iter()
+        .filter_map(|l| l.trim().split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+fn edges_between<'a>(dot: &'a str, from: &str, to: &str) -> Vec<&'a str> {
+    let (f, t) = (node_names(dot, from), node_names(dot, to));
+    dot.lines()
+        .filter(|l| {
+            let l = l.trim();
+            f.iter().any(|a| t.iter().any(|b| l.starts_with(&format!("{a} -> {b} "))))
+        })
+        .collect()
+}
+
+const RED: &str = "#c0392b";
+
+#[test]
+fn draws_region_vpc_az_columns_subnets_tasks_and_endpoints() {
+    let dot = to_dot(&common::isolated(), &[], &DiagramOptions::default());
+    assert!(dot.starts_with("digraph moat {"));
+    assert!(dot.contains("label=\"Region us-east-1\""));
+    assert!(dot.contains("VPC Vpc\\l10.20.0.0/16\\l"));
+    assert!(dot.contains("label=\"AZ us-east-1a\""));
+    assert!(dot.contains("label=\"AZ us-east-1b\""));
+    assert!(dot.contains("subnet PrivateSubnetA\\l10.20.0.0/24\\l"));
+    // One task shape per subnet the service runs in, with its container image.
+    let tasks = node_line(&dot, "orders\\nFargate · 2 tasks\\napp: 123456789012.dkr.ecr");
+    assert_eq!(tasks.len(), 2, "{dot}");
+    // One ENI per interface endpoint per subnet, named by short service name.
+    for svc in ["ecr.api", "ecr.dkr", "logs"] {
+        assert_eq!(node_names(&dot, svc).len(), 2, "{svc} ENIs");
+        // Each task reaches the ENI in its own subnet only: 2 edges, not 4.
+        let e = edges_between(&dot, "orders", svc);
+        assert_eq!(e.len(), 2, "{svc}: {e:?}");
+        assert!(e.iter().all(|l| l.contains("TCP 443")), "{e:?}");
+    }
+    // Route table -> S3 gateway endpoint.
+    assert_eq!(edges_between(&dot, "route table PrivateRouteTable", "s3 gateway endpoint").len(), 1);
+    // Consumer -> endpoint service -> NLB -> tasks.
+    assert_eq!(edges_between(&dot, "consumer account\\n111122223333", "endpoint service IngressService").len(), 1);
+    assert_eq!(edges_between(&dot, "endpoint service IngressService", "NLB IngressNlb").len(), 1);
+    let nlb = edges_between(&dot, "NLB IngressNlb", "orders");
+    assert_eq!(nlb.len(), 2);
+    assert!(nlb.iter().all(|l| l.contains("label=\"TCP 8080\"")));
+    // Nothing is red in a clean isolated model.
+    assert!(!dot.contains(RED), "{dot}");
+    assert!(dot.contains("No internet gateway · No NAT gateway · No public IPs"));
+}
+
+#[test]
+fn internet_gateway_is_drawn_red_and_the_statement_changes() {
+    let dot = to_dot(&common::with_internet(), &[], &DiagramOptions::default());
+    assert!(!dot.contains("No internet gateway"), "{dot}");
+    assert!(dot.contains("Internet gateway: InternetGateway"));
+    // The other two facts still hold and are still said.
+    assert!(dot.contains("No NAT gateway"));
+    assert!(dot.contains("No public IPs"));
+    let igw = node_line(&dot, "internet gateway\\nInternetGateway");
+    assert_eq!(igw.len(), 1);
+    assert!(igw[0].contains(RED));
+    let route = edges_between(&dot, "route table PrivateRouteTable", "internet gateway");
+    assert_eq!(route.len(), 1);
+    assert!(route[0].contains(RED) && route[0].contains("0.0.0.0/0"), "{route:?}");
+    // The route table shows the route and is red.
+    let rt = node_line(&dot, "route table PrivateRouteTable");
+    assert!(rt[0].contains("0.0.0.0/0 → igw InternetGateway") && rt[0].contains(RED), "{rt:?}");
+}
+
+#[test]
+fn nat_gateway_and_public_ips_are_stated() {
+    let mut m = common::isolated();
+    m.nat_gateways.push(NatGateway {
+        id: id("Nat"),
+        subnet: k(id("PrivateSubnetA")),
+        public: k(true),
+        prov: Provenance::resource("Nat"),
+    });
+    m.services[0].assign_public_ip = k(true);
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(dot.contains("No internet gateway"));
+    assert!(dot.contains("NAT gateway: Nat"));
+    assert!(dot.contains("Public IPs: service OrdersService assigns public IPs"));
+    assert!(node_line(&dot, "NAT gateway\\nNat")[0].contains(RED));
+    assert!(node_line(&dot, "orders").iter().all(|l| l.contains(RED)));
+}
+
+#[test]
+fn unknown_public_ip_setting_is_not_claimed_absent() {
+    let mut m = common::isolated();
+    m.subnets[0].map_public_ip = Maybe::unknown("parameter MapPublic has no default");
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(!dot.contains("No public IPs"));
+    assert!(dot.contains("Public IPs: cannot tell (subnet PrivateSubnetA: parameter MapPublic has no default)"));
+}
+
+#[test]
+fn blocked_path_finding_reddens_only_the_edges_it_concerns() {
+    let dot = to_dot(&common::isolated(), &[common::blocked_ecr_dkr()], &DiagramOptions::default());
+    let dkr = edges_between(&dot, "orders", "ecr.dkr");
+    assert_eq!(dkr.len(), 2);
+    for e in &dkr {
+        assert!(e.contains(RED) && e.contains("⚠ MOAT201"), "{e}");
+        assert!(e.contains("cannot reach ecr.dkr"), "message in the tooltip: {e}");
+    }
+    for other in ["ecr.api", "logs"] {
+        assert!(edges_between(&dot, "orders", other).iter().all(|e| !e.contains(RED)), "{other}");
+    }
+    assert!(edges_between(&dot, "NLB IngressNlb", "orders").iter().all(|e| !e.contains(RED)));
+    // The tasks themselves are not the failing hop.
+    assert!(node_line(&dot, "orders").iter().all(|l| !l.contains(RED)));
+    assert!(dot.contains("No internet gateway · No NAT gateway · No public IPs"));
+}
+
+#[test]
+fn finding_on_a_node_reddens_that_node_and_unmatched_findings_go_to_the_legend() {
+    let dot = to_dot(
+        &common::isolated(),
+        &[common::logs_private_dns(), common::log_retention()],
+        &DiagramOptions::default(),
+    );
+    let logs = node_line(&dot, "logs");
+    assert_eq!(logs.len(), 2);
+    assert!(logs.iter().all(|l| l.contains(RED) && l.contains("⚠ MOAT102")));
+    assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
+    let legend = dot.lines().find(|l| l.trim_start().starts_with("legend ")).unwrap();
+    assert!(legend.contains("MOAT301 AppLogGroup: log group has no retention"), "{legend}");
+    assert!(!legend.contains("MOAT102"));
+}
+
+#[test]
+fn finding_on_a_security_group_marks_what_uses_it() {
+    let f = Finding {
+        code: "MOAT150",
+        severity: Severity::Warning,
+        message: "TaskSG allows all egress".into(),
+        prov: Provenance::resource("TaskSG"),
+        help: "narrow it".into(),
+        path: vec![],
+    };
+    let dot = to_dot(&common::isolated(), &[f], &DiagramOptions::default());
+    let tasks = node_line(&dot, "orders");
+    assert_eq!(tasks.len(), 2);
+    assert!(tasks.iter().all(|l| l.contains(RED) && l.contains("MOAT150")));
+    assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
+}
+
+#[test]
+fn finding_on_a_subnet_reddens_its_box() {
+    let f = Finding {
+        code: "MOAT120",
+        severity: Severity::Error,
+        message: "subnet is too small".into(),
+        prov: Provenance::resource("PrivateSubnetB"),
+        help: "use a /24".into(),
+        path: vec![],
+    };
+    let dot = to_dot(&common::isolated(), &[f], &DiagramOptions::default());
+    let b = dot.lines().find(|l| l.contains("label=\"subnet PrivateSubnetB")).unwrap();
+    assert!(b.contains(RED) && b.contains("⚠ MOAT120"), "{b}");
+    let a = dot.lines().find(|l| l.contains("label=\"subnet PrivateSubnetA")).unwrap();
+    assert!(!a.contains(RED));
+}
+
+#[test]
+fn model_text_is_escaped() {
+    let mut m = common::isolated();
+    m.services[0].name = k("or\"ders <b>&\\N\nx".into());
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(dot.contains(r#"label="or\"ders <b>&\\N x"#), "{dot}");
+    // Legend text goes through HTML escaping.
+    let mut f = common::log_retention();
+    f.message = "<TABLE> & \"x\"".into();
+    let dot = to_dot(&m, &[f], &DiagramOptions::default());
+    assert!(dot.contains("&lt;TABLE&gt; &amp; &quot;x&quot;"), "{dot}");
+}
+
+#[test]
+fn unknown_az_gets_its_own_column_and_unknown_subnets_are_dashed() {
+    let mut m = common::isolated();
+    m.subnets[1].az = Maybe::unknown("Fn::GetAZs");
+    m.services[0].subnets = vec![Maybe::unknown("parameter Subnets")];
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(dot.contains("label=\"AZ ?\""));
+    assert!(dot.contains("label=\"AZ us-east-1a\""));
+    let t = node_line(&dot, "orders");
+    assert_eq!(t.len(), 1, "one task shape, in the VPC, not in a subnet");
+    assert!(t[0].contains("subnets ?") && t[0].contains("dashed"));
+}
+
+#[test]
+fn egress_gateway_by_heuristic_and_by_option() {
+    let mut m = common::isolated();
+    m.services.push(common::service("EgressGate", "egress-gate", "OrdersTaskDef", vec![]));
+    let opts = DiagramOptions {
+        egress_hosts: vec!["api.partner.example".into()],
+        ..Default::default()
+    };
+    let dot = to_dot(&m, &[], &opts);
+    let gw = node_line(&dot, "egress-gate (egress gateway)");
+    assert_eq!(gw.len(), 2);
+    assert!(gw.iter().all(|l| l.contains("shape=hexagon")));
+    assert_eq!(edges_between(&dot, "egress-gate", "named outside hosts").len(), 2);
+    assert!(dot.contains("api.partner.example"));
+
+    let opts = DiagramOptions {
+        egress_gateway: EgressGateway::Services(vec!["OrdersService".into()]),
+        ..Default::default()
+    };
+    let dot = to_dot(&m, &[], &opts);
+    assert_eq!(node_line(&dot, "orders (egress gateway)").len(), 2);
+    assert!(node_line(&dot, "egress-gate").iter().all(|l| l.contains("shape=box")));
+
+    let opts = DiagramOptions {
+        egress_gateway: EgressGateway::None,
+        ..Default::default()
+    };
+    assert!(!to_dot(&m, &[], &opts).contains("hexagon,"));
+}
+
+#[test]
+fn output_is_deterministic_and_independent_of_finding_order() {
+    let fs = [common::blocked_ecr_dkr(), common::logs_private_dns(), common::log_retention()];
+    let mut rev = fs.clone();
+    rev.reverse();
+    let a = to_dot(&common::isolated(), &fs, &DiagramOptions::default());
+    let b = to_dot(&common::isolated(), &fs, &DiagramOptions::default());
+    assert_eq!(a, b);
+    // Marks on shapes are sorted; only the unplaced list keeps finding order.
+    let c = to_dot(&common::isolated(), &rev, &DiagramOptions::default());
+    let shapes = |d: &str| d.lines().filter(|l| !l.contains("legend")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(shapes(&a), shapes(&c));
+}
+
+#[test]
+fn snapshot_isolated_with_findings() {
+    let dot = to_dot(
+        &common::isolated(),
+        &[common::blocked_ecr_dkr(), common::logs_private_dns()],
+        &DiagramOptions {
+            title: Some("orders (prod)".into()),
+            ..Default::default()
+        },
+    );
+    insta::assert_snapshot!(dot);
+}

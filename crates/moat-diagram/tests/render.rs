@@ -1,0 +1,65 @@
+//! Graphviz rendering: SVG from the DOT, and the error when Graphviz is missing.
+
+mod common;
+
+use moat_diagram::{render_svg, render_svg_with, to_dot, DiagramOptions, Error};
+use std::ffi::OsStr;
+use std::path::Path;
+
+fn have_dot() -> bool {
+    std::process::Command::new("dot").arg("-V").output().is_ok()
+}
+
+#[test]
+fn renders_svg_with_every_drawn_element() {
+    if !have_dot() {
+        eprintln!("SKIPPED: Graphviz `dot` is not installed (apt-get install -y graphviz)");
+        return;
+    }
+    let findings = [common::blocked_ecr_dkr(), common::logs_private_dns(), common::log_retention()];
+    let dot = to_dot(&common::isolated(), &findings, &DiagramOptions::default());
+    let svg = render_svg(&dot).expect("dot renders our DOT");
+    assert!(svg.contains("<svg"), "not SVG: {}", &svg[..svg.len().min(200)]);
+    // Graphviz writes `-` as `&#45;` in SVG text.
+    let text_of_svg = svg.replace("&#45;", "-");
+    for text in ["Region us-east-1", "10.20.0.0/16", "AZ us-east-1a", "AZ us-east-1b", "ecr.dkr", "orders", "NLB IngressNlb", "111122223333"] {
+        assert!(text_of_svg.contains(text), "SVG lacks {text:?}");
+    }
+    // The red of the blocked path reaches the SVG.
+    assert!(svg.contains("#c0392b"));
+
+    // For a person to look at: MOAT_DIAGRAM_SAMPLE=/path/to.png writes a PNG of this diagram.
+    if let Some(out) = std::env::var_os("MOAT_DIAGRAM_SAMPLE") {
+        let dot_path = Path::new(&out).with_extension("dot");
+        std::fs::write(&dot_path, &dot).unwrap();
+        let st = std::process::Command::new("dot")
+            .args(["-Tpng", "-Gdpi=110", "-o"])
+            .arg(&out)
+            .arg(&dot_path)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+}
+
+#[test]
+fn missing_graphviz_names_the_package() {
+    let err = render_svg_with("digraph {}", OsStr::new("/nonexistent/moat-test/dot")).unwrap_err();
+    assert!(matches!(err, Error::DotMissing { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("apt-get install -y graphviz"), "{msg}");
+    assert!(msg.contains("/nonexistent/moat-test/dot"), "{msg}");
+}
+
+#[test]
+fn graphviz_syntax_error_is_reported_with_its_message() {
+    if !have_dot() {
+        eprintln!("SKIPPED: Graphviz `dot` is not installed (apt-get install -y graphviz)");
+        return;
+    }
+    let err = render_svg("digraph { a -> }").unwrap_err();
+    match &err {
+        Error::DotFailed { stderr, .. } => assert!(stderr.contains("syntax error"), "{stderr}"),
+        other => panic!("expected DotFailed, got {other:?}"),
+    }
+}
