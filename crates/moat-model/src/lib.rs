@@ -127,11 +127,12 @@ impl Model {
     /// is unknown (they might be it; callers decide how to report that).
     pub fn endpoints_for_service<'a>(
         &'a self,
-        vpc: &'a Id,
-        short: &'a str,
+        vpc: &Id,
+        short: &str,
     ) -> impl Iterator<Item = &'a VpcEndpoint> + 'a {
+        let (vpc, short) = (vpc.clone(), short.to_string());
         self.endpoints.iter().filter(move |e| {
-            e.vpc.known().is_none_or(|v| v == vpc)
+            e.vpc.known().is_none_or(|v| *v == vpc)
                 && match &e.service {
                     Maybe::Known(name) => service_short_name(name) == short,
                     Maybe::Unknown(_) => false,
@@ -157,7 +158,11 @@ pub fn service_short_name(full: &str) -> &str {
     // The region is the next dot-separated label: it contains a dash and ends in a digit
     // (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1).
     match rest.split_once('.') {
-        Some((region, svc)) if region.contains('-') && region.ends_with(|c: char| c.is_ascii_digit()) => svc,
+        Some((region, svc))
+            if region.contains('-') && region.ends_with(|c: char| c.is_ascii_digit()) =>
+        {
+            svc
+        }
         _ => rest,
     }
 }
@@ -168,9 +173,15 @@ mod tests {
 
     #[test]
     fn short_names() {
-        assert_eq!(service_short_name("com.amazonaws.us-east-1.ecr.dkr"), "ecr.dkr");
+        assert_eq!(
+            service_short_name("com.amazonaws.us-east-1.ecr.dkr"),
+            "ecr.dkr"
+        );
         assert_eq!(service_short_name("com.amazonaws.eu-west-2.s3"), "s3");
-        assert_eq!(service_short_name("com.amazonaws.us-gov-west-1.logs"), "logs");
+        assert_eq!(
+            service_short_name("com.amazonaws.us-gov-west-1.logs"),
+            "logs"
+        );
         assert_eq!(
             service_short_name("com.amazonaws.vpce.us-east-1.vpce-svc-0123"),
             "com.amazonaws.vpce.us-east-1.vpce-svc-0123"

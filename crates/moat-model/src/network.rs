@@ -142,7 +142,10 @@ impl PortRange {
     /// Ephemeral ports a NACL must admit for return traffic; AWS documents 1024-65535 as the
     /// range that covers every client.
     /// Source: https://docs.aws.amazon.com/vpc/latest/userguide/custom-network-acl.html#nacl-ephemeral-ports
-    pub const EPHEMERAL: PortRange = PortRange { from: 1024, to: 65535 };
+    pub const EPHEMERAL: PortRange = PortRange {
+        from: 1024,
+        to: 65535,
+    };
 
     pub fn single(p: u16) -> Self {
         PortRange { from: p, to: p }

@@ -30,7 +30,12 @@ impl Provenance {
     }
 
     /// A provenance pointing at a file position.
-    pub fn at(resource: impl Into<String>, file: impl Into<String>, line: u32, column: u32) -> Self {
+    pub fn at(
+        resource: impl Into<String>,
+        file: impl Into<String>,
+        line: u32,
+        column: u32,
+    ) -> Self {
         Provenance {
             resource: resource.into(),
             file: Some(file.into()),

@@ -1,0 +1,62 @@
+use super::prelude::*;
+
+rule! {
+    /// ## What it does
+    /// Finds task subnets in an Availability Zone where a needed interface endpoint has no
+    /// network interface.
+    ///
+    /// ## Why is this bad?
+    /// The tasks still reach the endpoint in another zone (private DNS returns every zone's
+    /// addresses), but each call crosses zones: it pays cross-AZ data transfer and fails when
+    /// that zone fails — the resilience the multi-AZ service was built for is lost.
+    ///
+    /// ## Example
+    /// Tasks in subnets of `us-east-1a` and `us-east-1b`; the `logs` endpoint has `SubnetIds`
+    /// only in `us-east-1a`.
+    ///
+    /// ## Fix
+    /// Add every task subnet (one per AZ) to the endpoint's `SubnetIds`.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+    pub struct EndpointNotInTaskAz {
+        code: "MOAT104",
+        name: "endpoint-not-in-task-az",
+        severity: Warning,
+        summary: "A needed interface endpoint has no network interface in a task's Availability Zone",
+    }
+}
+
+impl Rule for EndpointNotInTaskAz {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for u in endpoint_uses(cx) {
+            let Some(ep) = chosen(&u) else { continue };
+            if ep.kind.known() != Some(&EndpointKind::Interface) {
+                continue;
+            }
+            let ep_subnets = endpoint_subnets(cx, ep);
+            if ep_subnets.is_empty() {
+                continue;
+            }
+            for ts in &u.view.subnets {
+                let Maybe::Known(az) = &ts.az else { continue };
+                let covered = ep_subnets
+                    .iter()
+                    .any(|s| s.az.known().is_none_or(|a| a == az));
+                if !covered {
+                    out.push(Self::META.finding(
+                        format!(
+                            "interface endpoint `{}` ({}) has no network interface in {az}, where service `{}` runs tasks in subnet `{}`",
+                            ep.id, u.short, u.view.name, ts.id
+                        ),
+                        ep.prov.field("subnets"),
+                        format!("add subnet `{}` (or another subnet in {az}) to the endpoint's SubnetIds", ts.id),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+use super::prelude::*;
+
+rule! {
+    /// ## What it does
+    /// Finds internet gateways attached to a VPC.
+    ///
+    /// ## Why is this bad?
+    /// An isolated VPC "does not even have an internet gateway that would allow inbound traffic
+    /// to reach your workloads" (seed 001). With a gateway attached, one added route or one public
+    /// IP is all it takes to open the VPC; the gateway is the precondition of every internet path.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// GatewayAttachment:
+    ///   Type: AWS::EC2::VPCGatewayAttachment
+    ///   Properties:
+    ///     VpcId: !Ref VPC
+    ///     InternetGatewayId: !Ref InternetGateway
+    /// ```
+    ///
+    /// ## Fix
+    /// Delete the attachment and the internet gateway.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html
+    pub struct InternetGatewayAttached {
+        code: "MOAT005",
+        name: "internet-gateway-attached",
+        severity: Error,
+        summary: "An internet gateway is attached to the VPC",
+    }
+}
+
+impl Rule for InternetGatewayAttached {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for igw in &cx.model.internet_gateways {
+            if igw.egress_only {
+                continue;
+            }
+            for (vpc, prov) in &igw.attached_vpcs {
+                out.push(Self::META.finding(
+                    format!(
+                        "internet gateway `{}` is attached to VPC `{}`",
+                        igw.id,
+                        maybe_id(vpc)
+                    ),
+                    prov.clone(),
+                    "delete the gateway attachment and the internet gateway".into(),
+                ));
+            }
+        }
+    }
+}

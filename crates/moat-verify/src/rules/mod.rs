@@ -1,0 +1,103 @@
+//! Every rule, one per file. Codes are stable and never reused:
+//! `MOAT0xx` internet isolation, `MOAT1xx` the workload reaching AWS services, `MOAT2xx` private
+//! ingress, `MOAT3xx` hygiene the seeds ask for.
+
+mod analysis;
+mod elastic_ip_allocated;
+mod endpoint_blocked_by_network_acl;
+mod endpoint_blocked_by_security_group;
+mod endpoint_missing;
+mod endpoint_not_in_task_az;
+mod endpoint_private_dns_disabled;
+mod endpoint_service_acceptance_disabled;
+mod endpoint_service_listener_not_tls;
+mod endpoint_service_open_to_all;
+mod execution_role_missing_permission;
+mod execution_role_trust_without_source_conditions;
+mod flow_logs_disabled;
+mod image_from_other_registry;
+mod image_from_public_registry;
+mod internet_facing_load_balancer;
+mod internet_gateway_attached;
+mod nat_gateway_present;
+mod route_to_egress_only_gateway;
+mod route_to_internet_gateway;
+mod route_to_nat_gateway;
+mod route_to_unverified_target;
+mod s3_gateway_not_routed;
+mod s3_gateway_policy_denies;
+mod service_assigns_public_ip;
+mod subnet_maps_public_ip;
+mod task_role_missing_permission;
+mod unresolved_value;
+mod vpc_dns_disabled;
+
+pub use elastic_ip_allocated::ElasticIpAllocated;
+pub use endpoint_blocked_by_network_acl::EndpointBlockedByNetworkAcl;
+pub use endpoint_blocked_by_security_group::EndpointBlockedBySecurityGroup;
+pub use endpoint_missing::EndpointMissing;
+pub use endpoint_not_in_task_az::EndpointNotInTaskAz;
+pub use endpoint_private_dns_disabled::EndpointPrivateDnsDisabled;
+pub use endpoint_service_acceptance_disabled::EndpointServiceAcceptanceDisabled;
+pub use endpoint_service_listener_not_tls::EndpointServiceListenerNotTls;
+pub use endpoint_service_open_to_all::EndpointServiceOpenToAll;
+pub use execution_role_missing_permission::ExecutionRoleMissingPermission;
+pub use execution_role_trust_without_source_conditions::ExecutionRoleTrustWithoutSourceConditions;
+pub use flow_logs_disabled::FlowLogsDisabled;
+pub use image_from_other_registry::ImageFromOtherRegistry;
+pub use image_from_public_registry::ImageFromPublicRegistry;
+pub use internet_facing_load_balancer::InternetFacingLoadBalancer;
+pub use internet_gateway_attached::InternetGatewayAttached;
+pub use nat_gateway_present::NatGatewayPresent;
+pub use route_to_egress_only_gateway::RouteToEgressOnlyGateway;
+pub use route_to_internet_gateway::RouteToInternetGateway;
+pub use route_to_nat_gateway::RouteToNatGateway;
+pub use route_to_unverified_target::RouteToUnverifiedTarget;
+pub use s3_gateway_not_routed::S3GatewayNotRouted;
+pub use s3_gateway_policy_denies::S3GatewayPolicyDenies;
+pub use service_assigns_public_ip::ServiceAssignsPublicIp;
+pub use subnet_maps_public_ip::SubnetMapsPublicIp;
+pub use task_role_missing_permission::TaskRoleMissingPermission;
+pub use unresolved_value::UnresolvedValue;
+pub use vpc_dns_disabled::VpcDnsDisabled;
+
+use crate::Rule;
+
+/// Every rule moat runs.
+pub static ALL: &[&dyn Rule] = &[
+    &RouteToInternetGateway,
+    &RouteToNatGateway,
+    &RouteToEgressOnlyGateway,
+    &RouteToUnverifiedTarget,
+    &InternetGatewayAttached,
+    &ServiceAssignsPublicIp,
+    &SubnetMapsPublicIp,
+    &NatGatewayPresent,
+    &ElasticIpAllocated,
+    &InternetFacingLoadBalancer,
+    &EndpointMissing,
+    &EndpointPrivateDnsDisabled,
+    &VpcDnsDisabled,
+    &EndpointNotInTaskAz,
+    &EndpointBlockedBySecurityGroup,
+    &EndpointBlockedByNetworkAcl,
+    &S3GatewayNotRouted,
+    &S3GatewayPolicyDenies,
+    &ExecutionRoleMissingPermission,
+    &ImageFromPublicRegistry,
+    &ImageFromOtherRegistry,
+    &UnresolvedValue,
+    &TaskRoleMissingPermission,
+    &EndpointServiceOpenToAll,
+    &EndpointServiceAcceptanceDisabled,
+    &EndpointServiceListenerNotTls,
+    &FlowLogsDisabled,
+    &ExecutionRoleTrustWithoutSourceConditions,
+];
+
+/// What rule files import.
+pub(crate) mod prelude {
+    pub(crate) use super::analysis::*;
+    pub(crate) use crate::{Context, Rule, RuleMeta};
+    pub(crate) use moat_model::{EndpointKind, Finding, Maybe, RouteTarget};
+}
