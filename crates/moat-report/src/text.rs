@@ -1,0 +1,127 @@
+//! Human output: one block per finding, rustc/ruff style.
+//!
+//! ```text
+//! error[MOAT102]: interface endpoint `EcrDkrEndpoint` (ecr.dkr) has private DNS disabled; …
+//!   --> isolated-vpc.yml:143:7
+//!     |
+//! 143 |       PrivateDnsEnabled: false
+//!     |       ^^^^^^^^^^^^^^^^^^^^^^^^
+//!     = help: set PrivateDnsEnabled: true
+//! ```
+
+use crate::{counts, Sources, Summary};
+use moat_model::{Finding, Severity};
+use std::fmt::Write;
+
+#[derive(Debug, Default, Clone)]
+pub struct TextOptions {
+    /// ANSI colours.
+    pub color: bool,
+}
+
+fn paint(opts: &TextOptions, code: &str, s: &str) -> String {
+    if opts.color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Render findings for a terminal.
+pub fn text(findings: &[Finding], sources: &Sources, summary: &Summary, opts: &TextOptions) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let (label, color) = match f.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+            Severity::Info => ("info", "1;36"),
+        };
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint(opts, color, &format!("{label}[{}]", f.code)),
+            paint(opts, "1", &f.message)
+        );
+        let gutter_width = f.prov.line.map(|l| l.to_string().len()).unwrap_or(1);
+        let pad = " ".repeat(gutter_width);
+        match (&f.prov.file, f.prov.line) {
+            (Some(file), Some(line)) => {
+                let col = f.prov.column.unwrap_or(1);
+                let _ = writeln!(out, "{pad}{} {file}:{line}:{col} ({})", paint(opts, "1;34", "-->"), f.prov.resource);
+                if let Some(src) = sources.line(file, line) {
+                    let bar = paint(opts, "1;34", "|");
+                    let _ = writeln!(out, "{pad} {bar}");
+                    let _ = writeln!(out, "{} {bar} {}", paint(opts, "1;34", &line.to_string()), src);
+                    let start = (col as usize).saturating_sub(1).min(src.len());
+                    let len = underline_len(&src[start.min(src.len())..]);
+                    let marker = format!("{}{}", " ".repeat(display_width(&src[..start])), "^".repeat(len.max(1)));
+                    let _ = writeln!(out, "{pad} {bar} {}", paint(opts, color, &marker));
+                }
+            }
+            (Some(file), None) => {
+                let _ = writeln!(out, "{pad}{} {file} ({})", paint(opts, "1;34", "-->"), f.prov.resource);
+            }
+            _ => {
+                let _ = writeln!(out, "{pad}{} {}", paint(opts, "1;34", "-->"), f.prov.resource);
+            }
+        }
+        if !f.path.is_empty() {
+            let hops: Vec<String> = f
+                .path
+                .iter()
+                .map(|h| format!("{} `{}` {}", h.what, h.resource, if h.ok { "ok" } else { "BLOCKED" }))
+                .collect();
+            let _ = writeln!(out, "{pad} = path: {}", hops.join(" -> "));
+        }
+        let _ = writeln!(out, "{pad} = {}: {}", paint(opts, "1", "help"), f.help);
+        out.push('\n');
+    }
+    let c = counts(findings);
+    for a in &summary.assumptions {
+        let _ = writeln!(out, "note: {a}");
+    }
+    let verdict = if findings.is_empty() {
+        "no findings".to_string()
+    } else {
+        format!("{} error(s), {} warning(s), {} info", c["error"], c["warning"], c["info"])
+    };
+    let _ = writeln!(out, "checked {}: {verdict}", summary.checked.join(", "));
+    out
+}
+
+/// The width to underline: the rest of the line's content, without trailing spaces or comments.
+fn underline_len(rest: &str) -> usize {
+    let content = match rest.find(" #") {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    display_width(content.trim_end())
+}
+
+fn display_width(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moat_model::{Hop, Provenance};
+
+    #[test]
+    fn renders_snippet_and_path() {
+        let mut sources = Sources::default();
+        sources
+            .files
+            .insert("t.yml".into(), "Resources:\n  Ep:\n    Properties:\n      PrivateDnsEnabled: false # no\n".into());
+        let f = Finding {
+            code: "MOAT102",
+            severity: Severity::Error,
+            message: "private DNS off".into(),
+            prov: Provenance::at("Ep", "t.yml", 4, 7),
+            help: "set it".into(),
+            path: vec![Hop { what: "sg egress".into(), resource: "Sg".into(), ok: false }],
+        };
+        let out = text(&[f], &sources, &Summary { checked: vec!["t.yml".into()], ..Default::default() }, &TextOptions::default());
+        insta::assert_snapshot!(out);
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of moat on a fresh Debian machine: installs what the tests need (Graphviz,
+# Chromium, HAProxy, iproute2; a Python venv with cfn-lint and moto[server]), then formatting,
+# clippy and the whole test suite. Safe to re-run: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/moat-target}"
+VENV="${MOAT_VENV:-$HOME/.cache/moat-venv}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+if ((${#missing[@]})); then
+  step "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ]; then
+  step "creating the Python venv $VENV (cfn-lint, moto[server])"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q cfn-lint 'moto[server]'
+fi
+export MOAT_CFN_LINT="$VENV/bin/cfn-lint"
+export MOAT_MOTO_SERVER="$VENV/bin/moto_server"
+export PATH="$VENV/bin:$PATH"
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
