@@ -20,7 +20,8 @@ fn look(kind: Kind) -> (&'static str, &'static str, &'static str, &'static str) 
     // (shape, extra style, fill, pen)
     match kind {
         Kind::Task => ("box", "rounded,filled", "#fff8e7", "#b59a5a"),
-        Kind::EgressGateway => ("hexagon", "filled", "#f1ecf7", "#7d6b99"),
+        // Cut corners rather than a hexagon: a hexagon grows very wide around a multi-line label.
+        Kind::EgressGateway => ("box", "filled,diagonals", "#f1ecf7", "#7d6b99"),
         Kind::Eni => ("ellipse", "filled", "#e8eef6", "#6f88a8"),
         Kind::GatewayEndpoint => ("component", "filled", "#e8eef6", "#6f88a8"),
         Kind::RouteTable => ("note", "filled", "#f2f2f2", "#8c8c8c"),
@@ -39,15 +40,17 @@ fn codes(tags: &Tags) -> Option<String> {
     (!c.is_empty()).then(|| format!("⚠ {}", c.join(", ")))
 }
 
+/// A tooltip: the element's own lines, then any problem and each finding on its own line
+/// (Graphviz `\n`, which SVG viewers show as line breaks in the hover text).
 fn tooltip(base: &str, tags: &Tags) -> String {
-    let mut t = base.to_string();
+    let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
     if let Some(p) = &tags.problem {
-        let _ = write!(t, " — problem: {p}");
+        lines.push(format!("problem: {p}"));
     }
     for h in &tags.hits {
-        let _ = write!(t, " — {}: {}", h.code, h.message);
+        lines.push(format!("{}: {}", h.code, h.message));
     }
-    t
+    dot_lines(&lines)
 }
 
 /// The DOT text of a whole diagram.
@@ -61,7 +64,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
     let _ = writeln!(
         o,
         "  graph [rankdir={rankdir}, compound=true, newrank=true, splines=true, nodesep=0.35, ranksep=0.55, \
-         fontname=\"{FONT}\", fontsize=12, fontcolor=\"{TEXT}\", bgcolor=\"#ffffff\", labelloc=t, labeljust=l, \
+         fontname=\"{FONT}\", fontsize=16, fontcolor=\"{TEXT}\", bgcolor=\"#ffffff\", labelloc=t, labeljust=l, \
          label=\"{}\", pad=0.3];",
         dot(&scene.title)
     );
@@ -76,10 +79,23 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
 
     // Outside the region: consumers, then outside hosts, each in a quiet dashed box.
     for (kind, title, name) in [
-        (Kind::Consumer, "consumer accounts (PrivateLink)", "cluster_consumers"),
-        (Kind::OutsideHosts, "outside (through the egress gateway only)", "cluster_outside"),
+        (
+            Kind::Consumer,
+            "consumer accounts (PrivateLink)",
+            "cluster_consumers",
+        ),
+        (
+            Kind::OutsideHosts,
+            "outside (through the egress gateway only)",
+            "cluster_outside",
+        ),
     ] {
-        let members: Vec<usize> = scene.outside_nodes.iter().copied().filter(|&n| scene.nodes[n].kind == kind).collect();
+        let members: Vec<usize> = scene
+            .outside_nodes
+            .iter()
+            .copied()
+            .filter(|&n| scene.nodes[n].kind == kind)
+            .collect();
         if members.is_empty() {
             continue;
         }
@@ -110,7 +126,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
              fontcolor=\"{fontcolor}\"; bgcolor=\"#f4f7fb\"; fontsize=12;",
             v.cluster,
             cluster_label(&v.label, &v.tags),
-            dot(&tooltip(&v.label.join(" "), &v.tags))
+            tooltip(&v.label.join(" "), &v.tags)
         );
         for &n in &v.nodes {
             node(&mut o, scene, n, "      ");
@@ -130,7 +146,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
                      penwidth={width}; fontcolor=\"{fontcolor}\"; bgcolor=\"#eef4ee\"; fontsize=10;",
                     s.cluster,
                     cluster_label(&s.label, &s.tags),
-                    dot(&tooltip(&s.label.join(" "), &s.tags))
+                    tooltip(&s.label.join(" "), &s.tags)
                 );
                 for &n in &s.nodes {
                     node(&mut o, scene, n, "          ");
@@ -146,7 +162,14 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
     for e in &scene.edges {
         edge(&mut o, e);
     }
-    legend(&mut o, facts, unplaced);
+    legend(&mut o, scene, facts, unplaced);
+    // Hang the legend under everything: invisible edges from every shape nothing leaves from.
+    // (`rank=sink` alone does not move a node below clusters.)
+    for (i, _) in scene.nodes.iter().enumerate() {
+        if !scene.edges.iter().any(|e| e.from == i) {
+            let _ = writeln!(o, "  n{i} -> legend [style=invis, weight=0];");
+        }
+    }
     let _ = writeln!(o, "}}");
     o
 }
@@ -185,7 +208,11 @@ fn node(o: &mut String, scene: &Scene, i: usize, indent: &str) {
     }
     let mut style = style.to_string();
     if n.unknown {
-        style.push_str(if style.is_empty() { "dashed" } else { ",dashed" });
+        style.push_str(if style.is_empty() {
+            "dashed"
+        } else {
+            ",dashed"
+        });
     }
     match n.kind {
         Kind::EndpointService => extra.push_str(", peripheries=2"),
@@ -197,12 +224,12 @@ fn node(o: &mut String, scene: &Scene, i: usize, indent: &str) {
         o,
         "{indent}n{i} [label=\"{}\", tooltip=\"{}\", shape={shape}, style=\"{style}\", fillcolor=\"{fill}\", color=\"{pen}\"{extra}];",
         dot_lines(&label),
-        dot(&tooltip(&n.tooltip, &n.tags)),
+        tooltip(&n.tooltip, &n.tags),
     );
 }
 
 fn edge(o: &mut String, e: &Edge) {
-    let mut attrs = vec![format!("tooltip=\"{}\"", dot(&tooltip(&e.tooltip, &e.tags)))];
+    let mut attrs = vec![format!("tooltip=\"{}\"", tooltip(&e.tooltip, &e.tags))];
     let mut label = e.label.clone();
     if let Some(c) = codes(&e.tags) {
         label = Some(match label {
@@ -228,14 +255,28 @@ fn edge(o: &mut String, e: &Edge) {
 /// The legend: the isolation facts in words, what the shapes mean, and any finding that could
 /// not be drawn on a shape. An HTML-like label only here, where a table reads better; every
 /// piece of text in it is escaped.
-fn legend(o: &mut String, facts: &[Fact], unplaced: &[String]) {
+fn legend(o: &mut String, scene: &Scene, facts: &[Fact], unplaced: &[String]) {
+    let has = |k: Kind| scene.nodes.iter().any(|n| n.kind == k);
+    let any_unknown = scene.nodes.iter().any(|n| n.unknown);
+    let any_red = scene.nodes.iter().any(|n| n.tags.is_red())
+        || scene.edges.iter().any(|e| e.tags.is_red())
+        || scene.vpcs.iter().any(|v| {
+            v.tags.is_red()
+                || v.azs
+                    .iter()
+                    .any(|a| a.subnets.iter().any(|s| s.tags.is_red()))
+        });
     let mut rows = String::new();
     let all_true = facts.iter().all(|f| f.isolated == Some(true));
     let fact_row = |text: &str, color: &str| {
         format!("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{color}\" POINT-SIZE=\"11\"><B>{}</B></FONT></TD></TR>", html(text))
     };
     if all_true {
-        let line = facts.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join(" · ");
+        let line = facts
+            .iter()
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ");
         rows.push_str(&fact_row(&line, OK_TEXT));
     } else {
         for f in facts {
@@ -247,18 +288,67 @@ fn legend(o: &mut String, facts: &[Fact], unplaced: &[String]) {
             rows.push_str(&fact_row(&f.text, color));
         }
     }
-    for (shape, meaning) in [
-        ("rounded box", "ECS service tasks in a subnet (container: image)"),
-        ("hexagon", "egress gateway tasks"),
-        ("ellipse", "interface endpoint ENI (task → ENI: TCP 443)"),
-        ("component", "gateway endpoint, on the route tables it serves"),
-        ("note", "route table (dashed line: subnet association)"),
-        ("trapezium", "load balancer → the tasks it targets"),
-        ("double box", "VPC endpoint service (PrivateLink) → its NLB"),
-        ("tab", "consumer account allowed to connect"),
-        ("dashed outline", "a value the source could not resolve"),
-        ("red", "a problem or a finding (⚠ code; hover for the message)"),
+    // Only the shapes this picture uses: a legend is read, not skimmed.
+    for (shown, shape, meaning) in [
+        (
+            has(Kind::Task),
+            "rounded box",
+            "ECS service tasks in a subnet (container: image)",
+        ),
+        (
+            has(Kind::EgressGateway),
+            "cut-corner box",
+            "egress gateway tasks → the named outside hosts",
+        ),
+        (
+            has(Kind::Eni),
+            "ellipse",
+            "interface endpoint ENI (task → ENI: TCP 443)",
+        ),
+        (
+            has(Kind::GatewayEndpoint),
+            "component",
+            "gateway endpoint, on the route tables it serves",
+        ),
+        (
+            has(Kind::RouteTable),
+            "note",
+            "route table (dashed line: subnet association)",
+        ),
+        (
+            has(Kind::LoadBalancer),
+            "trapezium",
+            "load balancer → the tasks it targets",
+        ),
+        (
+            has(Kind::EndpointService),
+            "double box",
+            "VPC endpoint service (PrivateLink) → its NLB",
+        ),
+        (
+            has(Kind::Consumer),
+            "tab",
+            "consumer account allowed to connect",
+        ),
+        (
+            has(Kind::InternetGateway) || has(Kind::NatGateway),
+            "red house",
+            "internet / NAT gateway: must not exist here",
+        ),
+        (
+            any_unknown,
+            "dashed outline",
+            "a value the source could not resolve",
+        ),
+        (
+            any_red,
+            "red",
+            "a problem or a finding (⚠ code; hover for the message)",
+        ),
     ] {
+        if !shown {
+            continue;
+        }
         let _ = write!(
             rows,
             "<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\"><B>{}</B>: {}</FONT></TD></TR>",
@@ -284,5 +374,4 @@ fn legend(o: &mut String, facts: &[Fact], unplaced: &[String]) {
         "  legend [shape=plaintext, margin=0, label=<<TABLE BORDER=\"1\" COLOR=\"#b0b7bf\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"3\" BGCOLOR=\"#ffffff\">\
          <TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"10\" COLOR=\"#5a6570\">LEGEND</FONT></TD></TR>{rows}</TABLE>>];"
     );
-    let _ = writeln!(o, "  {{ rank=sink; legend; }}");
 }

@@ -76,10 +76,7 @@ mod tests {
 
     #[test]
     fn html_escapes_markup() {
-        assert_eq!(
-            html("<script>&'\""),
-            "&lt;script&gt;&amp;&#39;&quot;"
-        );
+        assert_eq!(html("<script>&'\""), "&lt;script&gt;&amp;&#39;&quot;");
     }
 
     #[test]

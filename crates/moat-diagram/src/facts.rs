@@ -18,7 +18,11 @@ pub struct Fact {
 
 /// The three facts: internet gateway, NAT gateway, public IPs.
 pub fn isolation_facts(model: &Model) -> Vec<Fact> {
-    vec![internet_gateway(model), nat_gateway(model), public_ips(model)]
+    vec![
+        internet_gateway(model),
+        nat_gateway(model),
+        public_ips(model),
+    ]
 }
 
 /// The facts as one line. When all three hold it reads exactly
@@ -68,9 +72,10 @@ fn internet_gateway(model: &Model) -> Fact {
                         present.push(format!("{name} (route in {})", rt.id));
                     }
                 }
-                RouteTarget::UnknownGateway(why) => {
-                    unsure.push(format!("route in {} via an unresolved gateway: {why}", rt.id))
-                }
+                RouteTarget::UnknownGateway(why) => unsure.push(format!(
+                    "route in {} via an unresolved gateway: {why}",
+                    rt.id
+                )),
                 _ => {}
             }
         }
@@ -94,7 +99,11 @@ fn internet_gateway(model: &Model) -> Fact {
 }
 
 fn nat_gateway(model: &Model) -> Fact {
-    let mut present: Vec<String> = model.nat_gateways.iter().map(|n| n.id.to_string()).collect();
+    let mut present: Vec<String> = model
+        .nat_gateways
+        .iter()
+        .map(|n| n.id.to_string())
+        .collect();
     for rt in &model.route_tables {
         for r in &rt.routes {
             if let RouteTarget::NatGateway(id) = &r.target {

@@ -34,6 +34,7 @@ pub struct EndpointRow {
 }
 
 const CSS: &str = "
+html{background:#f6f7f9}
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#2b2f33;margin:0;background:#f6f7f9}
 main{max-width:1400px;margin:0 auto;padding:24px 32px 48px}
 h1{font-size:22px;font-weight:600;margin:0 0 12px}
@@ -126,7 +127,8 @@ pub fn html_report(r: &Report) -> String {
              <th>Why</th><th>Monthly cost</th></tr></thead>\n<tbody>\n",
         );
         for e in &r.endpoints {
-            let _ = writeln!(
+            let _ =
+                writeln!(
                 o,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
                 html(&e.service),
@@ -166,12 +168,21 @@ fn embeddable_svg(svg: &str) -> Result<&str, &'static str> {
     if svg.trim().is_empty() {
         return Err("No diagram: Graphviz was not run (install the `graphviz` package).");
     }
-    let start = svg.find("<svg").ok_or("No diagram: the SVG has no <svg> element.")?;
-    let end = svg.rfind("</svg>").ok_or("No diagram: the SVG is not complete.")?;
-    let body = svg.get(start..end + "</svg>".len()).ok_or("No diagram: the SVG is not complete.")?;
+    let start = svg
+        .find("<svg")
+        .ok_or("No diagram: the SVG has no <svg> element.")?;
+    let end = svg
+        .rfind("</svg>")
+        .ok_or("No diagram: the SVG is not complete.")?;
+    let body = svg
+        .get(start..end + "</svg>".len())
+        .ok_or("No diagram: the SVG is not complete.")?;
     let lower = body.to_ascii_lowercase();
     // The report promises no script; Graphviz never writes one, so refuse rather than sanitise.
-    if lower.contains("<script") || lower.contains("javascript:") || lower.contains("<foreignobject") {
+    if lower.contains("<script")
+        || lower.contains("javascript:")
+        || lower.contains("<foreignobject")
+    {
         return Err("No diagram: the SVG contains active content and was not embedded.");
     }
     Ok(body)

@@ -41,7 +41,7 @@
 //! | dashed box | an availability zone column (`AZ ?` for subnets whose AZ is unknown) |
 //! | green rounded box | a subnet, with its CIDR |
 //! | cream rounded box | an ECS service's tasks in one subnet: name, launch type, desired count, `container: image` lines |
-//! | lilac hexagon | the egress gateway's tasks (see [`EgressGateway`]) |
+//! | lilac cut-corner box | the egress gateway's tasks (see [`EgressGateway`]); edge to the named outside hosts |
 //! | blue ellipse | one interface endpoint's ENI in one subnet, labelled with the short service name (`ecr.dkr`) |
 //! | blue component | a gateway endpoint (S3, DynamoDB); edges from the route tables it serves |
 //! | grey note | a route table and its non-local routes; dashed lines join it to its subnets |
@@ -76,7 +76,7 @@ pub use svg::{render_svg, render_svg_with};
 
 use moat_model::{Finding, Model};
 
-/// Which ECS services are the egress gateway (drawn as hexagons, and joined to
+/// Which ECS services are the egress gateway (drawn as cut-corner boxes, and joined to
 /// [`DiagramOptions::egress_hosts`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum EgressGateway {

@@ -108,7 +108,8 @@ fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
             .map(|n| n.kind.family())
             .collect();
         let takes_part = |t: &Tags, kind: Kind| {
-            any_in(&t.owns, &all) || (!named_families.contains(&kind.family()) && any_in(&t.uses, &all))
+            any_in(&t.owns, &all)
+                || (!named_families.contains(&kind.family()) && any_in(&t.uses, &all))
         };
         for ei in 0..scene.edges.len() {
             let e = &scene.edges[ei];

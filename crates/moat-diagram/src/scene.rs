@@ -146,7 +146,10 @@ fn show<T: std::fmt::Display>(m: &Maybe<T>) -> String {
 }
 
 fn known_ids(v: &[Maybe<Id>]) -> Vec<String> {
-    v.iter().filter_map(|m| m.known()).map(|i| i.0.clone()).collect()
+    v.iter()
+        .filter_map(|m| m.known())
+        .map(|i| i.0.clone())
+        .collect()
 }
 
 impl Scene {
@@ -281,7 +284,11 @@ impl<'m> Builder<'m> {
             let ai = self.scene.vpcs[vi].azs.len();
             let mut az_box = AzBox {
                 cluster: format!("cluster_vpc{vi}_az{ai}"),
-                label: if unknown { "AZ ?".into() } else { format!("AZ {az}") },
+                label: if unknown {
+                    "AZ ?".into()
+                } else {
+                    format!("AZ {az}")
+                },
                 subnets: Vec::new(),
             };
             for s in subnets {
@@ -376,10 +383,15 @@ impl<'m> Builder<'m> {
     }
 
     fn is_egress_gateway(&self, svc: &Service) -> bool {
-        let names = [Some(svc.id.0.as_str()), svc.name.known().map(String::as_str)];
+        let names = [
+            Some(svc.id.0.as_str()),
+            svc.name.known().map(String::as_str),
+        ];
         match &self.opts.egress_gateway {
             EgressGateway::None => false,
-            EgressGateway::Services(list) => names.iter().flatten().any(|n| list.iter().any(|l| l == n)),
+            EgressGateway::Services(list) => {
+                names.iter().flatten().any(|n| list.iter().any(|l| l == n))
+            }
             EgressGateway::Guess => names.iter().flatten().any(|n| {
                 let n = n.to_ascii_lowercase();
                 n.contains("gate") || n.contains("egress")
@@ -390,10 +402,21 @@ impl<'m> Builder<'m> {
     fn tasks(&mut self) {
         let model = self.model;
         for svc in &model.services {
-            let td = svc.task_definition.known().and_then(|t| model.task_definition(t));
+            let td = svc
+                .task_definition
+                .known()
+                .and_then(|t| model.task_definition(t));
             let gateway = self.is_egress_gateway(svc);
-            let name = svc.name.known().cloned().unwrap_or_else(|| svc.id.0.clone());
-            let mut label = vec![if gateway { format!("{name} (egress gateway)") } else { name }];
+            let name = svc
+                .name
+                .known()
+                .cloned()
+                .unwrap_or_else(|| svc.id.0.clone());
+            let mut label = vec![if gateway {
+                format!("{name} (egress gateway)")
+            } else {
+                name
+            }];
             let launch = match svc.launch_type {
                 Maybe::Known(LaunchType::Fargate) => "Fargate",
                 Maybe::Known(LaunchType::Ec2) => "EC2",
@@ -432,9 +455,16 @@ impl<'m> Builder<'m> {
                 }
                 (None, Maybe::Unknown(_)) => label.push("task definition ?".into()),
             }
-            let kind = if gateway { Kind::EgressGateway } else { Kind::Task };
+            let kind = if gateway {
+                Kind::EgressGateway
+            } else {
+                Kind::Task
+            };
             let subnets = known_ids(&svc.subnets);
-            let placed: Vec<&String> = subnets.iter().filter(|s| self.slots.contains_key(*s)).collect();
+            let placed: Vec<&String> = subnets
+                .iter()
+                .filter(|s| self.slots.contains_key(*s))
+                .collect();
             let unknown = svc.subnets.iter().any(|s| !s.is_known()) || placed.len() < subnets.len();
             if placed.is_empty() {
                 let mut label = label.clone();
@@ -507,13 +537,22 @@ impl<'m> Builder<'m> {
                 self.place_in_vpc(&e.vpc, node);
                 let mut served: BTreeSet<String> = known_ids(&e.route_tables).into_iter().collect();
                 for rt in &model.route_tables {
-                    if rt.routes.iter().any(|r| r.target == RouteTarget::VpcEndpoint(Maybe::Known(e.id.clone()))) {
+                    if rt
+                        .routes
+                        .iter()
+                        .any(|r| r.target == RouteTarget::VpcEndpoint(Maybe::Known(e.id.clone())))
+                    {
                         served.insert(rt.id.0.clone());
                     }
                 }
                 for rt in served {
                     if let Some(&from) = self.route_table_nodes.get(&rt) {
-                        let ed = self.scene.edge(from, node, Some("prefix list".into()), format!("{rt} routes {short} to {}", e.id));
+                        let ed = self.scene.edge(
+                            from,
+                            node,
+                            Some("prefix list".into()),
+                            format!("{rt} routes {short} to {}", e.id),
+                        );
                         self.scene.edges[ed].tags.uses.push(rt.clone());
                     }
                 }
@@ -532,7 +571,10 @@ impl<'m> Builder<'m> {
                 }
                 let mut uses = uses.clone();
                 uses.push(s.clone());
-                if let Some(n) = model.subnet(&Id(s.clone())).and_then(|sub| model.network_acl_for_subnet(sub)) {
+                if let Some(n) = model
+                    .subnet(&Id(s.clone()))
+                    .and_then(|sub| model.network_acl_for_subnet(sub))
+                {
                     uses.push(n.id.0.clone());
                 }
                 let node = self.scene.add(Node {
@@ -590,14 +632,25 @@ impl<'m> Builder<'m> {
             let mut new_edges = Vec::new();
             for (ei, enis) in by_endpoint {
                 let e = &model.endpoints[ei];
-                let task_vpc = task_subnet.as_ref().and_then(|s| model.subnet(&Id(s.clone()))).and_then(|s| s.vpc.known());
+                let task_vpc = task_subnet
+                    .as_ref()
+                    .and_then(|s| model.subnet(&Id(s.clone())))
+                    .and_then(|s| s.vpc.known());
                 if let (Some(tv), Some(ev)) = (task_vpc, e.vpc.known()) {
                     if tv != ev {
                         continue;
                     }
                 }
-                let same_subnet: Vec<usize> = enis.iter().filter(|(_, s)| task_subnet.is_some() && *s == &task_subnet).map(|x| x.0).collect();
-                let same_az: Vec<usize> = enis.iter().filter(|(_, s)| task_az.is_some() && az_of(s) == task_az).map(|x| x.0).collect();
+                let same_subnet: Vec<usize> = enis
+                    .iter()
+                    .filter(|(_, s)| task_subnet.is_some() && *s == &task_subnet)
+                    .map(|x| x.0)
+                    .collect();
+                let same_az: Vec<usize> = enis
+                    .iter()
+                    .filter(|(_, s)| task_az.is_some() && az_of(s) == task_az)
+                    .map(|x| x.0)
+                    .collect();
                 let chosen = if !same_subnet.is_empty() {
                     same_subnet
                 } else if !same_az.is_empty() {
@@ -610,7 +663,8 @@ impl<'m> Builder<'m> {
                 }
             }
             for to in new_edges {
-                self.scene.edge(task_node, to, Some("443".into()), "TCP 443".into());
+                self.scene
+                    .edge(task_node, to, Some("443".into()), "TCP 443".into());
             }
         }
     }
@@ -630,7 +684,11 @@ impl<'m> Builder<'m> {
                 Maybe::Known(false) => "internet-facing",
                 Maybe::Unknown(_) => "scheme ?",
             };
-            let listeners: Vec<_> = model.listeners.iter().filter(|l| l.load_balancer.known() == Some(&lb.id)).collect();
+            let listeners: Vec<_> = model
+                .listeners
+                .iter()
+                .filter(|l| l.load_balancer.known() == Some(&lb.id))
+                .collect();
             let mut label = vec![format!("{kind} {}", lb.id), scheme.to_string()];
             let mut tags = Tags::owning(&lb.id.0);
             tags.uses = known_ids(&lb.security_groups);
@@ -660,13 +718,28 @@ impl<'m> Builder<'m> {
             self.place_in_vpc(&vpc, node);
             lb_nodes.insert(lb.id.0.clone(), node);
             // NLB -> tasks, through listener -> target group <- service.
-            let tgs: BTreeSet<&Id> = listeners.iter().flat_map(|l| l.target_groups.iter().filter_map(|t| t.known())).collect();
+            let tgs: BTreeSet<&Id> = listeners
+                .iter()
+                .flat_map(|l| l.target_groups.iter().filter_map(|t| t.known()))
+                .collect();
             for (task_node, _, svc) in self.tasks.clone() {
-                let Some(tg) = svc.target_groups.iter().filter_map(|t| t.known()).find(|t| tgs.contains(t)) else {
+                let Some(tg) = svc
+                    .target_groups
+                    .iter()
+                    .filter_map(|t| t.known())
+                    .find(|t| tgs.contains(t))
+                else {
                     continue;
                 };
-                let port = model.target_group(tg).map(|t| format!("{} {}", show(&t.protocol), show(&t.port)));
-                let ed = self.scene.edge(node, task_node, port.clone(), format!("{} → {} via target group {tg}", lb.id, svc.id));
+                let port = model
+                    .target_group(tg)
+                    .map(|t| format!("{} {}", show(&t.protocol), show(&t.port)));
+                let ed = self.scene.edge(
+                    node,
+                    task_node,
+                    port.clone(),
+                    format!("{} → {} via target group {tg}", lb.id, svc.id),
+                );
                 self.scene.edges[ed].tags.uses.push(tg.0.clone());
             }
         }
@@ -686,7 +759,8 @@ impl<'m> Builder<'m> {
             self.scene.region_nodes.push(node);
             for lb in known_ids(&es.network_load_balancers) {
                 if let Some(&to) = lb_nodes.get(&lb) {
-                    self.scene.edge(node, to, None, format!("{} fronts {lb}", es.id));
+                    self.scene
+                        .edge(node, to, None, format!("{} fronts {lb}", es.id));
                 }
             }
             for (p, prov) in &es.allowed_principals {
@@ -709,7 +783,12 @@ impl<'m> Builder<'m> {
                         c
                     }
                 };
-                self.scene.edge(c, node, Some("PrivateLink".into()), format!("{key} may connect to {}", es.id));
+                self.scene.edge(
+                    c,
+                    node,
+                    Some("PrivateLink".into()),
+                    format!("{key} may connect to {}", es.id),
+                );
             }
         }
     }
@@ -718,11 +797,22 @@ impl<'m> Builder<'m> {
         let model = self.model;
         for g in &model.internet_gateways {
             let mut tags = Tags::owning(&g.id.0);
-            tags.uses = g.attached_vpcs.iter().map(|(_, p)| p.resource.clone()).collect();
+            tags.uses = g
+                .attached_vpcs
+                .iter()
+                .map(|(_, p)| p.resource.clone())
+                .collect();
             tags.problem = Some("an isolated VPC has no internet gateway".into());
             let node = self.scene.add(Node {
                 kind: Kind::InternetGateway,
-                label: vec![if g.egress_only { "egress-only internet gateway".into() } else { "internet gateway".into() }, g.id.0.clone()],
+                label: vec![
+                    if g.egress_only {
+                        "egress-only internet gateway".into()
+                    } else {
+                        "internet gateway".into()
+                    },
+                    g.id.0.clone(),
+                ],
                 tooltip: format!("internet gateway {}", g.id),
                 unknown: false,
                 tags,
@@ -740,11 +830,17 @@ impl<'m> Builder<'m> {
                 unknown: false,
                 tags,
             });
-            let placed = n.subnet.known().is_some_and(|s| self.place_in_subnet(&s.0.clone(), node));
+            let placed = n
+                .subnet
+                .known()
+                .is_some_and(|s| self.place_in_subnet(&s.0.clone(), node));
             if !placed {
                 self.place_in_vpc(&Maybe::Unknown("NAT subnet unknown".into()), node);
             }
-            self.route_edges(node, |t| matches!(t, RouteTarget::NatGateway(Maybe::Known(id)) if *id == n.id));
+            self.route_edges(
+                node,
+                |t| matches!(t, RouteTarget::NatGateway(Maybe::Known(id)) if *id == n.id),
+            );
         }
     }
 
@@ -752,12 +848,19 @@ impl<'m> Builder<'m> {
     fn route_edges(&mut self, to: usize, is_target: impl Fn(&RouteTarget) -> bool) {
         for rt in &self.model.route_tables {
             for r in rt.routes.iter().filter(|r| is_target(&r.target)) {
-                let Some(&from) = self.route_table_nodes.get(&rt.id.0) else { continue };
+                let Some(&from) = self.route_table_nodes.get(&rt.id.0) else {
+                    continue;
+                };
                 let dest = match &r.destination {
                     Maybe::Known(moat_model::RouteDestination::Cidr(c)) => c.to_string(),
                     _ => "?".into(),
                 };
-                let ed = self.scene.edge(from, to, Some(dest.clone()), format!("{} sends {dest} here", rt.id));
+                let ed = self.scene.edge(
+                    from,
+                    to,
+                    Some(dest.clone()),
+                    format!("{} sends {dest} here", rt.id),
+                );
                 self.scene.edges[ed].tags.problem = Some("route to the internet".into());
             }
         }
@@ -767,7 +870,12 @@ impl<'m> Builder<'m> {
         if self.opts.egress_hosts.is_empty() {
             return;
         }
-        let gws: Vec<usize> = self.tasks.iter().filter(|(n, _, _)| self.scene.nodes[*n].kind == Kind::EgressGateway).map(|t| t.0).collect();
+        let gws: Vec<usize> = self
+            .tasks
+            .iter()
+            .filter(|(n, _, _)| self.scene.nodes[*n].kind == Kind::EgressGateway)
+            .map(|t| t.0)
+            .collect();
         if gws.is_empty() {
             return;
         }
@@ -782,7 +890,12 @@ impl<'m> Builder<'m> {
         });
         self.scene.outside_nodes.push(node);
         for g in gws {
-            self.scene.edge(g, node, Some("TLS, allow-listed".into()), "egress gateway → named hosts".into());
+            self.scene.edge(
+                g,
+                node,
+                Some("TLS, allow-listed".into()),
+                "egress gateway → named hosts".into(),
+            );
         }
     }
 
@@ -807,14 +920,26 @@ impl<'m> Builder<'m> {
             }
         }
         for s in &model.subnets {
-            let (Some(sl), Some(rt)) = (self.slots.get(&s.id.0).copied(), model.route_table_for_subnet(s)) else {
+            let (Some(sl), Some(rt)) = (
+                self.slots.get(&s.id.0).copied(),
+                model.route_table_for_subnet(s),
+            ) else {
                 continue;
             };
-            let Some(&to) = self.route_table_nodes.get(&rt.id.0) else { continue };
+            let Some(&to) = self.route_table_nodes.get(&rt.id.0) else {
+                continue;
+            };
             let sb = &self.scene.vpcs[sl.vpc].azs[sl.az].subnets[sl.subnet];
-            let Some(&from) = sb.nodes.last() else { continue };
+            let Some(&from) = sb.nodes.last() else {
+                continue;
+            };
             let cluster = sb.cluster.clone();
-            let ed = self.scene.edge(from, to, None, format!("subnet {} uses route table {}", s.id, rt.id));
+            let ed = self.scene.edge(
+                from,
+                to,
+                None,
+                format!("subnet {} uses route table {}", s.id, rt.id),
+            );
             let e = &mut self.scene.edges[ed];
             e.ltail = Some(cluster);
             e.association = true;
@@ -863,8 +988,12 @@ fn principal_label(p: &Maybe<String>) -> Vec<String> {
     }
     let parts: Vec<&str> = p.splitn(6, ':').collect();
     match parts.as_slice() {
-        ["arn", _, "iam", _, account, "root"] => vec!["consumer account".into(), account.to_string()],
-        ["arn", _, "iam", _, account, rest] => vec![format!("consumer account {account}"), ellipsize(rest, 40)],
+        ["arn", _, "iam", _, account, "root"] => {
+            vec!["consumer account".into(), account.to_string()]
+        }
+        ["arn", _, "iam", _, account, rest] => {
+            vec![format!("consumer account {account}"), ellipsize(rest, 40)]
+        }
         _ => vec!["consumer".into(), ellipsize(p, 40)],
     }
 }

@@ -23,7 +23,9 @@ pub fn render_svg_with(dot: &str, program: &OsStr) -> Result<String, Error> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| match source.kind() {
-            ErrorKind::NotFound => Error::DotMissing { program: name.clone() },
+            ErrorKind::NotFound => Error::DotMissing {
+                program: name.clone(),
+            },
             _ => Error::Spawn {
                 program: name.clone(),
                 source,
@@ -44,7 +46,9 @@ pub fn render_svg_with(dot: &str, program: &OsStr) -> Result<String, Error> {
         program: name.clone(),
         source,
     })?;
-    let wrote = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("stdin writer panicked")));
+    let wrote = writer
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("stdin writer panicked")));
     if !out.status.success() {
         return Err(Error::DotFailed {
             program: name,
@@ -55,7 +59,10 @@ pub fn render_svg_with(dot: &str, program: &OsStr) -> Result<String, Error> {
     // A broken pipe only matters if Graphviz also failed, handled above.
     if let Err(e) = wrote {
         if e.kind() != ErrorKind::BrokenPipe {
-            return Err(Error::Io { program: name, source: e });
+            return Err(Error::Io {
+                program: name,
+                source: e,
+            });
         }
     }
     String::from_utf8(out.stdout).map_err(|e| Error::NotUtf8 {

@@ -17,7 +17,7 @@ fn node_line<'a>(dot: &'a str, label: &str) -> Vec<&'a str> {
 fn node_names(dot: &str, label: &str) -> Vec<String> {
     node_line(dot, label)
         .iter()
-        .filter_map(|l| l.trim().split_whitespace().next().map(str::to_string))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
 }
 
@@ -26,7 +26,8 @@ fn edges_between<'a>(dot: &'a str, from: &str, to: &str) -> Vec<&'a str> {
     dot.lines()
         .filter(|l| {
             let l = l.trim();
-            f.iter().any(|a| t.iter().any(|b| l.starts_with(&format!("{a} -> {b} "))))
+            f.iter()
+                .any(|a| t.iter().any(|b| l.starts_with(&format!("{a} -> {b} "))))
         })
         .collect()
 }
@@ -43,7 +44,10 @@ fn draws_region_vpc_az_columns_subnets_tasks_and_endpoints() {
     assert!(dot.contains("label=\"AZ us-east-1b\""));
     assert!(dot.contains("subnet PrivateSubnetA\\l10.20.0.0/24\\l"));
     // One task shape per subnet the service runs in, with its container image.
-    let tasks = node_line(&dot, "orders\\nFargate · 2 tasks\\napp: 123456789012.dkr.ecr");
+    let tasks = node_line(
+        &dot,
+        "orders\\nFargate · 2 tasks\\napp: 123456789012.dkr.ecr",
+    );
     assert_eq!(tasks.len(), 2, "{dot}");
     // One ENI per interface endpoint per subnet, named by short service name.
     for svc in ["ecr.api", "ecr.dkr", "logs"] {
@@ -54,10 +58,24 @@ fn draws_region_vpc_az_columns_subnets_tasks_and_endpoints() {
         assert!(e.iter().all(|l| l.contains("TCP 443")), "{e:?}");
     }
     // Route table -> S3 gateway endpoint.
-    assert_eq!(edges_between(&dot, "route table PrivateRouteTable", "s3 gateway endpoint").len(), 1);
+    assert_eq!(
+        edges_between(&dot, "route table PrivateRouteTable", "s3 gateway endpoint").len(),
+        1
+    );
     // Consumer -> endpoint service -> NLB -> tasks.
-    assert_eq!(edges_between(&dot, "consumer account\\n111122223333", "endpoint service IngressService").len(), 1);
-    assert_eq!(edges_between(&dot, "endpoint service IngressService", "NLB IngressNlb").len(), 1);
+    assert_eq!(
+        edges_between(
+            &dot,
+            "consumer account\\n111122223333",
+            "endpoint service IngressService"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        edges_between(&dot, "endpoint service IngressService", "NLB IngressNlb").len(),
+        1
+    );
     let nlb = edges_between(&dot, "NLB IngressNlb", "orders");
     assert_eq!(nlb.len(), 2);
     assert!(nlb.iter().all(|l| l.contains("label=\"TCP 8080\"")));
@@ -79,10 +97,16 @@ fn internet_gateway_is_drawn_red_and_the_statement_changes() {
     assert!(igw[0].contains(RED));
     let route = edges_between(&dot, "route table PrivateRouteTable", "internet gateway");
     assert_eq!(route.len(), 1);
-    assert!(route[0].contains(RED) && route[0].contains("0.0.0.0/0"), "{route:?}");
+    assert!(
+        route[0].contains(RED) && route[0].contains("0.0.0.0/0"),
+        "{route:?}"
+    );
     // The route table shows the route and is red.
     let rt = node_line(&dot, "route table PrivateRouteTable");
-    assert!(rt[0].contains("0.0.0.0/0 → igw InternetGateway") && rt[0].contains(RED), "{rt:?}");
+    assert!(
+        rt[0].contains("0.0.0.0/0 → igw InternetGateway") && rt[0].contains(RED),
+        "{rt:?}"
+    );
 }
 
 #[test]
@@ -109,22 +133,38 @@ fn unknown_public_ip_setting_is_not_claimed_absent() {
     m.subnets[0].map_public_ip = Maybe::unknown("parameter MapPublic has no default");
     let dot = to_dot(&m, &[], &DiagramOptions::default());
     assert!(!dot.contains("No public IPs"));
-    assert!(dot.contains("Public IPs: cannot tell (subnet PrivateSubnetA: parameter MapPublic has no default)"));
+    assert!(dot.contains(
+        "Public IPs: cannot tell (subnet PrivateSubnetA: parameter MapPublic has no default)"
+    ));
 }
 
 #[test]
 fn blocked_path_finding_reddens_only_the_edges_it_concerns() {
-    let dot = to_dot(&common::isolated(), &[common::blocked_ecr_dkr()], &DiagramOptions::default());
+    let dot = to_dot(
+        &common::isolated(),
+        &[common::blocked_ecr_dkr()],
+        &DiagramOptions::default(),
+    );
     let dkr = edges_between(&dot, "orders", "ecr.dkr");
     assert_eq!(dkr.len(), 2);
     for e in &dkr {
         assert!(e.contains(RED) && e.contains("⚠ MOAT201"), "{e}");
-        assert!(e.contains("cannot reach ecr.dkr"), "message in the tooltip: {e}");
+        assert!(
+            e.contains("cannot reach ecr.dkr"),
+            "message in the tooltip: {e}"
+        );
     }
     for other in ["ecr.api", "logs"] {
-        assert!(edges_between(&dot, "orders", other).iter().all(|e| !e.contains(RED)), "{other}");
+        assert!(
+            edges_between(&dot, "orders", other)
+                .iter()
+                .all(|e| !e.contains(RED)),
+            "{other}"
+        );
     }
-    assert!(edges_between(&dot, "NLB IngressNlb", "orders").iter().all(|e| !e.contains(RED)));
+    assert!(edges_between(&dot, "NLB IngressNlb", "orders")
+        .iter()
+        .all(|e| !e.contains(RED)));
     // The tasks themselves are not the failing hop.
     assert!(node_line(&dot, "orders").iter().all(|l| !l.contains(RED)));
     assert!(dot.contains("No internet gateway · No NAT gateway · No public IPs"));
@@ -139,10 +179,18 @@ fn finding_on_a_node_reddens_that_node_and_unmatched_findings_go_to_the_legend()
     );
     let logs = node_line(&dot, "logs");
     assert_eq!(logs.len(), 2);
-    assert!(logs.iter().all(|l| l.contains(RED) && l.contains("⚠ MOAT102")));
+    assert!(logs
+        .iter()
+        .all(|l| l.contains(RED) && l.contains("⚠ MOAT102")));
     assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
-    let legend = dot.lines().find(|l| l.trim_start().starts_with("legend ")).unwrap();
-    assert!(legend.contains("MOAT301 AppLogGroup: log group has no retention"), "{legend}");
+    let legend = dot
+        .lines()
+        .find(|l| l.trim_start().starts_with("legend "))
+        .unwrap();
+    assert!(
+        legend.contains("MOAT301 AppLogGroup: log group has no retention"),
+        "{legend}"
+    );
     assert!(!legend.contains("MOAT102"));
 }
 
@@ -159,7 +207,9 @@ fn finding_on_a_security_group_marks_what_uses_it() {
     let dot = to_dot(&common::isolated(), &[f], &DiagramOptions::default());
     let tasks = node_line(&dot, "orders");
     assert_eq!(tasks.len(), 2);
-    assert!(tasks.iter().all(|l| l.contains(RED) && l.contains("MOAT150")));
+    assert!(tasks
+        .iter()
+        .all(|l| l.contains(RED) && l.contains("MOAT150")));
     assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
 }
 
@@ -174,9 +224,15 @@ fn finding_on_a_subnet_reddens_its_box() {
         path: vec![],
     };
     let dot = to_dot(&common::isolated(), &[f], &DiagramOptions::default());
-    let b = dot.lines().find(|l| l.contains("label=\"subnet PrivateSubnetB")).unwrap();
+    let b = dot
+        .lines()
+        .find(|l| l.contains("label=\"subnet PrivateSubnetB"))
+        .unwrap();
     assert!(b.contains(RED) && b.contains("⚠ MOAT120"), "{b}");
-    let a = dot.lines().find(|l| l.contains("label=\"subnet PrivateSubnetA")).unwrap();
+    let a = dot
+        .lines()
+        .find(|l| l.contains("label=\"subnet PrivateSubnetA"))
+        .unwrap();
     assert!(!a.contains(RED));
 }
 
@@ -209,7 +265,12 @@ fn unknown_az_gets_its_own_column_and_unknown_subnets_are_dashed() {
 #[test]
 fn egress_gateway_by_heuristic_and_by_option() {
     let mut m = common::isolated();
-    m.services.push(common::service("EgressGate", "egress-gate", "OrdersTaskDef", vec![]));
+    m.services.push(common::service(
+        "EgressGate",
+        "egress-gate",
+        "OrdersTaskDef",
+        vec![],
+    ));
     let opts = DiagramOptions {
         egress_hosts: vec!["api.partner.example".into()],
         ..Default::default()
@@ -217,8 +278,11 @@ fn egress_gateway_by_heuristic_and_by_option() {
     let dot = to_dot(&m, &[], &opts);
     let gw = node_line(&dot, "egress-gate (egress gateway)");
     assert_eq!(gw.len(), 2);
-    assert!(gw.iter().all(|l| l.contains("shape=hexagon")));
-    assert_eq!(edges_between(&dot, "egress-gate", "named outside hosts").len(), 2);
+    assert!(gw.iter().all(|l| l.contains("diagonals")));
+    assert_eq!(
+        edges_between(&dot, "egress-gate", "named outside hosts").len(),
+        2
+    );
     assert!(dot.contains("api.partner.example"));
 
     let opts = DiagramOptions {
@@ -227,18 +291,24 @@ fn egress_gateway_by_heuristic_and_by_option() {
     };
     let dot = to_dot(&m, &[], &opts);
     assert_eq!(node_line(&dot, "orders (egress gateway)").len(), 2);
-    assert!(node_line(&dot, "egress-gate").iter().all(|l| l.contains("shape=box")));
+    assert!(node_line(&dot, "egress-gate")
+        .iter()
+        .all(|l| !l.contains("diagonals")));
 
     let opts = DiagramOptions {
         egress_gateway: EgressGateway::None,
         ..Default::default()
     };
-    assert!(!to_dot(&m, &[], &opts).contains("hexagon,"));
+    assert!(!to_dot(&m, &[], &opts).contains("diagonals"));
 }
 
 #[test]
 fn output_is_deterministic_and_independent_of_finding_order() {
-    let fs = [common::blocked_ecr_dkr(), common::logs_private_dns(), common::log_retention()];
+    let fs = [
+        common::blocked_ecr_dkr(),
+        common::logs_private_dns(),
+        common::log_retention(),
+    ];
     let mut rev = fs.clone();
     rev.reverse();
     let a = to_dot(&common::isolated(), &fs, &DiagramOptions::default());
@@ -246,7 +316,12 @@ fn output_is_deterministic_and_independent_of_finding_order() {
     assert_eq!(a, b);
     // Marks on shapes are sorted; only the unplaced list keeps finding order.
     let c = to_dot(&common::isolated(), &rev, &DiagramOptions::default());
-    let shapes = |d: &str| d.lines().filter(|l| !l.contains("legend")).map(str::to_string).collect::<Vec<_>>();
+    let shapes = |d: &str| {
+        d.lines()
+            .filter(|l| !l.contains("legend"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(shapes(&a), shapes(&c));
 }
 

@@ -16,30 +16,68 @@ fn renders_svg_with_every_drawn_element() {
         eprintln!("SKIPPED: Graphviz `dot` is not installed (apt-get install -y graphviz)");
         return;
     }
-    let findings = [common::blocked_ecr_dkr(), common::logs_private_dns(), common::log_retention()];
+    let findings = [
+        common::blocked_ecr_dkr(),
+        common::logs_private_dns(),
+        common::log_retention(),
+    ];
     let dot = to_dot(&common::isolated(), &findings, &DiagramOptions::default());
     let svg = render_svg(&dot).expect("dot renders our DOT");
-    assert!(svg.contains("<svg"), "not SVG: {}", &svg[..svg.len().min(200)]);
+    assert!(
+        svg.contains("<svg"),
+        "not SVG: {}",
+        &svg[..svg.len().min(200)]
+    );
     // Graphviz writes `-` as `&#45;` in SVG text.
     let text_of_svg = svg.replace("&#45;", "-");
-    for text in ["Region us-east-1", "10.20.0.0/16", "AZ us-east-1a", "AZ us-east-1b", "ecr.dkr", "orders", "NLB IngressNlb", "111122223333"] {
+    for text in [
+        "Region us-east-1",
+        "10.20.0.0/16",
+        "AZ us-east-1a",
+        "AZ us-east-1b",
+        "ecr.dkr",
+        "orders",
+        "NLB IngressNlb",
+        "111122223333",
+    ] {
         assert!(text_of_svg.contains(text), "SVG lacks {text:?}");
     }
     // The red of the blocked path reaches the SVG.
     assert!(svg.contains("#c0392b"));
 
-    // For a person to look at: MOAT_DIAGRAM_SAMPLE=/path/to.png writes a PNG of this diagram.
+    // For a person to look at: MOAT_DIAGRAM_SAMPLE=/path/to.png writes a PNG of this diagram,
+    // and `to-internet.png` beside it of a model with the problems an isolated VPC must not have.
     if let Some(out) = std::env::var_os("MOAT_DIAGRAM_SAMPLE") {
-        let dot_path = Path::new(&out).with_extension("dot");
-        std::fs::write(&dot_path, &dot).unwrap();
-        let st = std::process::Command::new("dot")
-            .args(["-Tpng", "-Gdpi=110", "-o"])
-            .arg(&out)
-            .arg(&dot_path)
-            .status()
-            .unwrap();
-        assert!(st.success());
+        let out = Path::new(&out);
+        write_png(&dot, out);
+        let mut m = common::with_internet();
+        m.services.push(common::service(
+            "EgressGate",
+            "egress-gate",
+            "OrdersTaskDef",
+            vec![],
+        ));
+        let opts = DiagramOptions {
+            egress_hosts: vec!["api.partner.example".into(), "hooks.slack.com".into()],
+            ..Default::default()
+        };
+        write_png(
+            &to_dot(&m, &findings, &opts),
+            &out.with_file_name("to-internet.png"),
+        );
     }
+}
+
+fn write_png(dot: &str, out: &Path) {
+    let dot_path = out.with_extension("dot");
+    std::fs::write(&dot_path, dot).unwrap();
+    let st = std::process::Command::new("dot")
+        .args(["-Tpng", "-Gdpi=110", "-o"])
+        .arg(out)
+        .arg(&dot_path)
+        .status()
+        .unwrap();
+    assert!(st.success());
 }
 
 #[test]

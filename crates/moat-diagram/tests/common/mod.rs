@@ -68,8 +68,10 @@ pub fn isolated() -> Model {
         dns_hostnames: k(true),
         prov: prov("Vpc"),
     });
-    m.subnets.push(subnet("PrivateSubnetA", "10.20.0.0/24", "us-east-1a"));
-    m.subnets.push(subnet("PrivateSubnetB", "10.20.1.0/24", "us-east-1b"));
+    m.subnets
+        .push(subnet("PrivateSubnetA", "10.20.0.0/24", "us-east-1a"));
+    m.subnets
+        .push(subnet("PrivateSubnetB", "10.20.1.0/24", "us-east-1b"));
     m.route_tables.push(RouteTable {
         id: id("PrivateRouteTable"),
         vpc: k(id("Vpc")),
@@ -126,7 +128,12 @@ pub fn isolated() -> Model {
         }],
         prov: prov("OrdersTaskDef"),
     });
-    m.services.push(service("OrdersService", "orders", "OrdersTaskDef", vec![k(id("OrdersTG"))]));
+    m.services.push(service(
+        "OrdersService",
+        "orders",
+        "OrdersTaskDef",
+        vec![k(id("OrdersTG"))],
+    ));
     m.target_groups.push(TargetGroup {
         id: id("OrdersTG"),
         port: k(8080),
@@ -156,7 +163,10 @@ pub fn isolated() -> Model {
         id: id("IngressService"),
         network_load_balancers: vec![k(id("IngressNlb"))],
         acceptance_required: k(true),
-        allowed_principals: vec![(k("arn:aws:iam::111122223333:root".into()), prov("IngressPermissions"))],
+        allowed_principals: vec![(
+            k("arn:aws:iam::111122223333:root".into()),
+            prov("IngressPermissions"),
+        )],
         prov: prov("IngressService"),
     });
     m
@@ -208,10 +218,26 @@ pub fn blocked_ecr_dkr() -> Finding {
         prov: Provenance::at("EndpointSG", "template.yaml", 40, 5),
         help: "allow TCP 443 from TaskSG in EndpointSG".into(),
         path: vec![
-            Hop { what: "route table".into(), resource: "PrivateRouteTable".into(), ok: true },
-            Hop { what: "task SG egress".into(), resource: "TaskSG".into(), ok: true },
-            Hop { what: "endpoint".into(), resource: "EcrDkrEndpoint".into(), ok: true },
-            Hop { what: "endpoint SG ingress".into(), resource: "EndpointSG".into(), ok: false },
+            Hop {
+                what: "route table".into(),
+                resource: "PrivateRouteTable".into(),
+                ok: true,
+            },
+            Hop {
+                what: "task SG egress".into(),
+                resource: "TaskSG".into(),
+                ok: true,
+            },
+            Hop {
+                what: "endpoint".into(),
+                resource: "EcrDkrEndpoint".into(),
+                ok: true,
+            },
+            Hop {
+                what: "endpoint SG ingress".into(),
+                resource: "EndpointSG".into(),
+                ok: false,
+            },
         ],
     }
 }
