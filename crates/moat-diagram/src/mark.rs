@@ -60,10 +60,25 @@ fn any_in(list: &[String], set: &BTreeSet<&str>) -> bool {
     list.iter().any(|x| set.contains(x.as_str()))
 }
 
-fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
-    let all: BTreeSet<&str> = std::iter::once(f.prov.resource.as_str())
-        .chain(f.path.iter().map(|h| h.resource.as_str()))
+/// A hop's resource may list several ids (`TaskSG, SharedSG`: every group on an interface).
+fn ids(resource: &str) -> impl Iterator<Item = &str> {
+    resource.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Identifiers a message quotes in backticks (moat-verify names the service, subnets and
+/// endpoint of a blocked path that way: "blocks service `orders` from subnet `A` to endpoint
+/// `EcrDkr` …").
+fn quoted(message: &str) -> impl Iterator<Item = &str> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
         .filter(|s| !s.is_empty())
+}
+
+fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
+    let mut all: BTreeSet<&str> = ids(&f.prov.resource)
+        .chain(f.path.iter().flat_map(|h| ids(&h.resource)))
         .collect();
     let failing: BTreeSet<&str> = if f.path.is_empty() {
         all.clone()
@@ -71,11 +86,14 @@ fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
         f.path
             .iter()
             .filter(|h| !h.ok)
-            .map(|h| h.resource.as_str())
-            .chain(std::iter::once(f.prov.resource.as_str()))
-            .filter(|s| !s.is_empty())
+            .flat_map(|h| ids(&h.resource))
+            .chain(ids(&f.prov.resource))
             .collect()
     };
+    // Quoted names narrow which edges a path concerns; they never colour anything by themselves.
+    if !f.path.is_empty() {
+        all.extend(quoted(&f.message).flat_map(ids));
+    }
     let mut placed = false;
 
     // 1. Shapes and boxes the finding names.
@@ -107,9 +125,22 @@ fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
             .filter(|n| any_in(&n.tags.owns, &all))
             .map(|n| n.kind.family())
             .collect();
-        let takes_part = |t: &Tags, kind: Kind| {
-            any_in(&t.owns, &all)
-                || (!named_families.contains(&kind.family()) && any_in(&t.uses, &all))
+        // When the finding names subnets, a path edge must run between shapes in those subnets.
+        let named_subnets: BTreeSet<&str> = all
+            .iter()
+            .copied()
+            .filter(|s| scene.subnet_ids.contains(*s))
+            .collect();
+        let in_named_subnet = |i: usize| match scene.node_subnet.get(&i) {
+            Some(s) if !named_subnets.is_empty() => named_subnets.contains(s.as_str()),
+            _ => true,
+        };
+        let takes_part = |i: usize| {
+            let n = &scene.nodes[i];
+            let t = &n.tags;
+            in_named_subnet(i)
+                && (any_in(&t.owns, &all)
+                    || (!named_families.contains(&n.kind.family()) && any_in(&t.uses, &all)))
         };
         for ei in 0..scene.edges.len() {
             let e = &scene.edges[ei];
@@ -122,7 +153,7 @@ fn mark_one(scene: &mut Scene, f: &Finding) -> bool {
                 || any_in(&b.tags.owns, &failing)
                 || any_in(&b.tags.uses, &failing)
                 || any_in(&e.tags.uses, &failing);
-            if blocked_here && takes_part(&a.tags, a.kind) && takes_part(&b.tags, b.kind) {
+            if blocked_here && takes_part(e.from) && takes_part(e.to) {
                 scene.edges[ei].tags.hits.push(hit(f));
                 placed = true;
             }

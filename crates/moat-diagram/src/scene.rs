@@ -134,6 +134,10 @@ pub(crate) struct Scene {
     pub outside_nodes: Vec<usize>,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    /// The subnet each shape placed in a subnet sits in (node index -> subnet id).
+    pub node_subnet: BTreeMap<usize, String>,
+    /// Every subnet drawn.
+    pub subnet_ids: BTreeSet<String>,
 }
 
 const UNKNOWN_VPC: &str = "?";
@@ -311,6 +315,7 @@ impl<'m> Builder<'m> {
                     nodes: Vec::new(),
                     tags,
                 });
+                self.scene.subnet_ids.insert(s.id.0.clone());
                 self.slots.insert(
                     s.id.0.clone(),
                     Slot {
@@ -330,6 +335,7 @@ impl<'m> Builder<'m> {
                 self.scene.vpcs[sl.vpc].azs[sl.az].subnets[sl.subnet]
                     .nodes
                     .push(node);
+                self.scene.node_subnet.insert(node, subnet.to_string());
                 true
             }
             None => false,
@@ -460,6 +466,11 @@ impl<'m> Builder<'m> {
             } else {
                 Kind::Task
             };
+            // Findings name a service by id (templates) or by name (messages, live accounts).
+            let mut owns = vec![svc.id.0.clone()];
+            if let Some(n) = svc.name.known().filter(|n| **n != svc.id.0) {
+                owns.push(n.clone());
+            }
             let subnets = known_ids(&svc.subnets);
             let placed: Vec<&String> = subnets
                 .iter()
@@ -475,7 +486,7 @@ impl<'m> Builder<'m> {
                     tooltip: tooltip.join("\n"),
                     unknown: true,
                     tags: Tags {
-                        owns: vec![svc.id.0.clone()],
+                        owns: owns.clone(),
                         uses: uses.clone(),
                         ..Default::default()
                     },
@@ -496,7 +507,7 @@ impl<'m> Builder<'m> {
                     }
                 }
                 let mut tags = Tags {
-                    owns: vec![svc.id.0.clone()],
+                    owns: owns.clone(),
                     uses,
                     ..Default::default()
                 };
@@ -903,6 +914,16 @@ impl<'m> Builder<'m> {
     /// from: give every subnet a shape, and draw the association edges.
     fn placeholders(&mut self) {
         let model = self.model;
+        if self.scene.vpcs.is_empty() && self.scene.region_nodes.is_empty() {
+            let n = self.scene.add(Node {
+                kind: Kind::Placeholder,
+                label: vec!["(no network elements in this model)".into()],
+                tooltip: "the model has no VPC, subnet, endpoint service or gateway".into(),
+                unknown: false,
+                tags: Tags::default(),
+            });
+            self.scene.region_nodes.push(n);
+        }
         for vi in 0..self.scene.vpcs.len() {
             for ai in 0..self.scene.vpcs[vi].azs.len() {
                 for si in 0..self.scene.vpcs[vi].azs[ai].subnets.len() {

@@ -337,3 +337,50 @@ fn snapshot_isolated_with_findings() {
     );
     insta::assert_snapshot!(dot);
 }
+
+/// The shape moat-verify gives a blocked path: the finding points at the security group, the
+/// hops list groups (comma-separated) and NACLs, and the message quotes the service, subnets
+/// and endpoint in backticks.
+#[test]
+fn verify_shaped_finding_reddens_the_one_subnet_path() {
+    let f = Finding {
+        code: "MOAT105",
+        severity: Severity::Error,
+        message: "endpoint security group ingress TCP 443 on `EndpointSG, NlbSG` blocks service `orders` \
+                  from subnet `PrivateSubnetB` to endpoint `EcrDkrEndpoint` in subnet `PrivateSubnetB` \
+                  (ecr.dkr needed: container app)"
+            .into(),
+        prov: Provenance::at("EndpointSG", "template.yaml", 40, 5),
+        help: "on `EndpointSG` add ingress TCP 443 from the service's security group".into(),
+        path: vec![
+            Hop { what: "security group egress TCP 443".into(), resource: "TaskSG".into(), ok: true },
+            Hop {
+                what: "endpoint security group ingress TCP 443".into(),
+                resource: "EndpointSG, NlbSG".into(),
+                ok: false,
+            },
+        ],
+    };
+    let dot = to_dot(&common::isolated(), &[f], &DiagramOptions::default());
+    let dkr = edges_between(&dot, "orders", "ecr.dkr");
+    assert_eq!(dkr.len(), 2);
+    let red: Vec<_> = dkr.iter().filter(|e| e.contains(RED)).collect();
+    assert_eq!(red.len(), 1, "only the PrivateSubnetB edge: {dkr:?}");
+    // That edge runs between the shapes in PrivateSubnetB (the second task and second ENI).
+    let (tasks, enis) = (node_names(&dot, "orders"), node_names(&dot, "ecr.dkr"));
+    assert!(
+        red[0]
+            .trim_start()
+            .starts_with(&format!("{} -> {} ", tasks[1], enis[1])),
+        "{red:?}"
+    );
+    for other in ["ecr.api", "logs"] {
+        assert!(
+            edges_between(&dot, "orders", other)
+                .iter()
+                .all(|e| !e.contains(RED)),
+            "{other}"
+        );
+    }
+    assert!(!dot.contains("Findings not drawn"));
+}

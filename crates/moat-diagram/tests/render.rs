@@ -101,3 +101,50 @@ fn graphviz_syntax_error_is_reported_with_its_message() {
         other => panic!("expected DotFailed, got {other:?}"),
     }
 }
+
+#[test]
+fn hostile_names_and_odd_models_still_render() {
+    if !have_dot() {
+        eprintln!("SKIPPED: Graphviz `dot` is not installed (apt-get install -y graphviz)");
+        return;
+    }
+    use moat_model::{Maybe, Model, Subnet};
+    // Every character that means something in DOT, HTML-like labels or XML.
+    let nasty = "a\"b\\c<d>&e'f\n{g}|h;i]j[k\\N\\l";
+    let mut m = common::isolated();
+    m.services[0].name = Maybe::Known(nasty.into());
+    m.subnets[0].id = moat_model::Id::from(nasty);
+    let mut f = common::log_retention();
+    f.message = nasty.into();
+    f.code = "MOAT<&>";
+    let mut blocked = common::blocked_ecr_dkr();
+    blocked.message = format!("`{nasty}` blocked");
+    let dot = to_dot(
+        &m,
+        &[f, blocked],
+        &DiagramOptions {
+            title: Some(nasty.into()),
+            ..Default::default()
+        },
+    );
+    let svg = render_svg(&dot).unwrap_or_else(|e| panic!("{e}\n{dot}"));
+    assert!(svg.contains("<svg"));
+
+    // An empty model, and subnets whose VPC is not in the model (an imported VPC id).
+    for m in [Model::default(), {
+        let mut m = Model::default();
+        m.subnets.push(Subnet {
+            id: "Sub".into(),
+            vpc: Maybe::unknown("Fn::ImportValue SharedVpc"),
+            cidr: Maybe::unknown("Fn::ImportValue SharedCidr"),
+            az: Maybe::unknown("Fn::GetAZs"),
+            map_public_ip: Maybe::Known(false),
+            prov: Default::default(),
+        });
+        m
+    }] {
+        let dot = to_dot(&m, &[], &DiagramOptions::default());
+        let svg = render_svg(&dot).unwrap_or_else(|e| panic!("{e}\n{dot}"));
+        assert!(svg.contains("Region ?"), "{dot}");
+    }
+}
