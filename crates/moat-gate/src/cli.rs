@@ -1,0 +1,271 @@
+//! The `moat gate` command line, shared by the `moat` binary and `moat-gate`.
+//!
+//! ```text
+//! moat gate --proxy-listen ADDR [--sni-listen ADDR] [--http-listen ADDR]
+//!           --mode discover|enforce --allowlist FILE [--resolve NAME=IP]...
+//!           [--allow-range CIDR]... [--log FILE] [--metrics-listen ADDR]
+//! moat gate report LOG [--format text|json]
+//! ```
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use crate::gate::{start, GateConfig, Limits};
+use crate::log::LogTarget;
+use crate::policy::Mode;
+use crate::report::{render_file, Format};
+use crate::Error;
+
+/// `moat gate`: run the egress gateway, or report on its log.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct GateCli {
+    /// A subcommand (`report`); without one, the gateway runs.
+    #[command(subcommand)]
+    pub command: Option<GateCommand>,
+    /// Gateway options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands of `moat gate`.
+#[derive(Debug, clap::Subcommand)]
+pub enum GateCommand {
+    /// List the hosts seen in a decision log and print a ready allowlist.
+    Report(ReportArgs),
+}
+
+/// `moat gate report LOG`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Decision log written with --log.
+    pub log: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// Options of the running gateway.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// HTTP proxy listener (CONNECT + absolute-URI http), e.g. 0.0.0.0:3128.
+    #[arg(long, value_name = "ADDR")]
+    pub proxy_listen: Option<SocketAddr>,
+    /// Transparent TLS listener routing on the ClientHello SNI (to port 443).
+    #[arg(long, value_name = "ADDR")]
+    pub sni_listen: Option<SocketAddr>,
+    /// Transparent HTTP listener routing on the Host header (to port 80).
+    #[arg(long, value_name = "ADDR")]
+    pub http_listen: Option<SocketAddr>,
+    /// `discover` allows every name and logs what `enforce` would deny.
+    #[arg(long, value_enum, required = true)]
+    pub mode: Option<Mode>,
+    /// Allowlist file (reloaded on change and on SIGHUP).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub allowlist: Option<PathBuf>,
+    /// Resolve NAME to IP without DNS (repeatable; several IPs for one name are kept).
+    #[arg(long, value_name = "NAME=IP", value_parser = crate::resolve::parse_override)]
+    pub resolve: Vec<(String, IpAddr)>,
+    /// DNS server (IP or IP:PORT) to use instead of the system resolver.
+    #[arg(long, value_name = "ADDR", value_parser = parse_dns_server)]
+    pub dns_server: Option<SocketAddr>,
+    /// Open a special-purpose range (private, loopback, ...) or permit IP-literal
+    /// targets inside it (repeatable).
+    #[arg(long, value_name = "CIDR", value_parser = parse_range)]
+    pub allow_range: Vec<IpNet>,
+    /// Decision log file (JSON lines, appended); default standard error.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Prometheus metrics listener, e.g. 127.0.0.1:9090.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Maximum concurrent client connections.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Close a connection idle for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub idle_timeout: u64,
+    /// After one side half-closes, give the other this many seconds to finish.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub drain_timeout: u64,
+    /// Deadline in seconds for a ClientHello or request head.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub hello_timeout: u64,
+    /// Deadline in seconds for dialling an upstream.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub connect_timeout: u64,
+    /// Upstream port for the SNI listener.
+    #[arg(long, value_name = "PORT", default_value_t = 443)]
+    pub sni_upstream_port: u16,
+    /// Upstream port for the Host-header listener.
+    #[arg(long, value_name = "PORT", default_value_t = 80)]
+    pub http_upstream_port: u16,
+    /// How often (seconds) the allowlist file is checked for changes.
+    #[arg(long, value_name = "SECS", default_value_t = 2)]
+    pub reload_interval: u64,
+}
+
+fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    s.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("`{s}` is not IP or IP:PORT"))
+}
+
+fn parse_range(s: &str) -> Result<IpNet, String> {
+    if let Ok(n) = s.parse::<IpNet>() {
+        return Ok(n.trunc());
+    }
+    s.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("`{s}` is not a CIDR range (e.g. 10.0.0.0/8)"))
+}
+
+impl ServeArgs {
+    /// Turns the flags into a gateway configuration.
+    pub fn to_config(&self) -> Result<GateConfig, Error> {
+        let (Some(mode), Some(allowlist)) = (self.mode, self.allowlist.clone()) else {
+            return Err(Error::Config("--mode and --allowlist are required".into()));
+        };
+        if self.proxy_listen.is_none() && self.sni_listen.is_none() && self.http_listen.is_none() {
+            return Err(Error::Config(
+                "give at least one of --proxy-listen, --sni-listen, --http-listen".into(),
+            ));
+        }
+        let secs = Duration::from_secs;
+        let mut cfg = GateConfig::new(mode, allowlist);
+        cfg.proxy_listen = self.proxy_listen;
+        cfg.sni_listen = self.sni_listen;
+        cfg.http_listen = self.http_listen;
+        cfg.metrics_listen = self.metrics_listen;
+        cfg.sni_upstream_port = self.sni_upstream_port;
+        cfg.http_upstream_port = self.http_upstream_port;
+        cfg.resolve = self.resolve.clone();
+        cfg.dns_server = self.dns_server;
+        cfg.allow_ranges = self.allow_range.clone();
+        cfg.log = match &self.log {
+            Some(p) => LogTarget::File(p.clone()),
+            None => LogTarget::Stderr,
+        };
+        cfg.limits = Limits {
+            max_connections: self.max_connections.max(1),
+            idle_timeout: secs(self.idle_timeout.max(1)),
+            drain_timeout: secs(self.drain_timeout),
+            hello_timeout: secs(self.hello_timeout.max(1)),
+            connect_timeout: secs(self.connect_timeout.max(1)),
+            ..Limits::default()
+        };
+        cfg.reload_interval = secs(self.reload_interval.max(1));
+        cfg.reload_on_sighup = true;
+        Ok(cfg)
+    }
+}
+
+/// Runs `moat gate`. Returns the exit code: 0 on success, 2 on bad input (an
+/// unreadable or invalid allowlist, with file:line, or missing options), after
+/// printing the problem on standard error. Runtime failures (a listener that cannot
+/// bind, a runtime that cannot start) are returned as `Err`; the caller exits 2.
+pub fn run(cli: GateCli) -> Result<i32, Error> {
+    if let Some(GateCommand::Report(args)) = cli.command {
+        return match render_file(&args.log, args.format) {
+            Ok(text) => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+                        context: "writing the report".into(),
+                        source: e,
+                    }),
+                    _ => Ok(0),
+                }
+            }
+            Err(e) => {
+                eprintln!("moat gate report: error: {e}");
+                Ok(2)
+            }
+        };
+    }
+    let cfg = match cli.serve.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("moat gate: error: {e}");
+            return Ok(2);
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "starting the tokio runtime".into(),
+            source,
+        })?;
+    rt.block_on(async {
+        let gate = match start(cfg.clone()).await {
+            Ok(g) => g,
+            Err(e @ (Error::Policy(_) | Error::Config(_) | Error::Resolve(_))) => {
+                eprintln!("moat gate: error: {e}");
+                return Ok(2);
+            }
+            Err(e) => return Err(e),
+        };
+        eprintln!(
+            "moat-gate: {:?} mode; proxy {:?}, sni {:?}, http {:?}, metrics {:?}",
+            cfg.mode, gate.proxy_addr, gate.sni_addr, gate.http_addr, gate.metrics_addr
+        );
+        tokio::select! {
+            _ = gate.wait() => {}
+            _ = tokio::signal::ctrl_c() => {}
+            _ = sigterm() => {}
+        }
+        Ok(0)
+    })
+}
+
+async fn sigterm() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// How the `moat` binary embeds it: `moat gate ...`.
+    #[derive(Parser)]
+    enum Moat {
+        Gate(GateCli),
+    }
+
+    #[test]
+    fn both_forms_parse_as_a_subcommand_of_moat() {
+        let Moat::Gate(g) = Moat::try_parse_from([
+            "moat", "gate", "--proxy-listen", "127.0.0.1:3128", "--mode", "enforce",
+            "--allowlist", "a.txt", "--resolve", "a.test=127.0.0.1", "--resolve",
+            "b.test=127.0.0.2", "--allow-range", "10.0.0.0/8", "--log", "g.log",
+        ])
+        .unwrap();
+        assert!(g.command.is_none());
+        assert_eq!(g.serve.resolve.len(), 2);
+        let cfg = g.serve.to_config().unwrap();
+        assert_eq!(cfg.mode, Mode::Enforce);
+        assert_eq!(cfg.allow_ranges.len(), 1);
+
+        let Moat::Gate(r) =
+            Moat::try_parse_from(["moat", "gate", "report", "g.log", "--format", "json"]).unwrap();
+        assert!(matches!(r.command, Some(GateCommand::Report(ReportArgs { format: Format::Json, .. }))));
+
+        assert!(Moat::try_parse_from(["moat", "gate", "--mode", "enforce"]).is_err());
+        assert!(Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err());
+    }
+}
