@@ -1,0 +1,305 @@
+//! The workload part of the scene: ECS services' tasks, interface and gateway endpoints, and
+//! the task -> endpoint edges.
+
+use super::*;
+
+impl<'m> Builder<'m> {
+    pub(super) fn is_egress_gateway(&self, svc: &Service) -> bool {
+        let names = [
+            Some(svc.id.0.as_str()),
+            svc.name.known().map(String::as_str),
+        ];
+        match &self.opts.egress_gateway {
+            EgressGateway::None => false,
+            EgressGateway::Services(list) => {
+                names.iter().flatten().any(|n| list.iter().any(|l| l == n))
+            }
+            EgressGateway::Guess => names.iter().flatten().any(|n| {
+                let n = n.to_ascii_lowercase();
+                n.contains("gate") || n.contains("egress")
+            }),
+        }
+    }
+
+    pub(super) fn tasks(&mut self) {
+        let model = self.model;
+        for svc in &model.services {
+            let td = svc
+                .task_definition
+                .known()
+                .and_then(|t| model.task_definition(t));
+            let gateway = self.is_egress_gateway(svc);
+            let name = svc
+                .name
+                .known()
+                .cloned()
+                .unwrap_or_else(|| svc.id.0.clone());
+            let mut label = vec![if gateway {
+                format!("{name} (egress gateway)")
+            } else {
+                name
+            }];
+            let launch = match svc.launch_type {
+                Maybe::Known(LaunchType::Fargate) => "Fargate",
+                Maybe::Known(LaunchType::Ec2) => "EC2",
+                Maybe::Known(LaunchType::External) => "External",
+                Maybe::Unknown(_) => "launch type ?",
+            };
+            label.push(match svc.desired_count.known() {
+                Some(n) => format!("{launch} · {n} task{}", if *n == 1 { "" } else { "s" }),
+                None => launch.to_string(),
+            });
+            let mut tooltip = vec![format!("ECS service {}", svc.id)];
+            let mut uses: Vec<String> = Vec::new();
+            if let Some(c) = svc.cluster.known() {
+                uses.push(c.0.clone());
+            }
+            uses.extend(known_ids(&svc.security_groups));
+            uses.extend(known_ids(&svc.target_groups));
+            match (td, &svc.task_definition) {
+                (Some(td), _) => {
+                    uses.push(td.id.0.clone());
+                    for role in [&td.execution_role, &td.task_role].into_iter().flatten() {
+                        if let Some(r) = role.known() {
+                            uses.push(r.clone());
+                        }
+                    }
+                    tooltip.push(format!("task definition {}", td.id));
+                    for c in &td.containers {
+                        let line = format!("{}: {}", show(&c.name), show(&c.image));
+                        label.push(ellipsize(&line, 64));
+                        tooltip.push(line);
+                    }
+                }
+                (None, Maybe::Known(id)) => {
+                    uses.push(id.0.clone());
+                    label.push(format!("task definition {id} (not in model)"));
+                }
+                (None, Maybe::Unknown(_)) => label.push("task definition ?".into()),
+            }
+            let kind = if gateway {
+                Kind::EgressGateway
+            } else {
+                Kind::Task
+            };
+            // Findings name a service by id (templates) or by name (messages, live accounts).
+            let mut owns = vec![svc.id.0.clone()];
+            if let Some(n) = svc.name.known().filter(|n| **n != svc.id.0) {
+                owns.push(n.clone());
+            }
+            let subnets = known_ids(&svc.subnets);
+            let placed: Vec<&String> = subnets
+                .iter()
+                .filter(|s| self.slots.contains_key(*s))
+                .collect();
+            let unknown = svc.subnets.iter().any(|s| !s.is_known()) || placed.len() < subnets.len();
+            if placed.is_empty() {
+                let mut label = label.clone();
+                label.push("subnets ?".into());
+                let node = self.scene.add(Node {
+                    kind,
+                    label,
+                    tooltip: tooltip.join("\n"),
+                    unknown: true,
+                    tags: Tags {
+                        owns: owns.clone(),
+                        uses: uses.clone(),
+                        ..Default::default()
+                    },
+                });
+                self.place_in_vpc(&Maybe::Unknown("service subnets unknown".into()), node);
+                self.tasks.push((node, None, svc));
+                continue;
+            }
+            for s in placed {
+                let mut uses = uses.clone();
+                uses.push(s.clone());
+                if let Some(sub) = model.subnet(&Id(s.clone())) {
+                    if let Some(rt) = model.route_table_for_subnet(sub) {
+                        uses.push(rt.id.0.clone());
+                    }
+                    if let Some(n) = model.network_acl_for_subnet(sub) {
+                        uses.push(n.id.0.clone());
+                    }
+                }
+                let mut tags = Tags {
+                    owns: owns.clone(),
+                    uses,
+                    ..Default::default()
+                };
+                if svc.assign_public_ip == Maybe::Known(true) {
+                    tags.problem = Some("AssignPublicIp is ENABLED".into());
+                }
+                let node = self.scene.add(Node {
+                    kind,
+                    label: label.clone(),
+                    tooltip: tooltip.join("\n"),
+                    unknown,
+                    tags,
+                });
+                self.place_in_subnet(s, node);
+                self.tasks.push((node, Some(s.clone()), svc));
+            }
+        }
+    }
+
+    pub(super) fn endpoints(&mut self) {
+        let model = self.model;
+        for (ei, e) in model.endpoints.iter().enumerate() {
+            let short = match &e.service {
+                Maybe::Known(s) => service_short_name(s).to_string(),
+                Maybe::Unknown(_) => "service ?".into(),
+            };
+            let full = show(&e.service);
+            if endpoint_is_gateway(e) {
+                let mut tags = Tags::owning(&e.id.0);
+                tags.uses = known_ids(&e.route_tables);
+                let node = self.scene.add(Node {
+                    kind: Kind::GatewayEndpoint,
+                    label: vec![format!("{short} gateway endpoint"), e.id.0.clone()],
+                    tooltip: format!("gateway endpoint {} for {full}", e.id),
+                    unknown: e.route_tables.iter().any(|r| !r.is_known()),
+                    tags,
+                });
+                self.place_in_vpc(&e.vpc, node);
+                let mut served: BTreeSet<String> = known_ids(&e.route_tables).into_iter().collect();
+                for rt in &model.route_tables {
+                    if rt
+                        .routes
+                        .iter()
+                        .any(|r| r.target == RouteTarget::VpcEndpoint(Maybe::Known(e.id.clone())))
+                    {
+                        served.insert(rt.id.0.clone());
+                    }
+                }
+                for rt in served {
+                    if let Some(&from) = self.route_table_nodes.get(&rt) {
+                        let ed = self.scene.edge(
+                            from,
+                            node,
+                            Some("prefix list".into()),
+                            format!("{rt} routes {short} to {}", e.id),
+                        );
+                        self.scene.edges[ed].tags.uses.push(rt.clone());
+                    }
+                }
+                continue;
+            }
+            let mut uses = known_ids(&e.security_groups);
+            let mut lines = vec![short.clone()];
+            if e.private_dns == Maybe::Known(false) {
+                lines.push("private DNS off".into());
+            }
+            let tooltip = format!("interface endpoint {} for {full}", e.id);
+            let mut placed_any = false;
+            for s in known_ids(&e.subnets) {
+                if !self.slots.contains_key(&s) {
+                    continue;
+                }
+                let mut uses = uses.clone();
+                uses.push(s.clone());
+                if let Some(n) = model
+                    .subnet(&Id(s.clone()))
+                    .and_then(|sub| model.network_acl_for_subnet(sub))
+                {
+                    uses.push(n.id.0.clone());
+                }
+                let node = self.scene.add(Node {
+                    kind: Kind::Eni,
+                    label: lines.clone(),
+                    tooltip: tooltip.clone(),
+                    unknown: false,
+                    tags: Tags {
+                        owns: vec![e.id.0.clone()],
+                        uses,
+                        ..Default::default()
+                    },
+                });
+                self.place_in_subnet(&s, node);
+                self.enis.push((ei, Some(s), node));
+                placed_any = true;
+            }
+            if !placed_any {
+                let mut label = lines.clone();
+                label.push("subnets ?".into());
+                uses.sort();
+                let node = self.scene.add(Node {
+                    kind: Kind::Eni,
+                    label,
+                    tooltip,
+                    unknown: true,
+                    tags: Tags {
+                        owns: vec![e.id.0.clone()],
+                        uses,
+                        ..Default::default()
+                    },
+                });
+                self.place_in_vpc(&e.vpc, node);
+                self.enis.push((ei, None, node));
+            }
+        }
+    }
+
+    /// Each task talks to an endpoint's ENI in its own subnet, else in its AZ, else to all of
+    /// them: that is where private DNS resolves to (the zonal ENI), and it keeps the picture to
+    /// a handful of edges instead of tasks × ENIs.
+    pub(super) fn task_to_endpoint_edges(&mut self) {
+        let model = self.model;
+        let az_of = |s: &Option<String>| -> Option<String> {
+            let s = s.as_ref()?;
+            model.subnet(&Id(s.clone()))?.az.known().cloned()
+        };
+        let tasks = self.tasks.clone();
+        for (task_node, task_subnet, _svc) in tasks {
+            let task_az = az_of(&task_subnet);
+            let mut by_endpoint: BTreeMap<usize, Vec<(usize, &Option<String>)>> = BTreeMap::new();
+            for (ei, s, n) in &self.enis {
+                by_endpoint.entry(*ei).or_default().push((*n, s));
+            }
+            let mut new_edges = Vec::new();
+            for (ei, enis) in by_endpoint {
+                let e = &model.endpoints[ei];
+                let task_vpc = task_subnet
+                    .as_ref()
+                    .and_then(|s| model.subnet(&Id(s.clone())))
+                    .and_then(|s| s.vpc.known());
+                if let (Some(tv), Some(ev)) = (task_vpc, e.vpc.known()) {
+                    if tv != ev {
+                        continue;
+                    }
+                }
+                let same_subnet: Vec<usize> = enis
+                    .iter()
+                    .filter(|(_, s)| task_subnet.is_some() && *s == &task_subnet)
+                    .map(|x| x.0)
+                    .collect();
+                let same_az: Vec<usize> = enis
+                    .iter()
+                    .filter(|(_, s)| task_az.is_some() && az_of(s) == task_az)
+                    .map(|x| x.0)
+                    .collect();
+                let chosen = if !same_subnet.is_empty() {
+                    same_subnet
+                } else if !same_az.is_empty() {
+                    same_az
+                } else {
+                    enis.iter().map(|x| x.0).collect()
+                };
+                for to in chosen {
+                    new_edges.push(to);
+                }
+            }
+            for to in new_edges {
+                self.scene
+                    .edge(task_node, to, Some("443".into()), "TCP 443".into());
+            }
+        }
+    }
+}
+
+fn endpoint_is_gateway(e: &VpcEndpoint) -> bool {
+    match e.kind {
+        Maybe::Known(k) => k == EndpointKind::Gateway,
+        Maybe::Unknown(_) => !e.route_tables.is_empty() && e.subnets.is_empty(),
+    }
+}
