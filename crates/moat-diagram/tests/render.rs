@@ -46,7 +46,8 @@ fn renders_svg_with_every_drawn_element() {
     assert!(svg.contains("#c0392b"));
 
     // For a person to look at: MOAT_DIAGRAM_SAMPLE=/path/to.png writes a PNG of this diagram,
-    // and `to-internet.png` beside it of a model with the problems an isolated VPC must not have.
+    // `to-internet.png` beside it of a model with the problems an isolated VPC must not have, and
+    // `large.png` of three AZs and seven endpoints.
     if let Some(out) = std::env::var_os("MOAT_DIAGRAM_SAMPLE") {
         let out = Path::new(&out);
         write_png(&dot, out);
@@ -64,6 +65,10 @@ fn renders_svg_with_every_drawn_element() {
         write_png(
             &to_dot(&m, &findings, &opts),
             &out.with_file_name("to-internet.png"),
+        );
+        write_png(
+            &to_dot(&common::large(), &[], &DiagramOptions::default()),
+            &out.with_file_name("large.png"),
         );
     }
 }

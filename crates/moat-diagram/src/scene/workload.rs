@@ -67,7 +67,7 @@ impl<'m> Builder<'m> {
                     tooltip.push(format!("task definition {}", td.id));
                     for c in &td.containers {
                         let line = format!("{}: {}", show(&c.name), show(&c.image));
-                        label.push(ellipsize(&line, 64));
+                        label.push(ellipsize(&line, 72));
                         tooltip.push(line);
                     }
                 }
@@ -289,9 +289,11 @@ impl<'m> Builder<'m> {
                     new_edges.push(to);
                 }
             }
+            // No label: with a few services and endpoints per subnet, a "443" on every edge
+            // buries the picture. The port is in the tooltip and the legend; a finding on the
+            // edge still labels it with its code.
             for to in new_edges {
-                self.scene
-                    .edge(task_node, to, Some("443".into()), "TCP 443".into());
+                self.scene.edge(task_node, to, None, "TCP 443".into());
             }
         }
     }

@@ -265,3 +265,42 @@ pub fn log_retention() -> Finding {
         path: vec![],
     }
 }
+
+/// A bigger picture: three AZs, seven interface endpoints, two services (one with a sidecar).
+pub fn large() -> Model {
+    let mut m = isolated();
+    m.subnets
+        .push(subnet("PrivateSubnetC", "10.20.2.0/24", "us-east-1c"));
+    for s in ["ssm", "ssmmessages", "secretsmanager", "sts"] {
+        let mut e = interface(&format!("{s}Endpoint"), s);
+        e.subnets.push(k(id("PrivateSubnetC")));
+        m.endpoints.push(e);
+    }
+    for e in m
+        .endpoints
+        .iter_mut()
+        .filter(|e| e.kind == k(EndpointKind::Interface))
+    {
+        if !e.subnets.contains(&k(id("PrivateSubnetC"))) {
+            e.subnets.push(k(id("PrivateSubnetC")));
+        }
+    }
+    if let Some(rt) = m.route_tables.first_mut() {
+        rt.subnets.push(k(id("PrivateSubnetC")));
+    }
+    let mut td = m.task_definitions[0].clone();
+    td.id = id("WorkerTaskDef");
+    td.containers[0].name = k("worker".into());
+    td.containers[0].image = k("123456789012.dkr.ecr.us-east-1.amazonaws.com/worker:2.0".into());
+    let mut sidecar = td.containers[0].clone();
+    sidecar.name = k("log-router".into());
+    sidecar.image = k("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable".into());
+    td.containers.push(sidecar);
+    m.task_definitions.push(td);
+    let mut w = service("WorkerService", "worker", "WorkerTaskDef", vec![]);
+    w.subnets.push(k(id("PrivateSubnetC")));
+    m.services.push(w);
+    m.services[0].subnets.push(k(id("PrivateSubnetC")));
+    m.load_balancers[0].subnets.push(k(id("PrivateSubnetC")));
+    m
+}
