@@ -384,3 +384,24 @@ fn verify_shaped_finding_reddens_the_one_subnet_path() {
     }
     assert!(!dot.contains("Findings not drawn"));
 }
+
+#[test]
+fn subnet_of_an_unresolved_vpc_is_not_drawn_in_the_declared_one() {
+    let mut m = common::isolated();
+    m.subnets.push(Subnet {
+        id: id("SharedSubnet"),
+        vpc: Maybe::unknown("Fn::ImportValue SharedVpcId"),
+        cidr: Maybe::unknown("Fn::ImportValue SharedCidr"),
+        az: k("us-east-1a".into()),
+        map_public_ip: k(false),
+        prov: Provenance::resource("SharedSubnet"),
+    });
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    // Clusters are written nested; the shared subnet must come after the `VPC ?` box opens.
+    let unknown_vpc = dot.find("label=\"VPC ?\\l\"").expect("a VPC ? box");
+    let shared = dot
+        .find("subnet SharedSubnet\\l?\\l")
+        .expect("the shared subnet, CIDR ?");
+    let declared = dot.find("label=\"VPC Vpc\\l").unwrap();
+    assert!(declared < unknown_vpc && unknown_vpc < shared, "{dot}");
+}

@@ -251,12 +251,12 @@ impl<'m> Builder<'m> {
         i
     }
 
+    /// Which VPC box a reference goes in: its own (a box saying "not in this model" when the
+    /// VPC is referenced but not declared), or the `VPC ?` box when the reference is unresolved
+    /// (an imported value). Never a guess, even when the model holds a single VPC: an imported
+    /// VPC id may well be another VPC.
     pub(super) fn vpc_key(&self, vpc: &Maybe<Id>) -> String {
         match vpc.known() {
-            Some(id) if self.vpc_index.contains_key(&id.0) => id.0.clone(),
-            // With one VPC in the model an element whose VPC reference is unresolved (an
-            // imported value) is drawn in it but the VPC label says the reference is unknown.
-            _ if self.model.vpcs.len() == 1 => self.model.vpcs[0].id.0.clone(),
             Some(id) => id.0.clone(),
             None => UNKNOWN_VPC.into(),
         }
@@ -275,13 +275,19 @@ impl<'m> Builder<'m> {
         }
     }
 
+    /// Put a shape in its VPC box, outside any subnet. With an unresolved VPC it goes in the
+    /// `VPC ?` box when there is one (subnets of an imported VPC), else in the region.
     pub(super) fn place_in_vpc(&mut self, vpc: &Maybe<Id>, node: usize) {
-        if self.model.vpcs.is_empty() && vpc.known().is_none() && self.scene.vpcs.is_empty() {
-            self.scene.region_nodes.push(node);
-            return;
-        }
-        let key = self.vpc_key(vpc);
-        let vi = self.vpc_slot(&key);
+        let vi = match vpc.known() {
+            Some(id) => self.vpc_slot(&id.0),
+            None => match self.vpc_index.get(UNKNOWN_VPC) {
+                Some(&vi) => vi,
+                None => {
+                    self.scene.region_nodes.push(node);
+                    return;
+                }
+            },
+        };
         self.scene.vpcs[vi].nodes.push(node);
     }
 }
