@@ -405,3 +405,14 @@ fn subnet_of_an_unresolved_vpc_is_not_drawn_in_the_declared_one() {
     let declared = dot.find("label=\"VPC Vpc\\l").unwrap();
     assert!(declared < unknown_vpc && unknown_vpc < shared, "{dot}");
 }
+
+#[test]
+fn direction_option_sets_rankdir() {
+    let m = common::isolated();
+    assert!(to_dot(&m, &[], &DiagramOptions::default()).contains("rankdir=TB"));
+    let lr = DiagramOptions {
+        direction: moat_diagram::Direction::LeftRight,
+        ..Default::default()
+    };
+    assert!(to_dot(&m, &[], &lr).contains("rankdir=LR"));
+}

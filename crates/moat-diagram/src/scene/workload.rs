@@ -240,9 +240,10 @@ impl<'m> Builder<'m> {
         }
     }
 
-    /// Each task talks to an endpoint's ENI in its own subnet, else in its AZ, else to all of
-    /// them: that is where private DNS resolves to (the zonal ENI), and it keeps the picture to
-    /// a handful of edges instead of tasks × ENIs.
+    /// Draw each task's edge to an endpoint's ENI in its own subnet, else in its AZ, else to all
+    /// of them. This is a drawing simplification, not a routing claim (the endpoint's regional
+    /// DNS name can resolve to any of its ENIs): it keeps the picture to a handful of edges
+    /// instead of tasks × ENIs, while every edge still shows a real task → endpoint need.
     pub(super) fn task_to_endpoint_edges(&mut self) {
         let model = self.model;
         let az_of = |s: &Option<String>| -> Option<String> {
@@ -258,7 +259,9 @@ impl<'m> Builder<'m> {
             }
             let mut new_edges = Vec::new();
             for (ei, enis) in by_endpoint {
-                let e = &model.endpoints[ei];
+                let Some(e) = model.endpoints.get(ei) else {
+                    continue;
+                };
                 let task_vpc = task_subnet
                     .as_ref()
                     .and_then(|s| model.subnet(&Id(s.clone())))
