@@ -225,7 +225,7 @@ mod tests {
         let h = parse_head(b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\nXYZ")
             .unwrap()
             .unwrap();
-        assert_eq!((h.method.as_str(), h.target.as_str(), h.len), ("CONNECT", "a.test:443", 50));
+        assert_eq!((h.method.as_str(), h.target.as_str(), h.len), ("CONNECT", "a.test:443", 49));
         assert_eq!(h.header("HOST"), Some("a.test:443"));
         assert_eq!(parse_head(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap(), None);
         assert!(parse_head(b"GET /\r\n\r\n").is_err());

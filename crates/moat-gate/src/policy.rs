@@ -174,15 +174,15 @@ fn parse_entry(text: &str, line: usize) -> Result<Entry, String> {
         ));
     }
     if wildcard {
-        if !base.contains('.') {
-            return Err(format!(
-                "`{host}` covers a whole top-level domain; name the domain (e.g. `*.example.{base}`)"
-            ));
-        }
         if is_public_suffix(base) {
             return Err(format!(
                 "`{host}` is a wildcard over the public suffix `{base}`, which would allow every \
                  domain registered under it; list the hosts you need"
+            ));
+        }
+        if !base.contains('.') {
+            return Err(format!(
+                "`{host}` covers a whole top-level domain; name the domain (e.g. `*.example.{base}`)"
             ));
         }
     }
