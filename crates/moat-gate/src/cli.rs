@@ -197,6 +197,10 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
             return Ok(2);
         }
     };
+    // Each tunnel holds two descriptors: use the whole hard limit, not the soft default.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("moat-gate: warning: cannot raise RLIMIT_NOFILE: {e}");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -213,9 +217,18 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
             }
             Err(e) => return Err(e),
         };
+        let show = |a: Option<SocketAddr>| a.map_or("-".to_string(), |a| a.to_string());
+        // One stable line, so scripts and tests can learn the bound ports.
         eprintln!(
-            "moat-gate: {:?} mode; proxy {:?}, sni {:?}, http {:?}, metrics {:?}",
-            cfg.mode, gate.proxy_addr, gate.sni_addr, gate.http_addr, gate.metrics_addr
+            "moat-gate: listening mode={} proxy={} sni={} http={} metrics={}",
+            match cfg.mode {
+                Mode::Discover => "discover",
+                Mode::Enforce => "enforce",
+            },
+            show(gate.proxy_addr),
+            show(gate.sni_addr),
+            show(gate.http_addr),
+            show(gate.metrics_addr)
         );
         tokio::select! {
             _ = gate.wait() => {}

@@ -249,3 +249,62 @@ pub async fn wait_record(log: &PathBuf, pred: impl Fn(&Record) -> bool) -> Recor
 pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
 }
+
+/// Runs the calling test again inside a fresh network namespace (`unshare -n`),
+/// after `setup` commands (run as `sh -c`). Returns `true` when the caller is the
+/// inner run and should do the work, `false` in the outer run (which asserts the
+/// inner one passed, or prints why it was skipped).
+pub fn in_netns(test_name: &str, setup: &str) -> bool {
+    const INNER: &str = "MOAT_GATE_TEST_NETNS";
+    if std::env::var_os(INNER).is_some() {
+        let st = std::process::Command::new("sh").arg("-c").arg(setup).status().unwrap();
+        assert!(st.success(), "netns setup failed: {setup}");
+        return true;
+    }
+    let probe = std::process::Command::new("unshare").args(["-n", "true"]).status();
+    if !matches!(&probe, Ok(s) if s.success()) {
+        println!("SKIPPED {test_name}: `unshare -n` is not permitted here ({probe:?}); run as root");
+        return false;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("unshare")
+        .arg("-n")
+        .arg(exe)
+        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .env(INNER, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(out.status.success(), "inner run failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "inner run did not run the test:\n{stdout}");
+    false
+}
+
+/// Counts a process's open descriptors.
+pub fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+/// A TCP echo server; returns its address.
+pub async fn echo_backend() -> SocketAddr {
+    let listener = moat_gate_test_listener().await;
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut r, mut w) = s.into_split();
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+            });
+        }
+    });
+    addr
+}
+
+/// A loopback listener with a large backlog (bursts of thousands of connects).
+async fn moat_gate_test_listener() -> TcpListener {
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    s.listen(4096).unwrap()
+}
