@@ -18,7 +18,9 @@ async fn record(cfg: ClientConfig, name: &str) -> std::io::Result<Vec<u8>> {
         let mut buf = Vec::new();
         if let Ok((mut s, _)) = listener.accept().await {
             let mut chunk = [0u8; 4096];
-            while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), s.read(&mut chunk)).await {
+            while let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_millis(500), s.read(&mut chunk)).await
+            {
                 if n == 0 {
                     break;
                 }
@@ -30,7 +32,11 @@ async fn record(cfg: ClientConfig, name: &str) -> std::io::Result<Vec<u8>> {
     let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
     let tcp = TcpStream::connect(addr).await?;
     let server_name = ServerName::try_from(name.to_string()).map_err(std::io::Error::other)?;
-    let _ = tokio::time::timeout(Duration::from_millis(800), connector.connect(server_name, tcp)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_millis(800),
+        connector.connect(server_name, tcp),
+    )
+    .await;
     capture.await.map_err(std::io::Error::other)
 }
 
@@ -38,7 +44,10 @@ fn config(versions: &[&'static rustls::SupportedProtocolVersion], sni: bool) -> 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut cfg = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .map(|b| b.with_root_certificates(RootCertStore::empty()).with_no_client_auth())
+        .map(|b| {
+            b.with_root_certificates(RootCertStore::empty())
+                .with_no_client_auth()
+        })
         .unwrap_or_else(|e| panic!("rustls config: {e}"));
     cfg.enable_sni = sni;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -47,11 +56,33 @@ fn config(versions: &[&'static rustls::SupportedProtocolVersion], sni: bool) -> 
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures".into());
-    let cases: [(&str, &[&'static rustls::SupportedProtocolVersion], bool, &str); 3] = [
-        ("rustls-tls13-sni-a.test.bin", &[&rustls::version::TLS13], true, "a.test"),
-        ("rustls-tls12-sni-b.test.bin", &[&rustls::version::TLS12], true, "b.test"),
-        ("rustls-tls13-nosni.bin", &[&rustls::version::TLS13], false, "a.test"),
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tests/fixtures".into());
+    let cases: [(
+        &str,
+        &[&'static rustls::SupportedProtocolVersion],
+        bool,
+        &str,
+    ); 3] = [
+        (
+            "rustls-tls13-sni-a.test.bin",
+            &[&rustls::version::TLS13],
+            true,
+            "a.test",
+        ),
+        (
+            "rustls-tls12-sni-b.test.bin",
+            &[&rustls::version::TLS12],
+            true,
+            "b.test",
+        ),
+        (
+            "rustls-tls13-nosni.bin",
+            &[&rustls::version::TLS13],
+            false,
+            "a.test",
+        ),
     ];
     for (file, versions, sni, name) in cases {
         let bytes = record(config(versions, sni), name).await?;

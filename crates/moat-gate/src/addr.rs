@@ -71,7 +71,11 @@ pub fn special_range(ip: IpAddr) -> Option<&'static str> {
 }
 
 fn in_v4(ip: Ipv4Addr, net: [u8; 4], prefix: u32) -> bool {
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     (u32::from(ip) & mask) == (u32::from(Ipv4Addr::from(net)) & mask)
 }
 
@@ -81,9 +85,17 @@ fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
         ([10, 0, 0, 0], 8, "private (RFC 1918)"),
         ([100, 64, 0, 0], 10, "shared/CGNAT (100.64.0.0/10)"),
         ([127, 0, 0, 0], 8, "loopback"),
-        ([169, 254, 0, 0], 16, "link-local (169.254.0.0/16, instance metadata)"),
+        (
+            [169, 254, 0, 0],
+            16,
+            "link-local (169.254.0.0/16, instance metadata)",
+        ),
         ([172, 16, 0, 0], 12, "private (RFC 1918)"),
-        ([192, 0, 0, 0], 24, "IETF protocol assignments (192.0.0.0/24)"),
+        (
+            [192, 0, 0, 0],
+            24,
+            "IETF protocol assignments (192.0.0.0/24)",
+        ),
         ([192, 0, 2, 0], 24, "documentation (TEST-NET-1)"),
         ([192, 88, 99, 0], 24, "6to4 relay anycast (192.88.99.0/24)"),
         ([192, 168, 0, 0], 16, "private (RFC 1918)"),
@@ -101,7 +113,11 @@ fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
 }
 
 fn in_v6(ip: Ipv6Addr, net: [u16; 8], prefix: u32) -> bool {
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
     (u128::from(ip) & mask) == (u128::from(Ipv6Addr::from(net)) & mask)
 }
 
@@ -110,13 +126,29 @@ fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
         ([0, 0, 0, 0, 0, 0, 0, 0], 128, "unspecified (::)"),
         ([0, 0, 0, 0, 0, 0, 0, 1], 128, "loopback (::1)"),
         ([0, 0, 0, 0, 0, 0, 0, 0], 96, "IPv4-compatible (::/96)"),
-        ([0, 0, 0, 0, 0, 0xffff, 0, 0], 96, "IPv4-mapped (::ffff:0:0/96)"),
-        ([0, 0, 0, 0, 0xffff, 0, 0, 0], 96, "IPv4-translated (::ffff:0:0:0/96)"),
+        (
+            [0, 0, 0, 0, 0, 0xffff, 0, 0],
+            96,
+            "IPv4-mapped (::ffff:0:0/96)",
+        ),
+        (
+            [0, 0, 0, 0, 0xffff, 0, 0, 0],
+            96,
+            "IPv4-translated (::ffff:0:0:0/96)",
+        ),
         ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96, "NAT64 (64:ff9b::/96)"),
-        ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "local NAT64 (64:ff9b:1::/48)"),
+        (
+            [0x64, 0xff9b, 1, 0, 0, 0, 0, 0],
+            48,
+            "local NAT64 (64:ff9b:1::/48)",
+        ),
         ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "discard-only (100::/64)"),
         ([0x2001, 0, 0, 0, 0, 0, 0, 0], 32, "Teredo (2001::/32)"),
-        ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, "documentation (2001:db8::/32)"),
+        (
+            [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0],
+            32,
+            "documentation (2001:db8::/32)",
+        ),
         ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "6to4 (2002::/16)"),
         ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, "unique local (fc00::/7)"),
         ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "link-local (fe80::/10)"),
@@ -140,11 +172,29 @@ mod tests {
     #[test]
     fn refuses_every_special_range() {
         for s in [
-            "127.0.0.1", "10.20.30.40", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-            "100.64.0.1", "100.127.255.254", "224.0.0.1", "0.0.0.0", "255.255.255.255",
-            "240.1.2.3", "::", "::1", "::ffff:169.254.169.254", "::ffff:8.8.8.8",
-            "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "2001:0:4136:e378::1", "fd00::1",
-            "fe80::1", "ff02::1", "::10.0.0.1", "fd00:ec2::254",
+            "127.0.0.1",
+            "10.20.30.40",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "224.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "240.1.2.3",
+            "::",
+            "::1",
+            "::ffff:169.254.169.254",
+            "::ffff:8.8.8.8",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::10.0.0.1",
+            "fd00:ec2::254",
         ] {
             assert!(special_range(ip(s)).is_some(), "{s} must be refused");
         }
@@ -152,7 +202,13 @@ mod tests {
 
     #[test]
     fn public_addresses_pass() {
-        for s in ["8.8.8.8", "100.128.0.1", "172.32.0.1", "2600:1f18::1", "2a00:1450::1"] {
+        for s in [
+            "8.8.8.8",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2600:1f18::1",
+            "2a00:1450::1",
+        ] {
             assert_eq!(special_range(ip(s)), None, "{s}");
         }
     }
@@ -164,6 +220,9 @@ mod tests {
         assert!(p.check(ip("10.20.30.40")).is_ok());
         assert!(p.check(ip("::ffff:10.20.30.40")).is_ok());
         assert!(p.check(ip("10.20.31.1")).is_err());
-        assert!(p.check(ip("169.254.169.254")).unwrap_err().contains("link-local"));
+        assert!(p
+            .check(ip("169.254.169.254"))
+            .unwrap_err()
+            .contains("link-local"));
     }
 }

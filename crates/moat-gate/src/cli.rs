@@ -263,9 +263,22 @@ mod tests {
     #[test]
     fn both_forms_parse_as_a_subcommand_of_moat() {
         let Moat::Gate(g) = Moat::try_parse_from([
-            "moat", "gate", "--proxy-listen", "127.0.0.1:3128", "--mode", "enforce",
-            "--allowlist", "a.txt", "--resolve", "a.test=127.0.0.1", "--resolve",
-            "b.test=127.0.0.2", "--allow-range", "10.0.0.0/8", "--log", "g.log",
+            "moat",
+            "gate",
+            "--proxy-listen",
+            "127.0.0.1:3128",
+            "--mode",
+            "enforce",
+            "--allowlist",
+            "a.txt",
+            "--resolve",
+            "a.test=127.0.0.1",
+            "--resolve",
+            "b.test=127.0.0.2",
+            "--allow-range",
+            "10.0.0.0/8",
+            "--log",
+            "g.log",
         ])
         .unwrap();
         assert!(g.command.is_none());
@@ -276,9 +289,17 @@ mod tests {
 
         let Moat::Gate(r) =
             Moat::try_parse_from(["moat", "gate", "report", "g.log", "--format", "json"]).unwrap();
-        assert!(matches!(r.command, Some(GateCommand::Report(ReportArgs { format: Format::Json, .. }))));
+        assert!(matches!(
+            r.command,
+            Some(GateCommand::Report(ReportArgs {
+                format: Format::Json,
+                ..
+            }))
+        ));
 
         assert!(Moat::try_parse_from(["moat", "gate", "--mode", "enforce"]).is_err());
-        assert!(Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err());
+        assert!(
+            Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err()
+        );
     }
 }

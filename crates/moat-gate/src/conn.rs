@@ -176,7 +176,8 @@ impl Conn<'_> {
             };
             return self.respond(client, 502, d).await;
         }
-        self.relay_and_finish(client, upstream, first.len() as u64).await;
+        self.relay_and_finish(client, upstream, first.len() as u64)
+            .await;
     }
 
     async fn bad_request(self, client: TcpStream, e: HttpError) {
@@ -273,7 +274,8 @@ impl Conn<'_> {
                 return self.reset(client, d);
             }
         }
-        self.relay_and_finish(client, upstream, first.len() as u64).await;
+        self.relay_and_finish(client, upstream, first.len() as u64)
+            .await;
     }
 
     /// The transparent TLS listener: route on the ClientHello SNI to port 443.
@@ -345,4 +347,3 @@ fn join(a: Option<String>, b: &str) -> String {
         _ => b.to_string(),
     }
 }
-

@@ -152,7 +152,9 @@ impl Shared {
             Err(poisoned) => *poisoned.into_inner() = Arc::new(list),
         }
         self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
-        self.metrics.allowlist_entries.store(n as u64, Ordering::Relaxed);
+        self.metrics
+            .allowlist_entries
+            .store(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 
@@ -248,17 +250,26 @@ impl Shared {
             }
         }
         if ok.is_empty() {
-            rec.resolved = refused.first().map(|s| s.split(' ').next().unwrap_or_default().to_string());
+            rec.resolved = refused
+                .first()
+                .map(|s| s.split(' ').next().unwrap_or_default().to_string());
             return Err(Denial {
                 reason: "denied_address",
-                detail: format!("{name} resolves only to refused addresses: {}", refused.join(", ")),
+                detail: format!(
+                    "{name} resolves only to refused addresses: {}",
+                    refused.join(", ")
+                ),
             });
         }
         Ok(ok)
     }
 
     /// Dials the first address that answers within the connect timeout.
-    pub(crate) async fn dial(&self, addrs: &[SocketAddr], rec: &mut Record) -> Result<TcpStream, Denial> {
+    pub(crate) async fn dial(
+        &self,
+        addrs: &[SocketAddr],
+        rec: &mut Record,
+    ) -> Result<TcpStream, Denial> {
         let mut last = String::from("no address");
         for a in addrs {
             rec.resolved = Some(a.to_string());
@@ -338,14 +349,17 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
         Ok(s)
     })
     .map_err(|source| Error::Bind { addr, source })?;
-    sock.listen(4096).map_err(|source| Error::Bind { addr, source })
+    sock.listen(4096)
+        .map_err(|source| Error::Bind { addr, source })
 }
 
 /// Loads the allowlist, binds every configured listener and starts serving.
 pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
     let list = Allowlist::load(&cfg.allowlist)?;
     let metrics = Arc::new(Metrics::default());
-    metrics.allowlist_entries.store(list.len() as u64, Ordering::Relaxed);
+    metrics
+        .allowlist_entries
+        .store(list.len() as u64, Ordering::Relaxed);
     let resolver = Resolver::new(&cfg.resolve, cfg.dns_server, cfg.limits.resolve_timeout)?;
     let logger = Logger::start(&cfg.log).map_err(|source| Error::Io {
         context: format!("opening log {:?}", cfg.log),
@@ -380,22 +394,36 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
     for (addr, kind) in listeners {
         let Some(addr) = addr else { continue };
         let l = bind(addr).await?;
-        let local = l.local_addr().map_err(|source| Error::Bind { addr, source })?;
+        let local = l
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
         match kind {
             Listener::Sni => gate.sni_addr = Some(local),
             Listener::Http => gate.http_addr = Some(local),
             _ => gate.proxy_addr = Some(local),
         }
-        gate.tasks.push(tokio::spawn(crate::conn::accept_loop(l, Arc::clone(&shared), kind)));
+        gate.tasks.push(tokio::spawn(crate::conn::accept_loop(
+            l,
+            Arc::clone(&shared),
+            kind,
+        )));
     }
     if let Some(addr) = cfg.metrics_listen {
         let l = bind(addr).await?;
-        gate.metrics_addr = Some(l.local_addr().map_err(|source| Error::Bind { addr, source })?);
-        gate.tasks.push(tokio::spawn(crate::metrics::serve(l, metrics)));
+        gate.metrics_addr = Some(
+            l.local_addr()
+                .map_err(|source| Error::Bind { addr, source })?,
+        );
+        gate.tasks
+            .push(tokio::spawn(crate::metrics::serve(l, metrics)));
     }
-    gate.tasks.push(tokio::spawn(watch_file(Arc::clone(&shared), cfg.reload_interval)));
+    gate.tasks.push(tokio::spawn(watch_file(
+        Arc::clone(&shared),
+        cfg.reload_interval,
+    )));
     if cfg.reload_on_sighup {
-        gate.tasks.push(tokio::spawn(watch_sighup(Arc::clone(&shared))));
+        gate.tasks
+            .push(tokio::spawn(watch_sighup(Arc::clone(&shared))));
     }
     Ok(gate)
 }

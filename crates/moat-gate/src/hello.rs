@@ -121,7 +121,10 @@ fn reassemble(buf: &[u8]) -> Result<Cow<'_, [u8]>, HelloError> {
             return Err(HelloError::invalid(pos + 3, "empty handshake record"));
         }
         if len > MAX_RECORD_PAYLOAD {
-            return Err(HelloError::invalid(pos + 3, "record longer than 2^14 bytes"));
+            return Err(HelloError::invalid(
+                pos + 3,
+                "record longer than 2^14 bytes",
+            ));
         }
         let end = pos + 5 + len;
         if end > MAX_HELLO_LEN {
@@ -133,7 +136,7 @@ fn reassemble(buf: &[u8]) -> Result<Cow<'_, [u8]>, HelloError> {
             });
         };
         assembled = match assembled {
-            Cow::Borrowed(b) if b.is_empty() => Cow::Borrowed(payload),
+            Cow::Borrowed([]) => Cow::Borrowed(payload),
             other => {
                 let mut owned = other.into_owned();
                 owned.extend_from_slice(payload);
@@ -143,7 +146,10 @@ fn reassemble(buf: &[u8]) -> Result<Cow<'_, [u8]>, HelloError> {
         pos = end;
         if let Some(&msg_type) = assembled.first() {
             if msg_type != HS_CLIENT_HELLO {
-                return Err(HelloError::invalid(0, "first handshake message is not a ClientHello"));
+                return Err(HelloError::invalid(
+                    0,
+                    "first handshake message is not a ClientHello",
+                ));
             }
         }
         if let Some(h) = assembled.get(..4) {
@@ -233,7 +239,10 @@ fn parse_body(message: &[u8]) -> Result<Option<Sni>, HelloError> {
     r.take(32, "truncated random")?;
     let session_id = r.vec8("truncated legacy_session_id")?;
     if session_id.len() > 32 {
-        return Err(HelloError::invalid(r.pos, "session id longer than 32 bytes"));
+        return Err(HelloError::invalid(
+            r.pos,
+            "session id longer than 32 bytes",
+        ));
     }
     let suites = r.vec16("truncated cipher_suites")?;
     if suites.is_empty() || suites.len() % 2 != 0 {
@@ -250,7 +259,10 @@ fn parse_body(message: &[u8]) -> Result<Option<Sni>, HelloError> {
     let ext_start = r.pos;
     let extensions = r.vec16("truncated extensions")?;
     if r.remaining() != 0 {
-        return Err(HelloError::invalid(r.pos, "bytes after the extensions block"));
+        return Err(HelloError::invalid(
+            r.pos,
+            "bytes after the extensions block",
+        ));
     }
     let mut exts = Reader {
         data: extensions,
@@ -295,7 +307,10 @@ fn parse_server_name(body: &[u8], offset: usize) -> Result<Sni, HelloError> {
         }
         host = Some(validate_host(name).ok_or(HelloError::invalid(offset, "malformed host_name"))?);
     }
-    host.ok_or(HelloError::invalid(offset, "server_name extension without a host_name"))
+    host.ok_or(HelloError::invalid(
+        offset,
+        "server_name extension without a host_name",
+    ))
 }
 
 /// Accepts an LDH-style DNS name (underscores tolerated, as real names use them),
@@ -368,14 +383,20 @@ mod tests {
         exts.extend(sni_ext(&[(0, b"b.test")]));
         assert!(matches!(
             parse_client_hello(&hello(&exts)),
-            Err(HelloError::Invalid { reason: "duplicate extension", .. })
+            Err(HelloError::Invalid {
+                reason: "duplicate extension",
+                ..
+            })
         ));
     }
 
     #[test]
     fn refuses_two_host_names_and_bad_names() {
         let two = sni_ext(&[(0, b"a.test"), (0, b"b.test")]);
-        assert!(matches!(parse_client_hello(&hello(&two)), Err(HelloError::Invalid { .. })));
+        assert!(matches!(
+            parse_client_hello(&hello(&two)),
+            Err(HelloError::Invalid { .. })
+        ));
         for bad in [&b"a..test"[..], b"a.test.", b"a b", b"", b"\xc3\xa9.test"] {
             let h = hello(&sni_ext(&[(0, bad)]));
             assert!(
@@ -387,7 +408,10 @@ mod tests {
 
     #[test]
     fn no_sni_and_no_extensions_are_complete_answers() {
-        assert_eq!(parse_client_hello(&hello(&[0x00, 0x0b, 0, 2, 1, 0])), Ok(None));
+        assert_eq!(
+            parse_client_hello(&hello(&[0x00, 0x0b, 0, 2, 1, 0])),
+            Ok(None)
+        );
         // Strip the extensions block length too: an old-style hello.
         let mut h = hello(&[]);
         h.truncate(h.len() - 2);
@@ -398,12 +422,21 @@ mod tests {
 
     #[test]
     fn refuses_non_tls_and_oversized() {
-        assert!(matches!(parse_client_hello(b"SSH-2.0-x"), Err(HelloError::Invalid { .. })));
+        assert!(matches!(
+            parse_client_hello(b"SSH-2.0-x"),
+            Err(HelloError::Invalid { .. })
+        ));
         // A handshake message claiming 70 000 bytes is refused before it is buffered.
         let rec = [22, 3, 1, 0, 4, 1, 0x01, 0x11, 0x70];
-        assert!(matches!(parse_client_hello(&rec), Err(HelloError::Invalid { .. })));
+        assert!(matches!(
+            parse_client_hello(&rec),
+            Err(HelloError::Invalid { .. })
+        ));
         // Application data before the hello.
-        assert!(matches!(parse_client_hello(&[23, 3, 3, 0, 1, 0]), Err(HelloError::Invalid { .. })));
+        assert!(matches!(
+            parse_client_hello(&[23, 3, 3, 0, 1, 0]),
+            Err(HelloError::Invalid { .. })
+        ));
     }
 
     #[test]

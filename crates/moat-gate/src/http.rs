@@ -133,7 +133,11 @@ pub async fn read_head<R: AsyncRead + Unpin>(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .unwrap_or_else(|_| Err(HttpError::Incomplete(format!("no request within {timeout:?}"))))
+        .unwrap_or_else(|_| {
+            Err(HttpError::Incomplete(format!(
+                "no request within {timeout:?}"
+            )))
+        })
 }
 
 /// Parses `host[:port]` or `[v6]:port`. A missing port takes `default_port`; `None`
@@ -148,7 +152,10 @@ pub fn parse_authority(s: &str, default_port: Option<u16>) -> Result<(Host, u16)
             None => return Err(bad()),
         };
         let ip: IpAddr = h.parse().map_err(|_| bad())?;
-        return Ok((Host::Ip(ip), resolve_port(port, default_port).ok_or_else(bad)?));
+        return Ok((
+            Host::Ip(ip),
+            resolve_port(port, default_port).ok_or_else(bad)?,
+        ));
     } else {
         match s.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -165,7 +172,8 @@ pub fn parse_authority(s: &str, default_port: Option<u16>) -> Result<(Host, u16)
         && name.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     if !valid {
         return Err(bad());
@@ -203,11 +211,20 @@ pub fn split_absolute(target: &str) -> Result<(&str, &str), HttpError> {
 /// `Host` from the URI (RFC 9112 §3.2.2), hop-by-hop proxy headers dropped, and
 /// `Connection: close` so each client connection carries one routed request.
 pub fn origin_request(head: &RequestHead, authority: &str, path: &str) -> Vec<u8> {
-    let mut out = format!("{} {} {}\r\nHost: {}\r\n", head.method, path, head.version, authority);
+    let mut out = format!(
+        "{} {} {}\r\nHost: {}\r\n",
+        head.method, path, head.version, authority
+    );
     for (k, v) in &head.headers {
-        let drop = ["host", "connection", "proxy-connection", "proxy-authorization", "keep-alive"]
-            .iter()
-            .any(|d| k.eq_ignore_ascii_case(d));
+        let drop = [
+            "host",
+            "connection",
+            "proxy-connection",
+            "proxy-authorization",
+            "keep-alive",
+        ]
+        .iter()
+        .any(|d| k.eq_ignore_ascii_case(d));
         if !drop {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -225,7 +242,10 @@ mod tests {
         let h = parse_head(b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\nXYZ")
             .unwrap()
             .unwrap();
-        assert_eq!((h.method.as_str(), h.target.as_str(), h.len), ("CONNECT", "a.test:443", 49));
+        assert_eq!(
+            (h.method.as_str(), h.target.as_str(), h.len),
+            ("CONNECT", "a.test:443", 49)
+        );
         assert_eq!(h.header("HOST"), Some("a.test:443"));
         assert_eq!(parse_head(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap(), None);
         assert!(parse_head(b"GET /\r\n\r\n").is_err());

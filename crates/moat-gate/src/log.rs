@@ -107,7 +107,10 @@ impl Logger {
 }
 
 fn open_append(p: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().create(true).append(true).open(p)
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
 }
 
 fn write_loop(rx: mpsc::Receiver<Record>, out: Box<dyn Write + Send>) {

@@ -61,23 +61,58 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut s = String::new();
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let _ = writeln!(s, "# HELP moat_gate_active_connections Client connections open now.");
+        let _ = writeln!(
+            s,
+            "# HELP moat_gate_active_connections Client connections open now."
+        );
         let _ = writeln!(s, "# TYPE moat_gate_active_connections gauge");
         let _ = writeln!(s, "moat_gate_active_connections {}", g(&self.active));
-        let _ = writeln!(s, "# HELP moat_gate_connections_total Client connections accepted.");
+        let _ = writeln!(
+            s,
+            "# HELP moat_gate_connections_total Client connections accepted."
+        );
         let _ = writeln!(s, "# TYPE moat_gate_connections_total counter");
         let _ = writeln!(s, "moat_gate_connections_total {}", g(&self.accepted));
-        let _ = writeln!(s, "# HELP moat_gate_bytes_total Bytes relayed, by direction.");
+        let _ = writeln!(
+            s,
+            "# HELP moat_gate_bytes_total Bytes relayed, by direction."
+        );
         let _ = writeln!(s, "# TYPE moat_gate_bytes_total counter");
-        let _ = writeln!(s, "moat_gate_bytes_total{{direction=\"up\"}} {}", g(&self.bytes_up));
-        let _ = writeln!(s, "moat_gate_bytes_total{{direction=\"down\"}} {}", g(&self.bytes_down));
-        let _ = writeln!(s, "# HELP moat_gate_reloads_total Allowlist reloads, by result.");
+        let _ = writeln!(
+            s,
+            "moat_gate_bytes_total{{direction=\"up\"}} {}",
+            g(&self.bytes_up)
+        );
+        let _ = writeln!(
+            s,
+            "moat_gate_bytes_total{{direction=\"down\"}} {}",
+            g(&self.bytes_down)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP moat_gate_reloads_total Allowlist reloads, by result."
+        );
         let _ = writeln!(s, "# TYPE moat_gate_reloads_total counter");
-        let _ = writeln!(s, "moat_gate_reloads_total{{result=\"ok\"}} {}", g(&self.reloads_ok));
-        let _ = writeln!(s, "moat_gate_reloads_total{{result=\"error\"}} {}", g(&self.reloads_failed));
-        let _ = writeln!(s, "# HELP moat_gate_allowlist_entries Entries in the allowlist in force.");
+        let _ = writeln!(
+            s,
+            "moat_gate_reloads_total{{result=\"ok\"}} {}",
+            g(&self.reloads_ok)
+        );
+        let _ = writeln!(
+            s,
+            "moat_gate_reloads_total{{result=\"error\"}} {}",
+            g(&self.reloads_failed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP moat_gate_allowlist_entries Entries in the allowlist in force."
+        );
         let _ = writeln!(s, "# TYPE moat_gate_allowlist_entries gauge");
-        let _ = writeln!(s, "moat_gate_allowlist_entries {}", g(&self.allowlist_entries));
+        let _ = writeln!(
+            s,
+            "moat_gate_allowlist_entries {}",
+            g(&self.allowlist_entries)
+        );
         let _ = writeln!(s, "# HELP moat_gate_decisions_total Logged decisions.");
         let _ = writeln!(s, "# TYPE moat_gate_decisions_total counter");
         if let Ok(m) = self.decisions.lock() {
@@ -117,11 +152,9 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
         tokio::spawn(async move {
             // Read the request head (bounded) and ignore it: there is one page.
             let mut buf = [0u8; 4096];
-            let read = tokio::time::timeout(
-                std::time::Duration::from_secs(5),
-                stream.read(&mut buf),
-            )
-            .await;
+            let read =
+                tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buf))
+                    .await;
             if !matches!(read, Ok(Ok(n)) if n > 0) {
                 return;
             }
@@ -137,4 +170,3 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
         });
     }
 }
-

@@ -105,7 +105,11 @@ impl Allowlist {
             let entry = parse_entry(trimmed, line).map_err(err)?;
             match entry.pattern.strip_prefix("*.") {
                 Some(base) => list.wildcards.push((base.to_string(), entry)),
-                None => list.exact.entry(entry.pattern.clone()).or_default().push(entry),
+                None => list
+                    .exact
+                    .entry(entry.pattern.clone())
+                    .or_default()
+                    .push(entry),
             }
         }
         Ok(list)
@@ -199,7 +203,8 @@ fn valid_name(name: &str) -> bool {
         && name.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -222,7 +227,8 @@ mod tests {
 
     #[test]
     fn exact_wildcard_port_and_apex_rule() {
-        let l = parse("# comment\n  API.stripe.com \n*.example.org:8443 # c\nlic.test:443\n").unwrap();
+        let l =
+            parse("# comment\n  API.stripe.com \n*.example.org:8443 # c\nlic.test:443\n").unwrap();
         assert_eq!(l.len(), 3);
         assert_eq!(l.find("api.stripe.com", 1).unwrap().line, 2);
         assert!(l.find("a.example.org", 8443).is_some());
@@ -254,7 +260,16 @@ mod tests {
 
     #[test]
     fn malformed_entries_are_refused() {
-        for bad in ["a.*.test", "*", "host:0", "host:99999", "10.0.0.1", "[::1]:443", "a b", "a..b"] {
+        for bad in [
+            "a.*.test",
+            "*",
+            "host:0",
+            "host:99999",
+            "10.0.0.1",
+            "[::1]:443",
+            "a b",
+            "a..b",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -115,7 +115,9 @@ pub fn build(text: &str) -> Report {
     }
     let allowlist = by_key
         .iter()
-        .filter(|(k, s)| s.allowed > 0 && !insecure.contains_key(*k) && k.0.parse::<IpAddr>().is_err())
+        .filter(|(k, s)| {
+            s.allowed > 0 && !insecure.contains_key(*k) && k.0.parse::<IpAddr>().is_err()
+        })
         .map(|((h, p), _)| format!("{h}:{p}"))
         .collect();
     Report {
@@ -139,7 +141,13 @@ pub fn render(r: &Report, format: Format) -> String {
     match format {
         Format::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
         Format::Text => {
-            let w = r.hosts.iter().map(|h| h.host.len()).max().unwrap_or(4).max(4);
+            let w = r
+                .hosts
+                .iter()
+                .map(|h| h.host.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
             let mut out = format!(
                 "{:<w$}  {:>5}  {:>6}  {:<24}  {:<24}  {:>10}  {:>6}\n",
                 "HOST", "PORT", "COUNT", "FIRST SEEN", "LAST SEEN", "WOULD-DENY", "DENIED"
@@ -151,7 +159,10 @@ pub fn render(r: &Report, format: Format) -> String {
                 ));
             }
             if r.skipped_lines > 0 {
-                out.push_str(&format!("({} non-record line(s) skipped)\n", r.skipped_lines));
+                out.push_str(&format!(
+                    "({} non-record line(s) skipped)\n",
+                    r.skipped_lines
+                ));
             }
             out.push_str("\n# allowlist suggested from allowed connections (review before use)\n");
             for l in &r.allowlist {
@@ -167,7 +178,14 @@ pub fn render(r: &Report, format: Format) -> String {
 mod tests {
     use super::*;
 
-    fn line(time: &str, host: &str, port: u16, decision: &str, would_deny: bool, reason: &str) -> String {
+    fn line(
+        time: &str,
+        host: &str,
+        port: u16,
+        decision: &str,
+        would_deny: bool,
+        reason: &str,
+    ) -> String {
         format!(
             r#"{{"time":"{time}","listener":"connect","client":"127.0.0.1:1","host":"{host}","sni":null,"port":{port},"resolved":null,"decision":"{decision}","would_deny":{would_deny},"reason":"{reason}","bytes_up":0,"bytes_down":0,"duration_ms":1}}"#
         )
@@ -176,12 +194,47 @@ mod tests {
     #[test]
     fn aggregates_and_suggests_only_safe_names() {
         let log = [
-            line("2026-01-01T00:00:02.000Z", "api.stripe.com", 443, "allow", true, "not_allowlisted"),
-            line("2026-01-01T00:00:01.000Z", "api.stripe.com", 443, "allow", true, "not_allowlisted"),
-            line("2026-01-01T00:00:03.000Z", "meta.test", 80, "deny", false, "denied_address"),
-            line("2026-01-01T00:00:04.000Z", "10.0.0.1", 443, "deny", false, "ip_literal"),
+            line(
+                "2026-01-01T00:00:02.000Z",
+                "api.stripe.com",
+                443,
+                "allow",
+                true,
+                "not_allowlisted",
+            ),
+            line(
+                "2026-01-01T00:00:01.000Z",
+                "api.stripe.com",
+                443,
+                "allow",
+                true,
+                "not_allowlisted",
+            ),
+            line(
+                "2026-01-01T00:00:03.000Z",
+                "meta.test",
+                80,
+                "deny",
+                false,
+                "denied_address",
+            ),
+            line(
+                "2026-01-01T00:00:04.000Z",
+                "10.0.0.1",
+                443,
+                "deny",
+                false,
+                "ip_literal",
+            ),
             "not json".to_string(),
-            line("2026-01-01T00:00:05.000Z", "lic.test", 8443, "allow", false, "allowlisted"),
+            line(
+                "2026-01-01T00:00:05.000Z",
+                "lic.test",
+                8443,
+                "allow",
+                false,
+                "allowlisted",
+            ),
         ]
         .join("\n");
         let r = build(&log);

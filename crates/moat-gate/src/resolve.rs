@@ -133,7 +133,10 @@ mod tests {
             parse_override("A.Test=127.0.0.1").unwrap(),
             ("a.test".to_string(), "127.0.0.1".parse().unwrap())
         );
-        assert_eq!(parse_override("v6.test=[::1]").unwrap().1, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            parse_override("v6.test=[::1]").unwrap().1,
+            "::1".parse::<IpAddr>().unwrap()
+        );
         assert!(parse_override("a.test").is_err());
         assert!(parse_override("a.test=nope").is_err());
         assert!(parse_override("=1.2.3.4").is_err());

@@ -15,7 +15,10 @@ use tokio::net::TcpStream;
 #[tokio::test]
 async fn allowed_host_passes_on_connect_and_sni_listeners() {
     let be = tls_backend().await;
-    let g = gate(Mode::Enforce, "a.test\nb.test\n", |c| c.sni_upstream_port = be.addr.port()).await;
+    let g = gate(Mode::Enforce, "a.test\nb.test\n", |c| {
+        c.sni_upstream_port = be.addr.port()
+    })
+    .await;
     let port = be.addr.port();
 
     let (status, _, tcp) = connect_via(g.gate.proxy_addr.unwrap(), &format!("a.test:{port}")).await;
@@ -35,7 +38,10 @@ async fn allowed_host_passes_on_connect_and_sni_listeners() {
 
     let r = wait_record(&g.log, |r| r.listener == Listener::Connect).await;
     assert_eq!(r.decision, Decision::Allow);
-    assert_eq!((r.host.as_deref(), r.sni.as_deref()), (Some("a.test"), Some("a.test")));
+    assert_eq!(
+        (r.host.as_deref(), r.sni.as_deref()),
+        (Some("a.test"), Some("a.test"))
+    );
     assert_eq!(r.reason, "allowlisted");
     assert_eq!(r.resolved, Some(be.addr.to_string()));
     assert!(r.bytes_up > 200 && r.bytes_down > 200, "{r:?}");
@@ -44,19 +50,35 @@ async fn allowed_host_passes_on_connect_and_sni_listeners() {
 #[tokio::test]
 async fn unlisted_host_gets_403_on_connect_and_a_reset_on_sni() {
     let be = tls_backend().await;
-    let g = gate(Mode::Enforce, "a.test\n", |c| c.sni_upstream_port = be.addr.port()).await;
-    let (status, head, _) =
-        connect_via(g.gate.proxy_addr.unwrap(), &format!("c.test:{}", be.addr.port())).await;
+    let g = gate(Mode::Enforce, "a.test\n", |c| {
+        c.sni_upstream_port = be.addr.port()
+    })
+    .await;
+    let (status, head, _) = connect_via(
+        g.gate.proxy_addr.unwrap(),
+        &format!("c.test:{}", be.addr.port()),
+    )
+    .await;
     assert_eq!(status, 403);
-    assert!(head.contains("X-Moat-Gate-Reason: not_allowlisted"), "{head}");
+    assert!(
+        head.contains("X-Moat-Gate-Reason: not_allowlisted"),
+        "{head}"
+    );
 
     let tcp = TcpStream::connect(g.gate.sni_addr.unwrap()).await.unwrap();
     let err = tls_hello(&be.client, tcp, "c.test").await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
-    assert_eq!(be.handshakes.load(Ordering::SeqCst), 0, "nothing reached the server");
+    assert_eq!(
+        be.handshakes.load(Ordering::SeqCst),
+        0,
+        "nothing reached the server"
+    );
 
     let r = wait_record(&g.log, |r| r.listener == Listener::Sni).await;
-    assert_eq!((r.decision, r.reason.as_str()), (Decision::Deny, "not_allowlisted"));
+    assert_eq!(
+        (r.decision, r.reason.as_str()),
+        (Decision::Deny, "not_allowlisted")
+    );
     assert_eq!(r.sni.as_deref(), Some("c.test"));
 }
 
@@ -64,26 +86,42 @@ async fn unlisted_host_gets_403_on_connect_and_a_reset_on_sni() {
 async fn connect_followed_by_a_different_sni_is_cut() {
     let be = tls_backend().await;
     let g = gate(Mode::Enforce, "a.test\nb.test\n", |_| {}).await;
-    let (status, _, tcp) =
-        connect_via(g.gate.proxy_addr.unwrap(), &format!("a.test:{}", be.addr.port())).await;
+    let (status, _, tcp) = connect_via(
+        g.gate.proxy_addr.unwrap(),
+        &format!("a.test:{}", be.addr.port()),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(tls_hello(&be.client, tcp, "b.test").await.is_err());
-    assert_eq!(be.handshakes.load(Ordering::SeqCst), 0, "no hello byte went upstream");
+    assert_eq!(
+        be.handshakes.load(Ordering::SeqCst),
+        0,
+        "no hello byte went upstream"
+    );
     let r = wait_record(&g.log, |r| r.reason == "sni_mismatch").await;
     assert_eq!(r.decision, Decision::Deny);
-    assert_eq!((r.host.as_deref(), r.sni.as_deref()), (Some("a.test"), Some("b.test")));
+    assert_eq!(
+        (r.host.as_deref(), r.sni.as_deref()),
+        (Some("a.test"), Some("b.test"))
+    );
 }
 
 #[tokio::test]
 async fn hello_without_sni_inside_connect_is_denied_in_enforce() {
     let (cap, _rx) = capture_backend().await;
     let g = gate(Mode::Enforce, "a.test\n", |_| {}).await;
-    let (status, _, mut tcp) =
-        connect_via(g.gate.proxy_addr.unwrap(), &format!("a.test:{}", cap.port())).await;
+    let (status, _, mut tcp) = connect_via(
+        g.gate.proxy_addr.unwrap(),
+        &format!("a.test:{}", cap.port()),
+    )
+    .await;
     assert_eq!(status, 200);
     tcp.write_all(&fixture("openssl3-nosni.bin")).await.unwrap();
     let mut b = [0u8; 1];
-    assert!(!matches!(tcp.read(&mut b).await, Ok(1)), "tunnel must be cut");
+    assert!(
+        !matches!(tcp.read(&mut b).await, Ok(1)),
+        "tunnel must be cut"
+    );
     let r = wait_record(&g.log, |r| r.reason == "no_sni").await;
     assert_eq!(r.decision, Decision::Deny);
 }
@@ -114,7 +152,11 @@ async fn discover_mode_lets_through_and_logs_would_deny() {
 
     // The report turns the discovery into an allowlist.
     let report = moat_gate::report::build(&std::fs::read_to_string(&g.log).unwrap());
-    assert!(report.allowlist.contains(&format!("c.test:{port}")), "{:?}", report.allowlist);
+    assert!(
+        report.allowlist.contains(&format!("c.test:{port}")),
+        "{:?}",
+        report.allowlist
+    );
 }
 
 #[tokio::test]
@@ -151,10 +193,16 @@ async fn split_hello_over_records_and_segments_is_read_and_replayed_intact() {
     })
     .await
     .unwrap();
-    assert_eq!(got, expect, "the upstream sees exactly what the client sent");
+    assert_eq!(
+        got, expect,
+        "the upstream sees exactly what the client sent"
+    );
     drop(s);
     let r = wait_record(&g.log, |r| r.listener == Listener::Sni).await;
-    assert_eq!((r.decision, r.sni.as_deref()), (Decision::Allow, Some("a.test")));
+    assert_eq!(
+        (r.decision, r.sni.as_deref()),
+        (Decision::Allow, Some("a.test"))
+    );
 }
 
 #[tokio::test]
@@ -169,9 +217,16 @@ async fn plain_http_proxy_and_host_listener() {
     )
     .await;
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    assert!(resp.ends_with(&format!("host=a.test:{port};path=/x?y=1")), "{resp}");
+    assert!(
+        resp.ends_with(&format!("host=a.test:{port};path=/x?y=1")),
+        "{resp}"
+    );
 
-    let resp = http_exchange(proxy, &format!("GET http://c.test:{port}/ HTTP/1.1\r\n\r\n")).await;
+    let resp = http_exchange(
+        proxy,
+        &format!("GET http://c.test:{port}/ HTTP/1.1\r\n\r\n"),
+    )
+    .await;
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
     let resp = http_exchange(proxy, "GET https://a.test/ HTTP/1.1\r\n\r\n").await;
     assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
@@ -181,7 +236,10 @@ async fn plain_http_proxy_and_host_listener() {
     assert!(resp.ends_with("host=a.test;path=/y"), "{resp}");
     let resp = http_exchange(host, "GET /y HTTP/1.1\r\nHost: c.test\r\n\r\n").await;
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
-    let r = wait_record(&g.log, |r| r.listener == Listener::HttpProxy && r.decision == Decision::Allow).await;
+    let r = wait_record(&g.log, |r| {
+        r.listener == Listener::HttpProxy && r.decision == Decision::Allow
+    })
+    .await;
     assert_eq!(r.host.as_deref(), Some("a.test"));
 }
 
@@ -191,7 +249,8 @@ async fn ip_literals_and_special_addresses_on_loopback_are_refused() {
     let port = be.addr.port();
     let g = gate(Mode::Discover, "a.test\n", |c| {
         // A name that resolves to loopback outside the opened 127.0.0.1/32.
-        c.resolve.push(("loop.test".into(), "127.0.0.3".parse().unwrap()));
+        c.resolve
+            .push(("loop.test".into(), "127.0.0.3".parse().unwrap()));
     })
     .await;
     let proxy = g.gate.proxy_addr.unwrap();
@@ -211,7 +270,10 @@ async fn ip_literals_and_special_addresses_on_loopback_are_refused() {
 async fn reload_applies_to_new_connections_and_keeps_live_ones() {
     let be = tls_backend().await;
     let port = be.addr.port();
-    let g = gate(Mode::Enforce, "a.test\n", |c| c.reload_interval = Duration::from_millis(100)).await;
+    let g = gate(Mode::Enforce, "a.test\n", |c| {
+        c.reload_interval = Duration::from_millis(100)
+    })
+    .await;
     let proxy = g.gate.proxy_addr.unwrap();
     let (_, _, tcp) = connect_via(proxy, &format!("a.test:{port}")).await;
     let (mut live, _) = tls_hello(&be.client, tcp, "a.test").await.unwrap();
@@ -219,12 +281,18 @@ async fn reload_applies_to_new_connections_and_keeps_live_ones() {
     // mtime granularity: make sure the new file looks different (size changes too).
     std::fs::write(&g.allowlist, "b.test:443\nb.test\n").unwrap();
     for _ in 0..100 {
-        if g.gate.metrics_text().contains("moat_gate_reloads_total{result=\"ok\"} 1") {
+        if g.gate
+            .metrics_text()
+            .contains("moat_gate_reloads_total{result=\"ok\"} 1")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(g.gate.metrics_text().contains("moat_gate_allowlist_entries 2"));
+    assert!(g
+        .gate
+        .metrics_text()
+        .contains("moat_gate_allowlist_entries 2"));
     let (status, _, _) = connect_via(proxy, &format!("a.test:{port}")).await;
     assert_eq!(status, 403, "new connections see the new list");
     live.write_all(b"still\n").await.unwrap();
@@ -257,18 +325,46 @@ async fn metrics_limits_and_idle_and_drain_bounds() {
     assert_eq!((s1, s2), (200, 200));
     let mut third = TcpStream::connect(g.gate.sni_addr.unwrap()).await.unwrap();
     let mut b = [0u8; 1];
-    assert!(!matches!(third.read(&mut b).await, Ok(1)), "over the limit: refused");
+    assert!(
+        !matches!(third.read(&mut b).await, Ok(1)),
+        "over the limit: refused"
+    );
     half.write_all(b"x").await.unwrap();
     half.shutdown().await.unwrap();
     let t0 = std::time::Instant::now();
-    assert_eq!(tokio::time::timeout(Duration::from_secs(5), half.read(&mut b)).await.unwrap().unwrap(), 0);
-    assert!(t0.elapsed() < Duration::from_millis(1500), "drained within the bound");
-    assert_eq!(tokio::time::timeout(Duration::from_secs(5), idle.read(&mut b)).await.unwrap().unwrap(), 0);
-    wait_record(&g.log, |r| r.detail.as_deref().is_some_and(|d| d.contains("drain"))).await;
-    wait_record(&g.log, |r| r.detail.as_deref().is_some_and(|d| d.contains("idle"))).await;
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), half.read(&mut b))
+            .await
+            .unwrap()
+            .unwrap(),
+        0
+    );
+    assert!(
+        t0.elapsed() < Duration::from_millis(1500),
+        "drained within the bound"
+    );
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), idle.read(&mut b))
+            .await
+            .unwrap()
+            .unwrap(),
+        0
+    );
+    wait_record(&g.log, |r| {
+        r.detail.as_deref().is_some_and(|d| d.contains("drain"))
+    })
+    .await;
+    wait_record(&g.log, |r| {
+        r.detail.as_deref().is_some_and(|d| d.contains("idle"))
+    })
+    .await;
     wait_record(&g.log, |r| r.reason == "connection_limit").await;
 
-    let page = http_exchange(g.gate.metrics_addr.unwrap(), "GET /metrics HTTP/1.1\r\n\r\n").await;
+    let page = http_exchange(
+        g.gate.metrics_addr.unwrap(),
+        "GET /metrics HTTP/1.1\r\n\r\n",
+    )
+    .await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("moat_gate_active_connections "), "{page}");
     assert!(page.contains("reason=\"connection_limit\""), "{page}");

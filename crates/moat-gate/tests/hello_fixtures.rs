@@ -73,7 +73,11 @@ fn every_strict_prefix_is_incomplete() {
             for cut in 0..bytes.len() {
                 match parse_client_hello(&bytes[..cut]) {
                     Err(HelloError::Incomplete { needed }) => {
-                        assert!(needed >= 1 && cut + needed <= bytes.len(), "{} cut {cut}", f.file)
+                        assert!(
+                            needed >= 1 && cut + needed <= bytes.len(),
+                            "{} cut {cut}",
+                            f.file
+                        )
                     }
                     other => panic!("{} framed {framing:?} cut at {cut}: {other:?}", f.file),
                 }
@@ -100,7 +104,10 @@ fn corrupted_bytes_never_panic_or_invent_a_name() {
 
 #[tokio::test]
 async fn detector_reassembles_tiny_segments_of_several_records() {
-    let f = fixtures().into_iter().find(|f| f.file.starts_with("derived-grease")).unwrap();
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.file.starts_with("derived-grease"))
+        .unwrap();
     let wire = reframe(&f.bytes, 50);
     let (mut client, mut server) = tokio::io::duplex(64);
     let sent = wire.clone();
@@ -112,7 +119,9 @@ async fn detector_reassembles_tiny_segments_of_several_records() {
         client
     });
     let mut buf = Vec::new();
-    let sni = read_client_hello(&mut server, &mut buf, DetectOptions::default()).await.unwrap();
+    let sni = read_client_hello(&mut server, &mut buf, DetectOptions::default())
+        .await
+        .unwrap();
     assert_eq!(sni.map(|s| s.into_string()), f.sni);
     // Everything read is kept for replay to the upstream, byte for byte.
     assert_eq!(buf, wire[..buf.len()]);
@@ -124,7 +133,10 @@ async fn detector_reassembles_tiny_segments_of_several_records() {
 async fn detector_times_out_on_a_stalled_hello_and_caps_size() {
     let f = &fixtures()[0];
     let (mut client, mut server) = tokio::io::duplex(4096);
-    client.write_all(&f.bytes[..f.bytes.len() / 2]).await.unwrap();
+    client
+        .write_all(&f.bytes[..f.bytes.len() / 2])
+        .await
+        .unwrap();
     let opts = DetectOptions {
         timeout: Duration::from_millis(200),
         ..DetectOptions::default()

@@ -37,7 +37,10 @@ async fn counting_listener(addr: &str) -> (SocketAddr, Arc<AtomicUsize>) {
 
 #[test]
 fn metadata_private_and_cgnat_addresses_are_never_dialled() {
-    if !in_netns("metadata_private_and_cgnat_addresses_are_never_dialled", SETUP) {
+    if !in_netns(
+        "metadata_private_and_cgnat_addresses_are_never_dialled",
+        SETUP,
+    ) {
         return;
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -49,7 +52,8 @@ fn metadata_private_and_cgnat_addresses_are_never_dialled() {
         let names = |c: &mut moat_gate::gate::GateConfig| {
             // The SNI fixture names a.test: point it at the metadata address.
             c.resolve.retain(|(n, _)| n != "a.test");
-            c.resolve.push(("a.test".into(), "169.254.169.254".parse().unwrap()));
+            c.resolve
+                .push(("a.test".into(), "169.254.169.254".parse().unwrap()));
             for (n, ip) in [
                 ("meta.test", "169.254.169.254"),
                 ("priv.test", "10.20.30.40"),
@@ -92,15 +96,29 @@ fn metadata_private_and_cgnat_addresses_are_never_dialled() {
             assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
             let mut s = TcpStream::connect(g.gate.sni_addr.unwrap()).await.unwrap();
             let hello = fixture("openssl3-tls13-sni-a.test.bin");
-            tokio::io::AsyncWriteExt::write_all(&mut s, &hello).await.unwrap();
+            tokio::io::AsyncWriteExt::write_all(&mut s, &hello)
+                .await
+                .unwrap();
             let mut b = [0u8; 1];
             assert!(!matches!(s.read(&mut b).await, Ok(1)));
             let r = wait_record(&g.log, |r| r.reason == "denied_address").await;
             assert_eq!(r.decision, moat_gate::log::Decision::Deny);
         }
-        assert_eq!(meta.load(Ordering::SeqCst), 0, "metadata address was dialled");
-        assert_eq!(meta443.load(Ordering::SeqCst), 0, "metadata address was dialled (SNI)");
-        assert_eq!(private.load(Ordering::SeqCst), 0, "private address was dialled");
+        assert_eq!(
+            meta.load(Ordering::SeqCst),
+            0,
+            "metadata address was dialled"
+        );
+        assert_eq!(
+            meta443.load(Ordering::SeqCst),
+            0,
+            "metadata address was dialled (SNI)"
+        );
+        assert_eq!(
+            private.load(Ordering::SeqCst),
+            0,
+            "private address was dialled"
+        );
         assert_eq!(cgnat.load(Ordering::SeqCst), 0, "CGNAT address was dialled");
 
         // Control: opening the range lets the same request through, which proves the

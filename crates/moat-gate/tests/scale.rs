@@ -43,15 +43,24 @@ async fn open_tunnel(proxy: SocketAddr, target: &str, hello: &[u8]) -> TcpStream
     let mut got = vec![0u8; expect];
     s.read_exact(&mut got).await.unwrap();
     assert!(got.starts_with(b"HTTP/1.1 200"));
-    assert_eq!(&got[expect - hello.len()..], hello, "echoed through the tunnel");
+    assert_eq!(
+        &got[expect - hello.len()..],
+        hello,
+        "echoed through the tunnel"
+    );
     s
 }
 
 #[test]
 fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
-    if !in_netns("ten_thousand_tunnels_open_and_close_without_leaking_descriptors", "ip link set lo up")
-        && std::env::var_os("MOAT_GATE_TEST_NETNS").is_none()
-        && Command::new("unshare").args(["-n", "true"]).status().is_ok_and(|s| s.success())
+    if !in_netns(
+        "ten_thousand_tunnels_open_and_close_without_leaking_descriptors",
+        "ip link set lo up",
+    ) && std::env::var_os("MOAT_GATE_TEST_NETNS").is_none()
+        && Command::new("unshare")
+            .args(["-n", "true"])
+            .status()
+            .is_ok_and(|s| s.success())
     {
         return; // the netns run did the work
     }
@@ -63,17 +72,30 @@ fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
     let wave = TOTAL.min((hard as usize).saturating_sub(200) / 2);
     println!("RLIMIT_NOFILE hard limit {hard}: {wave} tunnels open at once, {TOTAL} in all");
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let echo = echo_backend().await;
         let dir = tempfile::tempdir().unwrap();
         let allow = dir.path().join("allow.txt");
         std::fs::write(&allow, "a.test\n").unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_moat-gate"))
-            .args(["--proxy-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+            .args([
+                "--proxy-listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "127.0.0.1:0",
+            ])
             .args(["--mode", "enforce", "--allowlist"])
             .arg(&allow)
-            .args(["--resolve", "a.test=127.0.0.1", "--allow-range", "127.0.0.1/32"])
+            .args([
+                "--resolve",
+                "a.test=127.0.0.1",
+                "--allow-range",
+                "127.0.0.1/32",
+            ])
             .arg("--log")
             .arg(dir.path().join("gate.log"))
             .stderr(Stdio::piped())
@@ -94,7 +116,14 @@ fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
         let pid = child.0.id();
         let metrics_page = || http_exchange(metrics, "GET / HTTP/1.1\r\n\r\n");
         // Warm up once so lazily created descriptors (log file, resolver) exist.
-        drop(open_tunnel(proxy, &format!("a.test:{}", echo.port()), &fixture("openssl3-tls13-sni-a.test.bin")).await);
+        drop(
+            open_tunnel(
+                proxy,
+                &format!("a.test:{}", echo.port()),
+                &fixture("openssl3-tls13-sni-a.test.bin"),
+            )
+            .await,
+        );
         let settle = |want_active: u64| async move {
             for _ in 0..600 {
                 if metric(&metrics_page().await, "moat_gate_active_connections ") == want_active {
@@ -115,7 +144,11 @@ fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
             let gate_sem = Arc::new(tokio::sync::Semaphore::new(256));
             let mut tasks = Vec::with_capacity(n);
             for _ in 0..n {
-                let (hello, target, sem) = (Arc::clone(&hello), Arc::clone(&target), Arc::clone(&gate_sem));
+                let (hello, target, sem) = (
+                    Arc::clone(&hello),
+                    Arc::clone(&target),
+                    Arc::clone(&gate_sem),
+                );
                 tasks.push(tokio::spawn(async move {
                     let _p = sem.acquire().await.unwrap();
                     open_tunnel(proxy, &target, &hello).await
@@ -127,7 +160,10 @@ fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
             }
             settle(n as u64).await;
             let during = fd_count(pid);
-            assert!(during >= baseline + 2 * n, "{n} tunnels hold {during} fds (baseline {baseline})");
+            assert!(
+                during >= baseline + 2 * n,
+                "{n} tunnels hold {during} fds (baseline {baseline})"
+            );
             drop(open);
             settle(0).await;
             done += n;
@@ -141,7 +177,10 @@ fn ten_thousand_tunnels_open_and_close_without_leaking_descriptors() {
             tokio::time::sleep(Duration::from_millis(50)).await;
             after = fd_count(pid);
         }
-        println!("{TOTAL} tunnels in {:?}; gateway fds baseline {baseline}, after {after}", started.elapsed());
+        println!(
+            "{TOTAL} tunnels in {:?}; gateway fds baseline {baseline}, after {after}",
+            started.elapsed()
+        );
         assert_eq!(after, baseline, "descriptors leaked");
         drop(child);
     });

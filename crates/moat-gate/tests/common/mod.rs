@@ -13,7 +13,9 @@ use moat_gate::log::{LogTarget, Record};
 use moat_gate::policy::Mode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio_rustls::rustls::pki_types::{
+    CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName,
+};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
@@ -68,10 +70,14 @@ pub async fn tls_backend() -> TlsBackend {
             let acceptor = acceptor.clone();
             let count = Arc::clone(&count);
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
                 count.fetch_add(1, Ordering::SeqCst);
                 let sni = tls.get_ref().1.server_name().unwrap_or("-").to_string();
-                let _ = tls.write_all(format!("hello from {sni}\n").as_bytes()).await;
+                let _ = tls
+                    .write_all(format!("hello from {sni}\n").as_bytes())
+                    .await;
                 let mut buf = [0u8; 1024];
                 while let Ok(n) = tls.read(&mut buf).await {
                     if n == 0 || tls.write_all(&buf[..n]).await.is_err() {
@@ -117,9 +123,14 @@ pub async fn http_backend() -> SocketAddr {
         while let Ok((mut s, _)) = listener.accept().await {
             tokio::spawn(async move {
                 let mut buf = Vec::new();
-                let head = moat_gate::http::read_head(&mut s, &mut buf, Duration::from_secs(5)).await;
+                let head =
+                    moat_gate::http::read_head(&mut s, &mut buf, Duration::from_secs(5)).await;
                 let Ok(head) = head else { return };
-                let body = format!("host={};path={}", head.header("host").unwrap_or("-"), head.target);
+                let body = format!(
+                    "host={};path={}",
+                    head.header("host").unwrap_or("-"),
+                    head.target
+                );
                 let msg = format!(
                     "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -178,7 +189,10 @@ pub async fn gate(mode: Mode, allow: &str, tweak: impl FnOnce(&mut GateConfig)) 
     cfg.sni_listen = Some(any);
     cfg.http_listen = Some(any);
     cfg.metrics_listen = Some(any);
-    cfg.resolve = NAMES.iter().map(|n| (n.to_string(), "127.0.0.1".parse().unwrap())).collect();
+    cfg.resolve = NAMES
+        .iter()
+        .map(|n| (n.to_string(), "127.0.0.1".parse().unwrap()))
+        .collect();
     cfg.allow_ranges = vec!["127.0.0.1/32".parse().unwrap()];
     cfg.log = LogTarget::File(log.clone());
     cfg.limits.hello_timeout = Duration::from_secs(3);
@@ -200,7 +214,11 @@ pub async fn connect_via(proxy: SocketAddr, target: &str) -> (u16, String, TcpSt
         .await
         .unwrap();
     let head = read_head_bytewise(&mut s).await;
-    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     (status, head, s)
 }
 
@@ -247,7 +265,12 @@ pub async fn wait_record(log: &PathBuf, pred: impl Fn(&Record) -> bool) -> Recor
 
 /// Reads the fixture hello with SNI a.test (a real OpenSSL ClientHello).
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// Runs the calling test again inside a fresh network namespace (`unshare -n`),
@@ -257,13 +280,21 @@ pub fn fixture(name: &str) -> Vec<u8> {
 pub fn in_netns(test_name: &str, setup: &str) -> bool {
     const INNER: &str = "MOAT_GATE_TEST_NETNS";
     if std::env::var_os(INNER).is_some() {
-        let st = std::process::Command::new("sh").arg("-c").arg(setup).status().unwrap();
+        let st = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(setup)
+            .status()
+            .unwrap();
         assert!(st.success(), "netns setup failed: {setup}");
         return true;
     }
-    let probe = std::process::Command::new("unshare").args(["-n", "true"]).status();
+    let probe = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status();
     if !matches!(&probe, Ok(s) if s.success()) {
-        println!("SKIPPED {test_name}: `unshare -n` is not permitted here ({probe:?}); run as root");
+        println!(
+            "SKIPPED {test_name}: `unshare -n` is not permitted here ({probe:?}); run as root"
+        );
         return false;
     }
     let exe = std::env::current_exe().unwrap();
@@ -277,14 +308,22 @@ pub fn in_netns(test_name: &str, setup: &str) -> bool {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    assert!(out.status.success(), "inner run failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "inner run did not run the test:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "inner run failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "inner run did not run the test:\n{stdout}"
+    );
     false
 }
 
 /// Counts a process's open descriptors.
 pub fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// A TCP echo server; returns its address.

@@ -1,0 +1,131 @@
+//! The `moat-gate` binary's contract: exit codes, file:line errors, the report.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_moat-gate"))
+}
+
+#[test]
+fn invalid_allowlist_exits_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "# payments\napi.stripe.com\n*.co.uk\n").unwrap();
+    let out = bin()
+        .args([
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--mode",
+            "enforce",
+            "--allowlist",
+        ])
+        .arg(&allow)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:3:1:", allow.display())), "{err}");
+    assert!(err.contains("public suffix `co.uk`"), "{err}");
+
+    let out = bin()
+        .args([
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--mode",
+            "enforce",
+            "--allowlist",
+        ])
+        .arg(dir.path().join("missing.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read allowlist"));
+
+    let out = bin()
+        .args(["--mode", "enforce", "--allowlist"])
+        .arg(&allow)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "no listener given");
+}
+
+#[test]
+fn report_lists_hosts_and_prints_an_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gate.log");
+    let rec = |t: &str, host: &str, port: u16, decision: &str, would: bool, reason: &str| {
+        format!(
+            r#"{{"time":"{t}","listener":"sni","client":"10.0.1.5:40000","host":"{host}","sni":"{host}","port":{port},"resolved":"54.1.2.3:{port}","decision":"{decision}","would_deny":{would},"reason":"{reason}","bytes_up":10,"bytes_down":20,"duration_ms":3}}"#
+        )
+    };
+    let text = [
+        rec(
+            "2026-01-01T00:00:01.000Z",
+            "registry-1.docker.io",
+            443,
+            "allow",
+            true,
+            "not_allowlisted",
+        ),
+        rec(
+            "2026-01-01T00:00:02.000Z",
+            "auth.docker.io",
+            443,
+            "allow",
+            true,
+            "not_allowlisted",
+        ),
+        rec(
+            "2026-01-01T00:00:03.000Z",
+            "registry-1.docker.io",
+            443,
+            "allow",
+            true,
+            "not_allowlisted",
+        ),
+        rec(
+            "2026-01-01T00:00:04.000Z",
+            "rebind.example",
+            443,
+            "deny",
+            false,
+            "denied_address",
+        ),
+    ]
+    .join("\n");
+    std::fs::write(&log, text).unwrap();
+    let out = bin().arg("report").arg(&log).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let docker = stdout
+        .lines()
+        .find(|l| l.starts_with("registry-1.docker.io"))
+        .unwrap();
+    let cols: Vec<&str> = docker.split_whitespace().collect();
+    assert_eq!(cols[..3], ["registry-1.docker.io", "443", "2"]);
+    let allowlist: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("# allowlist"))
+        .skip(1)
+        .collect();
+    assert_eq!(
+        allowlist,
+        ["auth.docker.io:443", "registry-1.docker.io:443"]
+    );
+
+    let out = bin()
+        .args(["report", "--format", "json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hosts"].as_array().unwrap().len(), 3);
+    assert_eq!(v["hosts"][2]["would_deny"], 2);
+
+    let out = bin()
+        .arg("report")
+        .arg(dir.path().join("nope.log"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
