@@ -20,9 +20,12 @@ GATE_PORT="${GATE_PORT:-18902}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
 echo "== building (release)" >&2
-(cd "$root" && cargo build --release -p moat-gate --bin moat-gate >&2)
+# GATE_BIN=/path/to/moat-gate skips building moat-gate (e.g. a binary built elsewhere).
+if [ -z "${GATE_BIN:-}" ]; then
+  (cd "$root" && cargo build --release -p moat-gate --bin moat-gate >&2)
+fi
+gate_bin="${GATE_BIN:-$target_dir/release/moat-gate}"
 (cd "$here/loadgen" && CARGO_TARGET_DIR="$target_dir/gate-loadgen" cargo build --release >&2)
-gate_bin="$target_dir/release/moat-gate"
 loadgen="$target_dir/gate-loadgen/release/gate-loadgen"
 
 work="$(mktemp -d)"
@@ -40,7 +43,8 @@ hello="$root/crates/moat-gate/tests/fixtures/openssl3-tls13-sni-a.test.bin"
 
 cat > "$work/haproxy.cfg" <<CFG
 global
-    maxconn 50000
+    # Each connection needs two descriptors; stay inside a 20 000 hard limit.
+    maxconn 9000
     nbthread $(nproc)
 defaults
     mode tcp
@@ -65,9 +69,10 @@ haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
 "$gate_bin" --sni-listen "127.0.0.1:${GATE_PORT}" --sni-upstream-port "$BACKEND_PORT" \
   --mode enforce --allowlist "$work/allowlist.txt" \
   --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
-  --log "$work/gate.log" 2> "$work/gate.stderr" & pids+=($!); gate_pid=$!
+  --log "$work/gate.log" ${GATE_ARGS:-} 2> "$work/gate.stderr" & pids+=($!); gate_pid=$!
 sleep 1
-kill -0 "$haproxy_pid" && kill -0 "$gate_pid"
+kill -0 "$haproxy_pid" 2>/dev/null || { echo "haproxy did not start" >&2; exit 1; }
+kill -0 "$gate_pid" 2>/dev/null || { echo "moat-gate did not start:" >&2; cat "$work/gate.stderr" >&2; exit 1; }
 
 echo "== haproxy $(haproxy -v | head -1 | awk '{print $3}'), moat-gate $("$gate_bin" --version | awk '{print $2}'), $(nproc) cores" >&2
 "$loadgen" compare --hello "$hello" --direct "127.0.0.1:${BACKEND_PORT}" \

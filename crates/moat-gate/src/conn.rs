@@ -15,7 +15,7 @@ use crate::log::{Decision, Listener, Record};
 use crate::tunnel::{relay, RelayEnd, RelayLimits};
 
 /// Accepts connections for one listener until the task is aborted.
-pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Listener) {
+pub(crate) async fn accept_loop(l: Arc<TcpListener>, shared: Arc<Shared>, kind: Listener) {
     loop {
         let (stream, peer) = match l.accept().await {
             Ok(x) => x,
@@ -110,10 +110,11 @@ impl Conn<'_> {
             body.len(),
             d.reason
         );
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        // Boxed: a rare path should not enlarge every connection's task.
+        let _ = Box::pin(tokio::time::timeout(Duration::from_secs(5), async {
             let _ = stream.write_all(msg.as_bytes()).await;
             let _ = stream.shutdown().await;
-        })
+        }))
         .await;
         self.finish(Decision::Deny, Some(d));
     }
@@ -144,16 +145,25 @@ impl Conn<'_> {
     /// The HTTP proxy listener: CONNECT tunnels and absolute-URI plain HTTP.
     async fn proxy(mut self, mut client: TcpStream) {
         let mut buf = Vec::with_capacity(1024);
-        let head = match read_head(&mut client, &mut buf, self.shared.limits.hello_timeout).await {
+        let head = match Box::pin(read_head(
+            &mut client,
+            &mut buf,
+            self.shared.limits.hello_timeout,
+        ))
+        .await
+        {
             Ok(h) => h,
             Err(e) => return self.bad_request(client, e).await,
         };
         let rest = buf.get(head.len..).unwrap_or_default().to_vec();
+        // Free the head buffer now: this task lives as long as the tunnel.
+        drop(buf);
         if head.method.eq_ignore_ascii_case("CONNECT") {
             let (host, port) = match parse_authority(&head.target, None) {
                 Ok(t) => t,
                 Err(e) => return self.bad_request(client, e).await,
             };
+            drop(head);
             return self.connect(client, host, port, rest).await;
         }
         self.rec.listener = Listener::HttpProxy;
@@ -169,6 +179,7 @@ impl Conn<'_> {
         };
         let mut first = http::origin_request(&head, authority, path);
         first.extend_from_slice(&rest);
+        drop((rest, head));
         if let Err(e) = upstream.write_all(&first).await {
             let d = Denial {
                 reason: "connect_failed",
@@ -176,8 +187,9 @@ impl Conn<'_> {
             };
             return self.respond(client, 502, d).await;
         }
-        self.relay_and_finish(client, upstream, first.len() as u64)
-            .await;
+        let sent = first.len() as u64;
+        drop(first);
+        self.relay_and_finish(client, upstream, sent).await;
     }
 
     async fn bad_request(self, client: TcpStream, e: HttpError) {
@@ -192,8 +204,8 @@ impl Conn<'_> {
     }
 
     async fn open_upstream(&mut self, host: &Host, port: u16) -> Result<TcpStream, Denial> {
-        let addrs = self.shared.authorize(host, port, &mut self.rec).await?;
-        self.shared.dial(&addrs, &mut self.rec).await
+        let addrs = Box::pin(self.shared.authorize(host, port, &mut self.rec)).await?;
+        Box::pin(self.shared.dial(&addrs, &mut self.rec)).await
     }
 
     /// A CONNECT tunnel: authorise, dial, answer 200, then check the ClientHello's
@@ -218,7 +230,12 @@ impl Conn<'_> {
         // An --allow-range target was chosen by address: the range is the policy, and
         // such clients often send no SNI, so the hello is not inspected.
         if let Host::Name(name) = &host {
-            let found = read_client_hello(&mut client, &mut hello, self.detect_opts()).await;
+            let found = Box::pin(read_client_hello(
+                &mut client,
+                &mut hello,
+                self.detect_opts(),
+            ))
+            .await;
             if let Err(d) = self.judge_tunnel_hello(name, found) {
                 return self.reset(client, d);
             }
@@ -274,14 +291,21 @@ impl Conn<'_> {
                 return self.reset(client, d);
             }
         }
-        self.relay_and_finish(client, upstream, first.len() as u64)
-            .await;
+        let sent = first.len() as u64;
+        // Free the replayed bytes: this task lives as long as the tunnel.
+        drop(first);
+        self.relay_and_finish(client, upstream, sent).await;
     }
 
     /// The transparent TLS listener: route on the ClientHello SNI to port 443.
     async fn sni(mut self, mut client: TcpStream) {
         let mut hello = Vec::with_capacity(2048);
-        let found = read_client_hello(&mut client, &mut hello, self.detect_opts()).await;
+        let found = Box::pin(read_client_hello(
+            &mut client,
+            &mut hello,
+            self.detect_opts(),
+        ))
+        .await;
         let sni = match found {
             Ok(Some(sni)) => sni.into_string(),
             Ok(None) => {
@@ -310,7 +334,13 @@ impl Conn<'_> {
     /// The transparent HTTP listener: route on the Host header to port 80.
     async fn http(mut self, mut client: TcpStream) {
         let mut buf = Vec::with_capacity(1024);
-        let head = match read_head(&mut client, &mut buf, self.shared.limits.hello_timeout).await {
+        let head = match Box::pin(read_head(
+            &mut client,
+            &mut buf,
+            self.shared.limits.hello_timeout,
+        ))
+        .await
+        {
             Ok(h) => h,
             Err(e) => return self.bad_request(client, e).await,
         };
@@ -320,6 +350,7 @@ impl Conn<'_> {
             .header("host")
             .ok_or_else(|| HttpError::Bad("no Host header".into()))
             .and_then(|h| parse_authority(h, Some(port)));
+        drop(head);
         let host = match host {
             Ok((h, _)) => h,
             Err(e) => return self.bad_request(client, e).await,

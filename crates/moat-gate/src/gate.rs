@@ -402,11 +402,16 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
             Listener::Http => gate.http_addr = Some(local),
             _ => gate.proxy_addr = Some(local),
         }
-        gate.tasks.push(tokio::spawn(crate::conn::accept_loop(
-            l,
-            Arc::clone(&shared),
-            kind,
-        )));
+        // One accept loop per worker thread on the same socket: a connection is then
+        // usually served by the thread that accepted it.
+        let l = Arc::new(l);
+        let loops = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        for _ in 0..loops {
+            let task = crate::conn::accept_loop(Arc::clone(&l), Arc::clone(&shared), kind);
+            gate.tasks.push(tokio::spawn(task));
+        }
     }
     if let Some(addr) = cfg.metrics_listen {
         let l = bind(addr).await?;

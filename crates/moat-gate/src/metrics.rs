@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::log::Record;
+use crate::log::{Decision, Listener, Record};
+
+/// `(listener, decision, would_deny)` → reason → count.
+type DecisionCounts = BTreeMap<(Listener, Decision, bool), BTreeMap<String, u64>>;
 
 /// Counters and gauges shared by every connection.
 #[derive(Default)]
@@ -27,8 +30,8 @@ pub struct Metrics {
     pub reloads_failed: AtomicU64,
     /// Entries in the allowlist in force.
     pub allowlist_entries: AtomicU64,
-    /// `(listener, decision, reason, would_deny)` → count.
-    decisions: Mutex<BTreeMap<(String, String, String, bool), u64>>,
+    /// `(listener, decision, would_deny)` → reason → count.
+    decisions: Mutex<DecisionCounts>,
 }
 
 /// Decrements the active-connection gauge when a connection ends, however it ends.
@@ -46,14 +49,15 @@ impl Metrics {
     pub fn record(&self, r: &Record) {
         self.bytes_up.fetch_add(r.bytes_up, Ordering::Relaxed);
         self.bytes_down.fetch_add(r.bytes_down, Ordering::Relaxed);
-        let key = (
-            label(&r.listener),
-            label(&r.decision),
-            r.reason.clone(),
-            r.would_deny,
-        );
         if let Ok(mut m) = self.decisions.lock() {
-            *m.entry(key).or_default() += 1;
+            let by_reason = m.entry((r.listener, r.decision, r.would_deny)).or_default();
+            // Look up by &str first: no allocation on the hot path once a reason is known.
+            match by_reason.get_mut(r.reason.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    by_reason.insert(r.reason.clone(), 1);
+                }
+            }
         }
     }
 
@@ -116,7 +120,11 @@ impl Metrics {
         let _ = writeln!(s, "# HELP moat_gate_decisions_total Logged decisions.");
         let _ = writeln!(s, "# TYPE moat_gate_decisions_total counter");
         if let Ok(m) = self.decisions.lock() {
-            for ((listener, decision, reason, would_deny), n) in m.iter() {
+            let flat = m.iter().flat_map(|((l, d, w), reasons)| {
+                reasons.iter().map(move |(reason, n)| (l, d, reason, w, n))
+            });
+            for (listener, decision, reason, would_deny, n) in flat {
+                let (listener, decision) = (listener_label(*listener), decision_label(*decision));
                 let _ = writeln!(
                     s,
                     "moat_gate_decisions_total{{listener=\"{listener}\",decision=\"{decision}\",\
@@ -134,11 +142,20 @@ impl Drop for ActiveGuard {
     }
 }
 
-fn label<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+fn listener_label(l: Listener) -> &'static str {
+    match l {
+        Listener::Connect => "connect",
+        Listener::HttpProxy => "http_proxy",
+        Listener::Sni => "sni",
+        Listener::Http => "http",
+    }
+}
+
+fn decision_label(d: Decision) -> &'static str {
+    match d {
+        Decision::Allow => "allow",
+        Decision::Deny => "deny",
+    }
 }
 
 /// Answers every HTTP request on `listener` with the metrics page.
