@@ -22,7 +22,8 @@ RUN case "${TARGETARCH:-amd64}" in \
       *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; \
     esac \
  && rustup target add "$triple" \
- && cargo build --release --locked -p moat-gate --bin moat-gate --target "$triple" \
+ && CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols \
+    cargo build --release --locked -p moat-gate --bin moat-gate --target "$triple" \
  && install -D -m 0755 "target/$triple/release/moat-gate" /out/moat-gate
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -242,10 +242,12 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
             show(gate.metrics_addr)
         );
         tokio::select! {
-            _ = gate.wait() => {}
             _ = tokio::signal::ctrl_c() => {}
             _ = sigterm() => {}
         }
+        // Stop accepting, and write out the decisions still queued for the log.
+        gate.flush_log();
+        drop(gate);
         Ok(0)
     })
 }

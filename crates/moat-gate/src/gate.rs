@@ -320,6 +320,11 @@ impl RunningGate {
         self.shared.metrics.render()
     }
 
+    /// Writes out every decision logged so far (waits at most one second).
+    pub fn flush_log(&self) {
+        self.shared.logger.flush(Duration::from_secs(1));
+    }
+
     /// Waits until every listener task ends (they run until the process exits).
     pub async fn wait(mut self) {
         for t in std::mem::take(&mut self.tasks) {

@@ -81,7 +81,7 @@ pub enum LogTarget {
 /// A handle for sending log records to the writer thread.
 #[derive(Clone)]
 pub struct Logger {
-    tx: mpsc::Sender<Record>,
+    tx: mpsc::Sender<Msg>,
 }
 
 impl Logger {
@@ -91,18 +91,27 @@ impl Logger {
             LogTarget::Stderr => Box::new(std::io::stderr()),
             LogTarget::File(p) => Box::new(open_append(p)?),
         };
-        let (tx, rx) = mpsc::channel::<Record>();
+        let (tx, rx) = mpsc::channel::<Msg>();
         std::thread::Builder::new()
             .name("moat-gate-log".into())
             .spawn(move || write_loop(rx, out))?;
         Ok(Logger { tx })
     }
 
+    /// Waits (at most `timeout`) until every record queued so far is written and
+    /// flushed: called at shutdown so the last decisions are not lost.
+    pub fn flush(&self, timeout: std::time::Duration) {
+        let (ack_tx, ack_rx) = mpsc::channel();
+        if self.tx.send(Msg::Flush(ack_tx)).is_ok() {
+            let _ = ack_rx.recv_timeout(timeout);
+        }
+    }
+
     /// Queues one record; never blocks.
     pub fn log(&self, record: Record) {
         // The writer only stops when every sender is gone, so a send cannot fail here
         // except at process exit, where losing the line is acceptable.
-        let _ = self.tx.send(record);
+        let _ = self.tx.send(Msg::Record(Box::new(record)));
     }
 }
 
@@ -113,18 +122,34 @@ fn open_append(p: &Path) -> std::io::Result<std::fs::File> {
         .open(p)
 }
 
-fn write_loop(rx: mpsc::Receiver<Record>, out: Box<dyn Write + Send>) {
+/// What the writer thread receives.
+enum Msg {
+    Record(Box<Record>),
+    /// Write everything queued before this, flush, then acknowledge.
+    Flush(mpsc::Sender<()>),
+}
+
+fn write_loop(rx: mpsc::Receiver<Msg>, out: Box<dyn Write + Send>) {
     let mut out = std::io::BufWriter::new(out);
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
+        let mut acks = Vec::new();
         // Drain what is queued, then flush once: one write per burst.
-        while let Some(rec) = next {
-            if let Ok(line) = serde_json::to_string(&rec) {
-                let _ = writeln!(out, "{line}");
+        while let Some(msg) = next {
+            match msg {
+                Msg::Record(rec) => {
+                    if let Ok(line) = serde_json::to_string(&rec) {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                Msg::Flush(ack) => acks.push(ack),
             }
             next = rx.try_recv().ok();
         }
         let _ = out.flush();
+        for ack in acks {
+            let _ = ack.send(());
+        }
         // Let records accumulate: a sender only pays a wake-up (a futex call and a
         // context switch) when this thread is parked in `recv`, so pausing between
         // batches keeps logging cheap at thousands of connections per second.

@@ -129,3 +129,48 @@ fn report_lists_hosts_and_prints_an_allowlist() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sigterm_stops_cleanly_and_the_last_decisions_reach_the_log() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "a.test\n").unwrap();
+    let log = dir.path().join("gate.log");
+    let mut child = bin()
+        .args([
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--mode",
+            "enforce",
+            "--allowlist",
+        ])
+        .arg(&allow)
+        .arg("--log")
+        .arg(&log)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let proxy: std::net::SocketAddr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("proxy="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut s = std::net::TcpStream::connect(proxy).unwrap();
+    s.write_all(b"CONNECT c.test:443 HTTP/1.1\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(r#""reason":"not_allowlisted""#), "{text}");
+}
