@@ -4,14 +4,33 @@
 //! Synth and check both consult it, so the environment moat builds and the environment moat
 //! judges agree by construction.
 //!
-//! (API skeleton: implemented in `services`, `image`, `needs`, `prices`.)
+//! ```
+//! use moat_catalog::{classify_image, service, ImageRef};
+//! use moat_model::EndpointKind;
+//!
+//! let img = classify_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1");
+//! assert!(matches!(img, ImageRef::PrivateEcr { ref region, .. } if region == "us-east-1"));
+//! assert!(matches!(classify_image("nginx"), ImageRef::Public { .. }));
+//! assert_eq!(service("s3").map(|s| s.kind), Some(EndpointKind::Gateway));
+//! ```
+//!
+//! [`task_needs`] turns a task definition into [`Requirement`]s (endpoint, S3 object, execution
+//! or task role permission, each with a [`Reason`]) and [`Problem`]s (public images, images in
+//! another region, unknown values). `docs/catalog.md` is generated from this data
+//! (`cargo test -p moat-catalog` fails when it is stale; `UPDATE_DOCS=1` rewrites it).
 
+pub mod docs;
 pub mod image;
+mod logs;
 pub mod needs;
 pub mod prices;
 pub mod services;
+pub mod sources;
 
 pub use image::{classify_image, ImageRef};
-pub use needs::{task_needs, Need, Problem, ProblemKind, Reason, Requirement, TaskNeeds, WorkloadContext};
+pub use needs::{
+    customer_key_needs, task_needs, Need, Problem, ProblemKind, Reason, Requirement, TaskNeeds,
+    WorkloadContext,
+};
 pub use prices::{prices, PriceSheet, HOURS_PER_MONTH};
 pub use services::{service, ServiceInfo, SERVICES};

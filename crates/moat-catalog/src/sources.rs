@@ -1,0 +1,52 @@
+//! The AWS documentation pages the catalog's facts come from, one constant per page so that
+//! rules, docs and tests cite the same address.
+
+/// "Amazon ECR interface VPC endpoints (AWS PrivateLink)": ecr.api + ecr.dkr + the S3 gateway
+/// endpoint, and the `prod-<region>-starport-layer-bucket` layer bucket.
+pub const ECR_VPC_ENDPOINTS: &str =
+    "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html";
+/// "Amazon ECS task execution IAM role": ECR pull, awslogs and secrets permissions of the
+/// execution role, and that `AmazonECSTaskExecutionRolePolicy` has no `logs:CreateLogGroup`.
+pub const TASK_EXECUTION_ROLE: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html";
+/// "Amazon ECS interface VPC endpoints (AWS PrivateLink)": ecs, ecs-agent, ecs-telemetry for
+/// EC2 capacity.
+pub const ECS_VPC_ENDPOINTS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html";
+/// "Pass Secrets Manager secrets through Amazon ECS environment variables".
+pub const SECRETS_MANAGER_SECRETS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html";
+/// "Pass Systems Manager parameters through Amazon ECS environment variables".
+pub const SSM_PARAMETERS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html";
+/// "Pass sensitive data to an Amazon ECS container" (secrets and `secretOptions`).
+pub const SENSITIVE_DATA: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html";
+/// "Monitor Amazon ECS containers with ECS Exec".
+pub const ECS_EXEC: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html";
+/// "Send Amazon ECS logs to CloudWatch" (the awslogs driver and its options).
+pub const AWSLOGS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html";
+/// "Send Amazon ECS logs to an AWS service or AWS Partner" (FireLens custom log routing).
+pub const FIRELENS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html";
+/// "Pass environment variables to an Amazon ECS container" (`environmentFiles` in S3).
+pub const ENVIRONMENT_FILES: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/use-environment-file.html";
+/// "Using non-AWS container images in Amazon ECS" (private registry authentication).
+pub const PRIVATE_REGISTRY_AUTH: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html";
+/// "Running the X-Ray daemon on Amazon ECS".
+pub const XRAY_DAEMON_ECS: &str =
+    "https://docs.aws.amazon.com/xray/latest/devguide/xray-daemon-ecs.html";
+/// "Sync an upstream registry with an Amazon ECR private registry" (pull through cache).
+pub const ECR_PULL_THROUGH_CACHE: &str =
+    "https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html";
+/// AWS KMS and Secrets Manager: decrypting a secret encrypted with a customer managed key.
+pub const SECRETS_MANAGER_KMS: &str =
+    "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html";
+/// AWS PrivateLink pricing.
+pub const PRIVATELINK_PRICING: &str = "https://aws.amazon.com/privatelink/pricing/";
+/// Amazon VPC pricing (NAT gateway).
+pub const NAT_GATEWAY_PRICING: &str = "https://aws.amazon.com/vpc/pricing/";
