@@ -15,7 +15,7 @@ use crate::log::{Decision, Listener, Record};
 use crate::tunnel::{relay, RelayEnd, RelayLimits};
 
 /// Accepts connections for one listener until the task is aborted.
-pub(crate) async fn accept_loop(l: Arc<TcpListener>, shared: Arc<Shared>, kind: Listener) {
+pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Listener) {
     loop {
         let (stream, peer) = match l.accept().await {
             Ok(x) => x,

@@ -407,16 +407,10 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
             Listener::Http => gate.http_addr = Some(local),
             _ => gate.proxy_addr = Some(local),
         }
-        // One accept loop per worker thread on the same socket: a connection is then
-        // usually served by the thread that accepted it.
-        let l = Arc::new(l);
-        let loops = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        for _ in 0..loops {
-            let task = crate::conn::accept_loop(Arc::clone(&l), Arc::clone(&shared), kind);
-            gate.tasks.push(tokio::spawn(task));
-        }
+        // One accept loop per listener: several loops on one socket all wake for each
+        // connection and all but one get EAGAIN (measured: one wasted accept4 each).
+        let task = crate::conn::accept_loop(l, Arc::clone(&shared), kind);
+        gate.tasks.push(tokio::spawn(task));
     }
     if let Some(addr) = cfg.metrics_listen {
         let l = bind(addr).await?;

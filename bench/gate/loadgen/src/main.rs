@@ -241,8 +241,7 @@ async fn compare(args: Vec<String>) -> Res<()> {
             arg(&args, "--pid-b")?.parse::<u32>()?,
         ),
     ];
-    let (d50, d99) = latency(direct, &hello).await?;
-    eprintln!("direct: p50 {d50:.1} us, p99 {d99:.1} us");
+    latency(direct, &hello).await?;
     // Connection rate is the noisiest figure on a shared 2-core machine: alternate the
     // two proxies over several rounds and keep each one's median.
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
@@ -259,7 +258,12 @@ async fn compare(args: Vec<String>) -> Res<()> {
     for (i, (name, addr, pid)) in sides.iter().enumerate() {
         // Warm up: first connections pay for lazy allocations.
         latency(*addr, &hello).await?;
+        // Direct baseline measured right before each proxy, so both see the same load.
+        let (d50, d99) = latency(direct, &hello).await?;
         let (p50, p99) = latency(*addr, &hello).await?;
+        eprintln!(
+            "{name}: p50 {p50:.1} us, p99 {p99:.1} us; direct p50 {d50:.1} us, p99 {d99:.1} us"
+        );
         rates[i].sort_by(f64::total_cmp);
         let rate = rates[i][rates[i].len() / 2];
         let errors = errs[i];
