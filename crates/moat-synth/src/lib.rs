@@ -1,0 +1,31 @@
+//! moat-synth: a [`moat_spec::Spec`] → a [`Plan`] (subnets, endpoints with the reasons that
+//! require them, least-privilege IAM and S3 gateway policy, monthly cost) → a deterministic
+//! CloudFormation template for the isolated environment.
+//!
+//! ```no_run
+//! use moat_synth::{plan, render_plan_text, synth, TemplateFormat};
+//!
+//! let spec = moat_spec::load(std::path::Path::new("examples/isolated-service")).unwrap();
+//! let p = plan(&spec).unwrap();
+//! print!("{}", render_plan_text(&p));
+//! let yaml = synth(&p, TemplateFormat::Yaml);
+//! assert!(!yaml.contains("AWS::EC2::InternetGateway"));
+//! ```
+//!
+//! The template has no internet gateway, NAT, EIP or public IP; interface endpoints have
+//! private DNS and an SG admitting TCP 443 only from the service SGs. Why each choice was made
+//! is in the module that emits it (`template/network.rs` explains the S3 egress rule).
+
+pub mod cost;
+pub mod plan;
+pub mod render;
+pub mod subnets;
+pub mod taskdef;
+pub mod template;
+pub mod tree;
+
+pub use plan::{
+    plan, plan_with, Plan, PlanError, PlanOptions, PlanProblem, PlannedEndpoint, PolicyStatement,
+};
+pub use render::render_plan_text;
+pub use template::{synth, TemplateFormat};

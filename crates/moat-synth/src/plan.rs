@@ -1,0 +1,527 @@
+//! [`plan`]: a [`Spec`] → the environment to build, every piece with the reason it is there.
+
+use crate::cost::{estimate, CostEstimate};
+use crate::subnets::{carve, CarveError, PlannedSubnet};
+use crate::taskdef::convert_task_definition;
+use moat_catalog::{service, task_needs, Need, Problem, Reason, WorkloadContext};
+use moat_model::{EndpointKind, LaunchType, Maybe, Provenance};
+use moat_spec::{ServiceSpec, Spec};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Knobs that are not part of the spec.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Data processed per month assumed by the cost estimate (GB). Default 100.
+    pub gb_per_month: f64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            gb_per_month: 100.0,
+        }
+    }
+}
+
+/// Why a spec cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{path}: {source}")]
+    Network {
+        path: PathBuf,
+        #[source]
+        source: CarveError,
+    },
+    #[error("{path}:{line}:{column}: cannot read the task definition: {message}")]
+    TaskDefinition {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Workload(Vec<PlanProblem>),
+}
+
+/// A problem with one service's workload (from the catalog, or an unknown extra endpoint).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanProblem {
+    pub service: String,
+    pub message: String,
+    pub help: String,
+    pub prov: Provenance,
+}
+
+impl std::fmt::Display for PlanProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.prov;
+        if let Some(file) = &p.file {
+            write!(
+                f,
+                "{file}:{}:{}: ",
+                p.line.unwrap_or(1),
+                p.column.unwrap_or(1)
+            )?;
+        }
+        write!(
+            f,
+            "service `{}`: {}\n  help: {}",
+            self.service, self.message, self.help
+        )
+    }
+}
+
+/// Why an endpoint (or permission) is in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedReason {
+    pub service: String,
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEndpoint {
+    /// Short name (`ecr.dkr`); the service name is `com.amazonaws.<region>.<name>`.
+    pub name: String,
+    pub kind: EndpointKind,
+    pub logical_id: String,
+    /// USD per month for this endpoint in all AZs (0 for gateways), before traffic.
+    pub monthly_usd: f64,
+    pub reasons: Vec<PlannedReason>,
+}
+
+/// One IAM statement: `actions` allowed on `resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyStatement {
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedAutoscaling {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_target: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedIngress {
+    pub port: u16,
+    pub container: String,
+    pub container_port: u16,
+    pub certificate_arn: Option<String>,
+    pub allowed_principals: Vec<String>,
+    pub acceptance_required: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedService {
+    pub name: String,
+    /// Logical-id stem (`isolated-service` → `IsolatedService`).
+    pub logical_id: String,
+    pub task_definition_path: String,
+    pub desired_count: u32,
+    pub capacity: LaunchType,
+    pub execute_command: bool,
+    pub autoscaling: Option<PlannedAutoscaling>,
+    pub ingress: Option<PlannedIngress>,
+    pub task_role: Vec<PolicyStatement>,
+    /// `AWS::ECS::TaskDefinition` properties converted from the task definition file.
+    pub task_definition: serde_json::Map<String, serde_json::Value>,
+    /// Task definition keys not carried into the template.
+    pub dropped_fields: Vec<String>,
+    /// The awslogs groups its containers write to.
+    pub log_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedLogGroup {
+    pub name: String,
+    pub logical_id: String,
+    pub retention_days: u32,
+    /// Services whose containers write to it.
+    pub services: Vec<String>,
+}
+
+/// Everything [`crate::synth`] emits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub name: String,
+    pub spec_path: String,
+    pub region: String,
+    pub account_id: Option<String>,
+    pub vpc_cidr: String,
+    pub subnets: Vec<PlannedSubnet>,
+    /// CIDR blocks kept free for the egress gateway subnets (not emitted yet).
+    pub reserved_egress_cidrs: Vec<String>,
+    /// Gateway endpoints first, then interface endpoints, each group by name.
+    pub endpoints: Vec<PlannedEndpoint>,
+    /// S3 gateway endpoint policy (when the S3 gateway is planned).
+    pub s3_gateway_policy: Vec<PolicyStatement>,
+    /// `s3:ListBucket` resources (read buckets) in the S3 gateway policy.
+    pub execution_role: Vec<PolicyStatement>,
+    pub services: Vec<PlannedService>,
+    pub log_groups: Vec<PlannedLogGroup>,
+    pub ecr_repositories: Vec<String>,
+    pub flow_logs: bool,
+    pub log_retention_days: u32,
+    pub cost: CostEstimate,
+    /// Things a reader must know (EC2 capacity not created, dropped fields, …).
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    pub fn interface_endpoints(&self) -> impl Iterator<Item = &PlannedEndpoint> {
+        self.endpoints
+            .iter()
+            .filter(|e| e.kind == EndpointKind::Interface)
+    }
+    pub fn has_s3_gateway(&self) -> bool {
+        self.endpoints
+            .iter()
+            .any(|e| e.name == "s3" && e.kind == EndpointKind::Gateway)
+    }
+}
+
+/// `isolated-service` → `IsolatedService`; `/ecs/app` → `EcsApp`.
+pub fn logical_stem(name: &str) -> String {
+    let mut out = String::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut c = part.chars();
+        if let Some(f) = c.next() {
+            out.push(f.to_ascii_uppercase());
+            out.push_str(c.as_str());
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'X');
+    }
+    out
+}
+
+/// Makes `stem` unique among `used` by appending a counter.
+fn unique(stem: String, used: &mut BTreeSet<String>) -> String {
+    let mut id = stem.clone();
+    let mut n = 2;
+    while !used.insert(id.clone()) {
+        id = format!("{stem}{n}");
+        n += 1;
+    }
+    id
+}
+
+/// [`plan_with`] with default options.
+pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
+    plan_with(spec, &PlanOptions::default())
+}
+
+/// Derives the environment from `spec`.
+pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let (subnets, reserved) =
+        carve(spec.vpc_cidr, spec.az_count).map_err(|source| PlanError::Network {
+            path: spec.path.clone(),
+            source,
+        })?;
+    let partition = moat_catalog::needs::partition_of(&spec.region);
+    let mut endpoints: BTreeMap<String, Vec<PlannedReason>> = BTreeMap::new();
+    let mut s3_objects: BTreeSet<String> = BTreeSet::new();
+    let mut s3_buckets: BTreeSet<String> = BTreeSet::new();
+    let mut exec: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut services = Vec::new();
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut notes = Vec::new();
+    let mut used_ids = BTreeSet::new();
+
+    for svc in &spec.services {
+        let ctx = WorkloadContext {
+            launch_type: svc.capacity,
+            execute_command: svc.execute_command,
+            region: spec.region.clone(),
+        };
+        let needs = task_needs(&svc.task_definition, &ctx);
+        problems.extend(needs.problems.into_iter().map(|p: Problem| PlanProblem {
+            service: svc.name.clone(),
+            message: p.message,
+            help: p.help,
+            prov: p.prov,
+        }));
+        let mut task_role: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut add_reason = |name: &str, reason: Reason| {
+            let r = PlannedReason {
+                service: svc.name.clone(),
+                reason,
+            };
+            let list = endpoints.entry(name.to_string()).or_default();
+            if !list.contains(&r) {
+                list.push(r);
+            }
+        };
+        for req in needs.requirements {
+            match req.need {
+                Need::Endpoint(name) => add_reason(name, req.reason),
+                Need::S3Object { resource } => {
+                    s3_objects.insert(resource);
+                }
+                Need::ExecutionRole { action, resource } => {
+                    exec.entry(resource).or_default().insert(action.to_string());
+                }
+                Need::TaskRole { action, resource } => {
+                    task_role
+                        .entry(resource)
+                        .or_default()
+                        .insert(action.to_string());
+                }
+            }
+        }
+        for name in &svc.extra_endpoints {
+            match service(name) {
+                Some(info) => add_reason(
+                    info.name,
+                    Reason {
+                        container: None,
+                        field: "extra_endpoints".into(),
+                        detail: format!("listed in extra_endpoints: {}", info.used_for),
+                        source: info.source,
+                        prov: svc.prov.clone(),
+                    },
+                ),
+                None => problems.push(PlanProblem {
+                    service: svc.name.clone(),
+                    message: format!(
+                        "extra_endpoints names `{name}`, which is not a service moat knows"
+                    ),
+                    help:
+                        "use a short name from docs/catalog.md (`sqs`, `sns`, `dynamodb`, `kms`, …)"
+                            .into(),
+                    prov: svc.prov.clone(),
+                }),
+            }
+        }
+        for bucket in &svc.s3_read_buckets {
+            add_reason(
+                "s3",
+                Reason {
+                    container: None,
+                    field: "s3_read_buckets".into(),
+                    detail: format!("reads objects from bucket {bucket}"),
+                    source:
+                        "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html",
+                    prov: svc.prov.clone(),
+                },
+            );
+            let objects = format!("arn:{partition}:s3:::{bucket}/*");
+            let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
+            s3_objects.insert(objects.clone());
+            s3_buckets.insert(bucket_arn.clone());
+            task_role
+                .entry(objects)
+                .or_default()
+                .insert("s3:GetObject".into());
+            task_role
+                .entry(bucket_arn)
+                .or_default()
+                .insert("s3:ListBucket".into());
+        }
+        services.push(planned_service(
+            spec,
+            svc,
+            statements(task_role),
+            &mut used_ids,
+            &mut notes,
+        )?);
+        for g in &services
+            .last()
+            .map(|s: &PlannedService| s.log_groups.clone())
+            .unwrap_or_default()
+        {
+            groups
+                .entry(g.clone())
+                .or_default()
+                .insert(svc.name.clone());
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Workload(problems));
+    }
+
+    let azs = u32::from(spec.az_count);
+    let (sheet, _) = moat_catalog::prices(&spec.region);
+    let mut planned: Vec<PlannedEndpoint> = endpoints
+        .into_iter()
+        .map(|(name, reasons)| {
+            let kind = service(&name).map_or(EndpointKind::Interface, |s| s.kind);
+            let monthly = match kind {
+                EndpointKind::Interface => {
+                    (f64::from(azs)
+                        * moat_catalog::HOURS_PER_MONTH
+                        * sheet.interface_endpoint_hour
+                        * 100.0)
+                        .round()
+                        / 100.0
+                }
+                _ => 0.0,
+            };
+            let logical_id = format!("{}Endpoint", logical_stem(&name));
+            PlannedEndpoint {
+                name,
+                kind,
+                logical_id,
+                monthly_usd: monthly,
+                reasons,
+            }
+        })
+        .collect();
+    // Gateways first (they are free and shape the route tables), then interfaces by name.
+    planned.sort_by_key(|e| (e.kind != EndpointKind::Gateway, e.name.clone()));
+    let interface_count = planned
+        .iter()
+        .filter(|e| e.kind == EndpointKind::Interface)
+        .count();
+
+    let mut s3_policy = Vec::new();
+    if !s3_objects.is_empty() {
+        s3_policy.push(PolicyStatement {
+            actions: vec!["s3:GetObject".into()],
+            resources: s3_objects.into_iter().collect(),
+        });
+    }
+    if !s3_buckets.is_empty() {
+        s3_policy.push(PolicyStatement {
+            actions: vec!["s3:ListBucket".into()],
+            resources: s3_buckets.into_iter().collect(),
+        });
+    }
+
+    let mut used_groups = BTreeSet::new();
+    let log_groups = groups
+        .into_iter()
+        .map(|(name, svcs)| PlannedLogGroup {
+            logical_id: unique(format!("{}LogGroup", logical_stem(&name)), &mut used_groups),
+            name,
+            retention_days: spec.log_retention_days,
+            services: svcs.into_iter().collect(),
+        })
+        .collect();
+
+    Ok(Plan {
+        name: spec.name.clone(),
+        spec_path: spec.path.display().to_string(),
+        region: spec.region.clone(),
+        account_id: spec.account_id.clone(),
+        vpc_cidr: spec.vpc_cidr.trunc().to_string(),
+        subnets,
+        reserved_egress_cidrs: reserved,
+        endpoints: planned,
+        s3_gateway_policy: s3_policy,
+        execution_role: statements(exec),
+        services,
+        log_groups,
+        ecr_repositories: spec.ecr_repositories.clone(),
+        flow_logs: spec.flow_logs,
+        log_retention_days: spec.log_retention_days,
+        cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
+        notes,
+    })
+}
+
+/// resource → actions, regrouped as one statement per distinct action set (resources sorted),
+/// so a policy lists each permission once and never more than the tasks need.
+fn statements(by_resource: BTreeMap<String, BTreeSet<String>>) -> Vec<PolicyStatement> {
+    let mut by_actions: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (resource, actions) in by_resource {
+        by_actions
+            .entry(actions.into_iter().collect())
+            .or_default()
+            .push(resource);
+    }
+    by_actions
+        .into_iter()
+        .map(|(actions, resources)| PolicyStatement { actions, resources })
+        .collect()
+}
+
+fn planned_service(
+    spec: &Spec,
+    svc: &ServiceSpec,
+    task_role: Vec<PolicyStatement>,
+    used: &mut BTreeSet<String>,
+    notes: &mut Vec<String>,
+) -> Result<PlannedService, PlanError> {
+    let path = &svc.task_definition_path;
+    let text = std::fs::read_to_string(path).map_err(|e| PlanError::TaskDefinition {
+        path: path.clone(),
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    })?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| PlanError::TaskDefinition {
+            path: path.clone(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+    if !json.is_object() {
+        return Err(PlanError::TaskDefinition {
+            path: path.clone(),
+            line: 1,
+            column: 1,
+            message: "expected a JSON object (the register-task-definition input)".into(),
+        });
+    }
+    let converted = convert_task_definition(&json);
+    if !converted.dropped.is_empty() {
+        notes.push(format!(
+            "service {}: not carried into AWS::ECS::TaskDefinition: {} (roles are created by the template; other keys have no CloudFormation property)",
+            svc.name,
+            converted.dropped.join(", ")
+        ));
+    }
+    if svc.capacity == LaunchType::Ec2 {
+        notes.push(format!(
+            "service {}: EC2 capacity: the template does not create container instances; register an Auto Scaling group or capacity provider with the cluster",
+            svc.name
+        ));
+    }
+    let mut log_groups: Vec<String> = Vec::new();
+    for k in &svc.task_definition.containers {
+        if let Some(log) = &k.log {
+            if log.driver.known().map(String::as_str) == Some("awslogs") {
+                if let Some(Maybe::Known(g)) = log.options.get("awslogs-group") {
+                    if !log_groups.contains(g) {
+                        log_groups.push(g.clone());
+                    }
+                }
+            }
+        }
+    }
+    let _ = spec;
+    Ok(PlannedService {
+        name: svc.name.clone(),
+        logical_id: unique(logical_stem(&svc.name), used),
+        task_definition_path: path.display().to_string(),
+        desired_count: svc.desired_count,
+        capacity: svc.capacity,
+        execute_command: svc.execute_command,
+        autoscaling: svc.autoscaling.as_ref().map(|a| PlannedAutoscaling {
+            min: a.min,
+            max: a.max,
+            cpu_target: a.cpu_target,
+        }),
+        ingress: svc.ingress.as_ref().map(|i| PlannedIngress {
+            port: i.port,
+            container: i.container.clone(),
+            container_port: i.container_port,
+            certificate_arn: i.certificate_arn.clone(),
+            allowed_principals: i.allowed_principals.clone(),
+            acceptance_required: i.acceptance_required,
+        }),
+        task_role,
+        task_definition: converted.properties,
+        dropped_fields: converted.dropped,
+        log_groups,
+    })
+}

@@ -1,0 +1,228 @@
+//! [`render_plan_text`]: what `moat plan` prints. Plain text, aligned columns, no colour.
+
+use crate::plan::{Plan, PolicyStatement};
+use moat_model::EndpointKind;
+use std::fmt::Write;
+
+fn usd(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+fn statements(out: &mut String, stmts: &[PolicyStatement], indent: &str) {
+    if stmts.is_empty() {
+        let _ = writeln!(out, "{indent}(no permissions)");
+    }
+    for st in stmts {
+        let _ = writeln!(out, "{indent}allow {}", st.actions.join(", "));
+        for r in &st.resources {
+            let _ = writeln!(out, "{indent}  on {r}");
+        }
+    }
+}
+
+/// The plan as text: endpoints with their reasons, subnets, security groups, roles, services,
+/// and the monthly cost table with its price date and page.
+pub fn render_plan_text(plan: &Plan) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Plan for {} ({}) from {}",
+        plan.name, plan.region, plan.spec_path
+    );
+    let _ = writeln!(
+        o,
+        "\nVPC {} (DNS support and hostnames on; no internet gateway, no NAT)",
+        plan.vpc_cidr
+    );
+    let _ = writeln!(
+        o,
+        "\nSubnets (isolated, one per AZ; route tables hold only `local` and the S3 gateway route)"
+    );
+    for sn in &plan.subnets {
+        let _ = writeln!(
+            o,
+            "  {:<14} {:<18} AZ #{}",
+            sn.logical_id, sn.cidr, sn.az_index
+        );
+    }
+    if !plan.reserved_egress_cidrs.is_empty() {
+        let _ = writeln!(
+            o,
+            "  reserved for egress gateway subnets: {}",
+            plan.reserved_egress_cidrs.join(", ")
+        );
+    }
+
+    let _ = writeln!(o, "\nEndpoints");
+    let w = plan
+        .endpoints
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    for ep in &plan.endpoints {
+        let (kind, cost) = match ep.kind {
+            EndpointKind::Gateway => ("gateway", "free".to_string()),
+            _ => ("interface", format!("{} USD/month", usd(ep.monthly_usd))),
+        };
+        let _ = writeln!(o, "  {:<w$}  {:<9}  {}", ep.name, kind, cost);
+        for rs in &ep.reasons {
+            let who = match &rs.reason.container {
+                Some(c) => format!("{} / {c}", rs.service),
+                None => rs.service.clone(),
+            };
+            let _ = writeln!(o, "      {who}  {}: {}", rs.reason.field, rs.reason.detail);
+        }
+    }
+    if !plan.s3_gateway_policy.is_empty() {
+        let _ = writeln!(o, "\nS3 gateway endpoint policy (least privilege)");
+        statements(&mut o, &plan.s3_gateway_policy, "  ");
+    }
+
+    let _ = writeln!(o, "\nSecurity groups");
+    if plan.interface_endpoints().next().is_some() {
+        let _ = writeln!(
+            o,
+            "  endpoints      ingress TCP 443 from the service security groups only"
+        );
+    }
+    for svc in &plan.services {
+        let mut eg = vec!["TCP 443 to the endpoint SG"];
+        if plan.has_s3_gateway() {
+            eg.push("TCP 443 to S3 (gateway route)");
+        }
+        let _ = writeln!(o, "  {:<14} egress {}", svc.name, eg.join(", "));
+        if let Some(i) = &svc.ingress {
+            let _ = writeln!(
+                o,
+                "  {:<14} ingress TCP {} from the VPC (internal NLB)",
+                "", i.container_port
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\nIAM");
+    let _ = writeln!(
+        o,
+        "  task execution role (shared; trust limited to this account's ECS)"
+    );
+    statements(&mut o, &plan.execution_role, "    ");
+    for svc in &plan.services {
+        let _ = writeln!(o, "  task role of {}", svc.name);
+        statements(&mut o, &svc.task_role, "    ");
+    }
+
+    let _ = writeln!(o, "\nServices");
+    for svc in &plan.services {
+        let mut bits = vec![
+            format!("{:?}", svc.capacity).to_uppercase(),
+            format!("desired {}", svc.desired_count),
+        ];
+        if let Some(a) = &svc.autoscaling {
+            bits.push(format!(
+                "autoscaling {}-{} at {}% CPU",
+                a.min, a.max, a.cpu_target
+            ));
+        }
+        if svc.execute_command {
+            bits.push("ECS Exec".into());
+        }
+        if let Some(i) = &svc.ingress {
+            let proto = if i.certificate_arn.is_some() {
+                "TLS"
+            } else {
+                "TCP"
+            };
+            bits.push(format!(
+                "internal NLB {proto} {} -> {}:{} published as an endpoint service (acceptance {})",
+                i.port,
+                i.container,
+                i.container_port,
+                if i.acceptance_required {
+                    "required"
+                } else {
+                    "not required"
+                }
+            ));
+        }
+        let _ = writeln!(o, "  {:<14} {}", svc.name, bits.join(", "));
+    }
+    if !plan.log_groups.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nLog groups (retention {} days)",
+            plan.log_retention_days
+        );
+        for g in &plan.log_groups {
+            let _ = writeln!(o, "  {}", g.name);
+        }
+    }
+    if plan.flow_logs {
+        let _ = writeln!(o, "  /moat/{}/vpc-flow-logs (VPC flow logs)", plan.name);
+    }
+    if !plan.ecr_repositories.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nECR repositories (scan on push): {}",
+            plan.ecr_repositories.join(", ")
+        );
+    }
+
+    let c = &plan.cost;
+    let _ = writeln!(
+        o,
+        "\nMonthly cost (USD; {} AZs, 730 h, {} GB processed assumed)",
+        c.azs, c.gb_per_month
+    );
+    let _ = writeln!(
+        o,
+        "  {:<26} {:>6} {:>10} {:>10} {:>10}",
+        "design", "units", "hours", "traffic", "total"
+    );
+    for d in [&c.planned, &c.seed_001, &c.nat] {
+        let _ = writeln!(
+            o,
+            "  {:<26} {:>6} {:>10} {:>10} {:>10}",
+            d.name,
+            d.hourly_units,
+            usd(d.hourly_usd),
+            usd(d.traffic_usd),
+            usd(d.monthly_usd)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "  saving vs seed 001: {} USD/month",
+        usd(c.saving_vs_seed_001_usd)
+    );
+    let _ = writeln!(
+        o,
+        "  saving vs NAT:      {} USD/month",
+        usd(c.saving_vs_nat_usd)
+    );
+    let _ = writeln!(
+        o,
+        "  prices for {} as of {}: interface endpoint {}/AZ-h + {}/GB, NAT {}/h + {}/GB",
+        c.price_region,
+        c.as_of,
+        c.interface_endpoint_hour,
+        c.interface_endpoint_gb,
+        c.nat_gateway_hour,
+        c.nat_gateway_gb
+    );
+    if !c.region_priced {
+        let _ = writeln!(
+            o,
+            "  (no price sheet for {}; {} prices used)",
+            c.region, c.price_region
+        );
+    }
+    let _ = writeln!(o, "  sources: {}", c.sources.join(", "));
+    if !plan.notes.is_empty() {
+        let _ = writeln!(o, "\nNotes");
+        for n in &plan.notes {
+            let _ = writeln!(o, "  - {n}");
+        }
+    }
+    o
+}

@@ -1,0 +1,85 @@
+//! Private ingress: an internal NLB in the isolated subnets, published as a VPC endpoint
+//! service. Sources:
+//! <https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-tls-listener.html>.
+
+use super::{name_tag, Resources};
+use crate::plan::{Plan, PlannedIngress, PlannedService};
+use crate::tree::{r, s, MapB, Node};
+
+/// TLS 1.3/1.2 policy for TLS listeners (ELB's recommended default).
+const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+pub(super) fn emit(plan: &Plan, svc: &PlannedService, ing: &PlannedIngress, res: &mut Resources) {
+    let id = &svc.logical_id;
+    let nlb = format!("{id}LoadBalancer");
+    let tg = format!("{id}TargetGroup");
+    res.add(
+        &nlb,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        MapB::new()
+            .put("Type", s("network"))
+            .put("Scheme", s("internal"))
+            .put(
+                "Subnets",
+                Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect()),
+            )
+            .put("Tags", name_tag(plan, &format!("{}-nlb", svc.name))),
+    );
+    res.add(
+        &tg,
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        MapB::new()
+            .put("VpcId", r("Vpc"))
+            .put("TargetType", s("ip"))
+            .put("Protocol", s("TCP"))
+            .put("Port", Node::Int(i64::from(ing.container_port)))
+            .put("HealthCheckProtocol", s("TCP"))
+            .put("Tags", name_tag(plan, &format!("{}-targets", svc.name))),
+    );
+    let forward = Node::Seq(vec![MapB::new()
+        .put("Type", s("forward"))
+        .put("TargetGroupArn", r(&tg))
+        .build()]);
+    let listener = MapB::new()
+        .put("LoadBalancerArn", r(&nlb))
+        .put("Port", Node::Int(i64::from(ing.port)))
+        .put("DefaultActions", forward);
+    let listener = match &ing.certificate_arn {
+        Some(cert) => listener
+            .put("Protocol", s("TLS"))
+            .put("SslPolicy", s(TLS_POLICY))
+            .put(
+                "Certificates",
+                Node::Seq(vec![MapB::new().put("CertificateArn", s(cert)).build()]),
+            ),
+        None => listener.put("Protocol", s("TCP")),
+    };
+    res.add(
+        &format!("{id}Listener"),
+        "AWS::ElasticLoadBalancingV2::Listener",
+        listener,
+    );
+    let eps = format!("{id}EndpointService");
+    res.add(
+        &eps,
+        "AWS::EC2::VPCEndpointService",
+        MapB::new()
+            .put("NetworkLoadBalancerArns", Node::Seq(vec![r(&nlb)]))
+            .put("AcceptanceRequired", Node::Bool(ing.acceptance_required))
+            .put(
+                "Tags",
+                name_tag(plan, &format!("{}-endpoint-service", svc.name)),
+            ),
+    );
+    if !ing.allowed_principals.is_empty() {
+        res.add(
+            &format!("{id}EndpointServicePermissions"),
+            "AWS::EC2::VPCEndpointServicePermissions",
+            MapB::new().put("ServiceId", r(&eps)).put(
+                "AllowedPrincipals",
+                Node::Seq(ing.allowed_principals.iter().map(s).collect()),
+            ),
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The CloudFormation template for a [`Plan`].
+//!
+//! Resource order is fixed (network, endpoints, security groups, flow logs, ECR, cluster and
+//! IAM, log groups, per service: task definition, service, autoscaling, ingress), so the same
+//! plan gives the same bytes.
+
+mod ingress;
+mod network;
+mod workload;
+
+use crate::plan::Plan;
+use crate::tree::{get_att, join, r, s, sub, to_json, to_yaml, MapB, Node};
+
+/// Template serialization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateFormat {
+    Yaml,
+    Json,
+}
+
+/// Collects resources in emission order.
+pub(crate) struct Resources(MapB);
+
+impl Resources {
+    pub(crate) fn add(&mut self, id: &str, ty: &str, props: MapB) {
+        self.0.push(
+            id,
+            MapB::new()
+                .put("Type", s(ty))
+                .put("Properties", props.build())
+                .build(),
+        );
+    }
+    /// A resource with `DependsOn` (only where no property reference orders it already).
+    pub(crate) fn add_after(&mut self, id: &str, ty: &str, depends_on: &[String], props: MapB) {
+        let deps = Node::Seq(depends_on.iter().map(s).collect());
+        self.0.push(
+            id,
+            MapB::new()
+                .put("Type", s(ty))
+                .put("DependsOn", deps)
+                .put("Properties", props.build())
+                .build(),
+        );
+    }
+}
+
+/// `[{Key: Name, Value: <env>-<what>}]`.
+pub(crate) fn name_tag(plan: &Plan, what: &str) -> Node {
+    Node::Seq(vec![MapB::new()
+        .put("Key", s("Name"))
+        .put("Value", s(format!("{}-{what}", plan.name)))
+        .build()])
+}
+
+/// The trust policy for `service` with the confused-deputy guard: only this account's
+/// resources (for ECS, this region's) may make the service assume the role. Source:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html>
+/// and <https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html>.
+pub(crate) fn trust(service: &str, source_arn: &str) -> Node {
+    let cond = MapB::new()
+        .put(
+            "StringEquals",
+            MapB::new()
+                .put("aws:SourceAccount", r("AWS::AccountId"))
+                .build(),
+        )
+        .put(
+            "ArnLike",
+            MapB::new().put("aws:SourceArn", sub(source_arn)).build(),
+        )
+        .build();
+    MapB::new()
+        .put("Version", s("2012-10-17"))
+        .put(
+            "Statement",
+            Node::Seq(vec![MapB::new()
+                .put("Effect", s("Allow"))
+                .put("Principal", MapB::new().put("Service", s(service)).build())
+                .put("Action", s("sts:AssumeRole"))
+                .put("Condition", cond)
+                .build()]),
+        )
+        .build()
+}
+
+/// A policy document from plan statements (`Principal: "*"` for endpoint policies).
+pub(crate) fn policy_doc(stmts: &[crate::plan::PolicyStatement], principal_star: bool) -> Node {
+    let list = stmts
+        .iter()
+        .map(|st| {
+            MapB::new()
+                .put("Effect", s("Allow"))
+                .put_if(principal_star, "Principal", || s("*"))
+                .put("Action", Node::Seq(st.actions.iter().map(s).collect()))
+                .put("Resource", Node::Seq(st.resources.iter().map(s).collect()))
+                .build()
+        })
+        .collect();
+    MapB::new()
+        .put("Version", s("2012-10-17"))
+        .put("Statement", Node::Seq(list))
+        .build()
+}
+
+/// The template as an ordered tree.
+pub fn template(plan: &Plan) -> Node {
+    let mut res = Resources(MapB::new());
+    network::emit(plan, &mut res);
+    workload::emit(plan, &mut res);
+    let mut outputs = MapB::new();
+    let out = |v: Node, d: &str| MapB::new().put("Description", s(d)).put("Value", v).build();
+    outputs.push("VpcId", out(r("Vpc"), "The isolated VPC"));
+    outputs.push(
+        "TaskSubnetIds",
+        out(
+            join(",", plan.subnets.iter().map(|x| r(&x.logical_id)).collect()),
+            "Isolated task subnets, comma-separated",
+        ),
+    );
+    outputs.push("ClusterName", out(r("Cluster"), "ECS cluster"));
+    for svc in &plan.services {
+        if svc.ingress.is_some() {
+            outputs.push(
+                &format!("{}EndpointServiceName", svc.logical_id),
+                out(
+                    sub(format!(
+                        "com.amazonaws.vpce.${{AWS::Region}}.${{{}EndpointService}}",
+                        svc.logical_id
+                    )),
+                    &format!(
+                        "VPC endpoint service name consumers use to reach {}",
+                        svc.name
+                    ),
+                ),
+            );
+        }
+    }
+    let _ = get_att;
+    MapB::new()
+        .put("AWSTemplateFormatVersion", s("2010-09-09"))
+        .put(
+            "Description",
+            s(format!(
+                "moat: isolated ECS environment {} (no internet gateway, no NAT; AWS services through VPC endpoints only)",
+                plan.name
+            )),
+        )
+        .put("Resources", res.0.build())
+        .put("Outputs", outputs.build())
+        .build()
+}
+
+/// The CloudFormation template for `plan`, deterministic byte for byte.
+pub fn synth(plan: &Plan, format: TemplateFormat) -> String {
+    let t = template(plan);
+    match format {
+        TemplateFormat::Yaml => {
+            let mut out = format!(
+                "# Generated by moat from {}. Do not edit: change the spec and run `moat synth` again.\n",
+                plan.spec_path.replace('\n', " ")
+            );
+            out.push_str(&to_yaml(&t));
+            out
+        }
+        TemplateFormat::Json => {
+            let mut j = serde_json::to_string_pretty(&to_json(&t)).unwrap_or_default();
+            j.push('\n');
+            j
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! VPC, isolated subnets, route tables, endpoints, security groups and flow logs.
+
+use super::{name_tag, policy_doc, trust, Resources};
+use crate::plan::Plan;
+use crate::tree::{get_att, r, s, select_az, sub, MapB, Node};
+use moat_model::EndpointKind;
+
+pub(super) const ENDPOINT_SG: &str = "EndpointSecurityGroup";
+
+pub(super) fn service_sg(stem: &str) -> String {
+    format!("{stem}SecurityGroup")
+}
+
+fn subnet_refs(plan: &Plan) -> Node {
+    Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect())
+}
+
+pub(super) fn emit(plan: &Plan, res: &mut Resources) {
+    // DNS support and hostnames: interface endpoints' private DNS needs both. Source:
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+    res.add(
+        "Vpc",
+        "AWS::EC2::VPC",
+        MapB::new()
+            .put("CidrBlock", s(&plan.vpc_cidr))
+            .put("EnableDnsSupport", Node::Bool(true))
+            .put("EnableDnsHostnames", Node::Bool(true))
+            .put("Tags", name_tag(plan, "vpc")),
+    );
+    for sn in &plan.subnets {
+        let n = sn.az_index + 1;
+        res.add(
+            &sn.logical_id,
+            "AWS::EC2::Subnet",
+            MapB::new()
+                .put("VpcId", r("Vpc"))
+                .put("CidrBlock", s(&sn.cidr))
+                .put("AvailabilityZone", select_az(sn.az_index))
+                .put("MapPublicIpOnLaunch", Node::Bool(false))
+                .put("Tags", name_tag(plan, &format!("task-{n}"))),
+        );
+        // One route table per AZ with no routes but `local` (and the S3 gateway's prefix-list
+        // route, which the gateway endpoint adds): nothing leaves the VPC any other way.
+        let rt = format!("TaskRouteTable{n}");
+        res.add(
+            &rt,
+            "AWS::EC2::RouteTable",
+            MapB::new()
+                .put("VpcId", r("Vpc"))
+                .put("Tags", name_tag(plan, &format!("task-{n}"))),
+        );
+        res.add(
+            &format!("TaskRouteTableAssociation{n}"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            MapB::new()
+                .put("SubnetId", r(&sn.logical_id))
+                .put("RouteTableId", r(&rt)),
+        );
+    }
+    endpoints(plan, res);
+    security_groups(plan, res);
+    if plan.flow_logs {
+        flow_logs(plan, res);
+    }
+}
+
+fn endpoints(plan: &Plan, res: &mut Resources) {
+    for ep in &plan.endpoints {
+        let service_name = sub(format!("com.amazonaws.${{AWS::Region}}.{}", ep.name));
+        let props = MapB::new()
+            .put("VpcId", r("Vpc"))
+            .put("ServiceName", service_name);
+        let props = match ep.kind {
+            EndpointKind::Gateway => {
+                let tables = plan
+                    .subnets
+                    .iter()
+                    .map(|x| r(&format!("TaskRouteTable{}", x.az_index + 1)))
+                    .collect();
+                let p = props
+                    .put("VpcEndpointType", s("Gateway"))
+                    .put("RouteTableIds", Node::Seq(tables));
+                // Least privilege: only the objects the tasks need (ECR layers, env files,
+                // read buckets). A gateway without a policy would allow all of S3.
+                if ep.name == "s3" && !plan.s3_gateway_policy.is_empty() {
+                    p.put("PolicyDocument", policy_doc(&plan.s3_gateway_policy, true))
+                } else {
+                    p
+                }
+            }
+            _ => props
+                .put("VpcEndpointType", s("Interface"))
+                .put("PrivateDnsEnabled", Node::Bool(true))
+                .put("SubnetIds", subnet_refs(plan))
+                .put("SecurityGroupIds", Node::Seq(vec![r(ENDPOINT_SG)])),
+        };
+        res.add(
+            &ep.logical_id,
+            "AWS::EC2::VPCEndpoint",
+            props.put("Tags", name_tag(plan, &ep.name)),
+        );
+    }
+}
+
+/// Endpoint SG: TCP 443 only from the service SGs. Service SGs: egress TCP 443 only.
+///
+/// Egress to S3 through the gateway endpoint: the tight form is `DestinationPrefixListId` with
+/// the region's `com.amazonaws.<region>.s3` managed prefix list, but CloudFormation cannot look
+/// that id up (`Fn::GetAtt` on a gateway `AWS::EC2::VPCEndpoint` does not return it) and a
+/// hand-fed parameter breaks one-command deploys. So service SGs allow TCP 443 to 0.0.0.0/0
+/// *only when the S3 gateway is planned*. That is safe here because the route tables hold only
+/// `local` and the S3 gateway's prefix-list route: a packet to any other outside address has no
+/// route and is dropped, and the gateway's policy limits S3 to the planned objects. Inside the
+/// VPC, 443 reaches only the endpoint ENIs (whose SG admits the service SGs) and the internal
+/// NLBs. Without the S3 gateway, egress is 443 to the endpoint SG alone.
+fn security_groups(plan: &Plan, res: &mut Resources) {
+    let has_interface = plan.interface_endpoints().next().is_some();
+    // An explicit egress rule replaces the default allow-all one; 127.0.0.1/32 matches nothing
+    // an ENI sends, so the SG ends up with no usable egress.
+    let no_egress = || {
+        Node::Seq(vec![MapB::new()
+            .put("CidrIp", s("127.0.0.1/32"))
+            .put("IpProtocol", s("-1"))
+            .put(
+                "Description",
+                s("no egress (replaces the default allow-all rule)"),
+            )
+            .build()])
+    };
+    if has_interface {
+        res.add(
+            ENDPOINT_SG,
+            "AWS::EC2::SecurityGroup",
+            MapB::new()
+                .put(
+                    "GroupDescription",
+                    s(format!(
+                        "{}: interface endpoints, HTTPS from the services only",
+                        plan.name
+                    )),
+                )
+                .put("VpcId", r("Vpc"))
+                .put("SecurityGroupEgress", no_egress())
+                .put("Tags", name_tag(plan, "endpoints")),
+        );
+    }
+    for svc in &plan.services {
+        let sg = service_sg(&svc.logical_id);
+        let mut egress = Vec::new();
+        if has_interface {
+            egress.push(
+                tcp(443)
+                    .put("DestinationSecurityGroupId", r(ENDPOINT_SG))
+                    .put("Description", s("HTTPS to the interface endpoints"))
+                    .build(),
+            );
+        }
+        if plan.has_s3_gateway() {
+            egress.push(
+                tcp(443)
+                    .put("CidrIp", s("0.0.0.0/0"))
+                    .put(
+                        "Description",
+                        s("HTTPS to S3 via the gateway endpoint; no other route leaves the VPC"),
+                    )
+                    .build(),
+            );
+        }
+        let egress = if egress.is_empty() {
+            no_egress()
+        } else {
+            Node::Seq(egress)
+        };
+        let mut props = MapB::new()
+            .put(
+                "GroupDescription",
+                s(format!("{}: tasks of service {}", plan.name, svc.name)),
+            )
+            .put("VpcId", r("Vpc"))
+            .put("SecurityGroupEgress", egress);
+        if let Some(ing) = &svc.ingress {
+            // NLB nodes live in the task subnets and have no security group, so the task port
+            // is opened to the VPC CIDR (targets of type ip see the NLB node's address for
+            // PrivateLink traffic).
+            props.push(
+                "SecurityGroupIngress",
+                Node::Seq(vec![tcp(ing.container_port)
+                    .put("CidrIp", s(&plan.vpc_cidr))
+                    .put("Description", s("from the internal NLB"))
+                    .build()]),
+            );
+        }
+        res.add(
+            &sg,
+            "AWS::EC2::SecurityGroup",
+            props.put("Tags", name_tag(plan, &svc.name)),
+        );
+        if has_interface {
+            // A separate ingress resource: inline it and the two SGs would reference each other.
+            res.add(
+                &format!("EndpointIngressFrom{}", svc.logical_id),
+                "AWS::EC2::SecurityGroupIngress",
+                tcp(443)
+                    .put("GroupId", r(ENDPOINT_SG))
+                    .put("SourceSecurityGroupId", r(&sg))
+                    .put("Description", s(format!("HTTPS from service {}", svc.name))),
+            );
+        }
+    }
+}
+
+fn tcp(port: u16) -> MapB {
+    MapB::new()
+        .put("IpProtocol", s("tcp"))
+        .put("FromPort", Node::Int(i64::from(port)))
+        .put("ToPort", Node::Int(i64::from(port)))
+}
+
+/// Flow logs to CloudWatch Logs. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html>.
+fn flow_logs(plan: &Plan, res: &mut Resources) {
+    res.add(
+        "FlowLogGroup",
+        "AWS::Logs::LogGroup",
+        MapB::new()
+            .put(
+                "LogGroupName",
+                s(format!("/moat/{}/vpc-flow-logs", plan.name)),
+            )
+            .put(
+                "RetentionInDays",
+                Node::Int(i64::from(plan.log_retention_days)),
+            )
+            .put("Tags", name_tag(plan, "flow-logs")),
+    );
+    let policy = MapB::new()
+        .put("Version", s("2012-10-17"))
+        .put(
+            "Statement",
+            Node::Seq(vec![MapB::new()
+                .put("Effect", s("Allow"))
+                .put(
+                    "Action",
+                    Node::Seq(
+                        [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogGroups",
+                            "logs:DescribeLogStreams",
+                        ]
+                        .into_iter()
+                        .map(s)
+                        .collect(),
+                    ),
+                )
+                .put("Resource", get_att("FlowLogGroup", "Arn"))
+                .build()]),
+        )
+        .build();
+    res.add(
+        "FlowLogRole",
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust(
+                    "vpc-flow-logs.amazonaws.com",
+                    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-flow-log/*",
+                ),
+            )
+            .put(
+                "Policies",
+                Node::Seq(vec![MapB::new()
+                    .put("PolicyName", s("deliver-flow-logs"))
+                    .put("PolicyDocument", policy)
+                    .build()]),
+            )
+            .put("Tags", name_tag(plan, "flow-logs")),
+    );
+    res.add(
+        "FlowLog",
+        "AWS::EC2::FlowLog",
+        MapB::new()
+            .put("ResourceId", r("Vpc"))
+            .put("ResourceType", s("VPC"))
+            .put("TrafficType", s("ALL"))
+            .put("LogDestinationType", s("cloud-watch-logs"))
+            .put("LogGroupName", r("FlowLogGroup"))
+            .put("DeliverLogsPermissionArn", get_att("FlowLogRole", "Arn"))
+            .put("MaxAggregationInterval", Node::Int(60))
+            .put("Tags", name_tag(plan, "flow-log")),
+    );
+}

@@ -1,0 +1,282 @@
+//! ECR repositories, the cluster, IAM roles, log groups, task definitions, services and
+//! autoscaling.
+
+use super::network::service_sg;
+use super::{ingress, name_tag, policy_doc, trust, Resources};
+use crate::plan::{logical_stem, Plan, PlannedService};
+use crate::tree::{from_json, get_att, r, s, sub, MapB, Node};
+use moat_model::LaunchType;
+
+/// ECS's source ARN pattern for the confused-deputy condition (seed 001's form).
+const ECS_SOURCE_ARN: &str = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*";
+
+pub(super) fn emit(plan: &Plan, res: &mut Resources) {
+    for repo in &plan.ecr_repositories {
+        res.add(
+            &format!("{}Repository", logical_stem(repo)),
+            "AWS::ECR::Repository",
+            MapB::new()
+                .put("RepositoryName", s(repo))
+                .put(
+                    "ImageScanningConfiguration",
+                    MapB::new().put("ScanOnPush", Node::Bool(true)).build(),
+                )
+                .put("Tags", name_tag(plan, repo)),
+        );
+    }
+    res.add(
+        "Cluster",
+        "AWS::ECS::Cluster",
+        MapB::new()
+            .put("ClusterName", s(&plan.name))
+            .put(
+                "ClusterSettings",
+                Node::Seq(vec![MapB::new()
+                    .put("Name", s("containerInsights"))
+                    .put("Value", s("enabled"))
+                    .build()]),
+            )
+            .put("Tags", name_tag(plan, "cluster")),
+    );
+    // One execution role for all services: the union of what their task definitions need,
+    // not AmazonECSTaskExecutionRolePolicy (which grants ECR pull and logs on `*`).
+    res.add(
+        "TaskExecutionRole",
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
+            )
+            .put_if(!plan.execution_role.is_empty(), "Policies", || {
+                inline_policy("task-execution", plan, &plan.execution_role)
+            })
+            .put("Tags", name_tag(plan, "task-execution")),
+    );
+    // The template creates every awslogs group so its retention applies. When a task
+    // definition also sets `awslogs-create-group`, the agent's CreateLogGroup finds the group
+    // already there and carries on; a group the agent creates itself would never expire.
+    for g in &plan.log_groups {
+        res.add(
+            &g.logical_id,
+            "AWS::Logs::LogGroup",
+            MapB::new()
+                .put("LogGroupName", s(&g.name))
+                .put("RetentionInDays", Node::Int(i64::from(g.retention_days)))
+                .put("Tags", name_tag(plan, "logs")),
+        );
+    }
+    for svc in &plan.services {
+        service(plan, svc, res);
+    }
+}
+
+fn inline_policy(name: &str, plan: &Plan, stmts: &[crate::plan::PolicyStatement]) -> Node {
+    Node::Seq(vec![MapB::new()
+        .put("PolicyName", s(format!("{}-{name}", plan.name)))
+        .put("PolicyDocument", policy_doc(stmts, false))
+        .build()])
+}
+
+fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
+    let id = &svc.logical_id;
+    let role = format!("{id}TaskRole");
+    res.add(
+        &role,
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
+            )
+            .put_if(!svc.task_role.is_empty(), "Policies", || {
+                inline_policy(&format!("{}-task", svc.name), plan, &svc.task_role)
+            })
+            .put("Tags", name_tag(plan, &format!("{}-task", svc.name))),
+    );
+    let td = format!("{id}TaskDefinition");
+    res.add(
+        &td,
+        "AWS::ECS::TaskDefinition",
+        task_definition(plan, svc, &role),
+    );
+
+    let net = MapB::new()
+        .put(
+            "AwsvpcConfiguration",
+            MapB::new()
+                .put("AssignPublicIp", s("DISABLED"))
+                .put(
+                    "Subnets",
+                    Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect()),
+                )
+                .put("SecurityGroups", Node::Seq(vec![r(&service_sg(id))]))
+                .build(),
+        )
+        .build();
+    let launch = if svc.capacity == LaunchType::Ec2 {
+        "EC2"
+    } else {
+        "FARGATE"
+    };
+    let mut props = MapB::new()
+        .put("ServiceName", s(&svc.name))
+        .put("Cluster", r("Cluster"))
+        .put("TaskDefinition", r(&td))
+        .put("LaunchType", s(launch))
+        .put("DesiredCount", Node::Int(i64::from(svc.desired_count)))
+        .put("EnableExecuteCommand", Node::Bool(svc.execute_command))
+        .put("NetworkConfiguration", net);
+    let service_id = format!("{id}Service");
+    if let Some(ing) = &svc.ingress {
+        props.push(
+            "LoadBalancers",
+            Node::Seq(vec![MapB::new()
+                .put("ContainerName", s(&ing.container))
+                .put("ContainerPort", Node::Int(i64::from(ing.container_port)))
+                .put("TargetGroupArn", r(&format!("{id}TargetGroup")))
+                .build()]),
+        );
+        // The target group must be attached to a listener before the service registers tasks.
+        ingress::emit(plan, svc, ing, res);
+        res.add_after(
+            &service_id,
+            "AWS::ECS::Service",
+            &[format!("{id}Listener")],
+            props.put("Tags", name_tag(plan, &svc.name)),
+        );
+    } else {
+        res.add(
+            &service_id,
+            "AWS::ECS::Service",
+            props.put("Tags", name_tag(plan, &svc.name)),
+        );
+    }
+    if let Some(a) = &svc.autoscaling {
+        let target = format!("{id}ScalableTarget");
+        res.add(
+            &target,
+            "AWS::ApplicationAutoScaling::ScalableTarget",
+            MapB::new()
+                .put("ServiceNamespace", s("ecs"))
+                .put("ScalableDimension", s("ecs:service:DesiredCount"))
+                .put(
+                    "ResourceId",
+                    sub(format!("service/${{Cluster}}/${{{service_id}.Name}}")),
+                )
+                .put("MinCapacity", Node::Int(i64::from(a.min)))
+                .put("MaxCapacity", Node::Int(i64::from(a.max))),
+        );
+        res.add(
+            &format!("{id}CpuScalingPolicy"),
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+            MapB::new()
+                .put("PolicyName", s(format!("{}-{}-cpu", plan.name, svc.name)))
+                .put("PolicyType", s("TargetTrackingScaling"))
+                .put("ScalingTargetId", r(&target))
+                .put(
+                    "TargetTrackingScalingPolicyConfiguration",
+                    MapB::new()
+                        .put(
+                            "PredefinedMetricSpecification",
+                            MapB::new()
+                                .put("PredefinedMetricType", s("ECSServiceAverageCPUUtilization"))
+                                .build(),
+                        )
+                        .put("TargetValue", Node::Int(i64::from(a.cpu_target)))
+                        .build(),
+                ),
+        );
+    }
+}
+
+/// Task definition properties: the converted file, with the roles the template creates, the
+/// log groups it creates (by `Ref`, which also orders creation), and awsvpc networking.
+fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
+    let mut props = MapB::new();
+    let mut seen_network_mode = false;
+    let mut seen_compat = false;
+    for (k, v) in &svc.task_definition {
+        let node = match k.as_str() {
+            "ContainerDefinitions" => link_log_groups(plan, from_json(v)),
+            "NetworkMode" => {
+                seen_network_mode = true;
+                from_json(v)
+            }
+            "RequiresCompatibilities" => {
+                seen_compat = true;
+                from_json(v)
+            }
+            _ => from_json(v),
+        };
+        props.push(k, node);
+    }
+    if !seen_network_mode {
+        props.push("NetworkMode", s("awsvpc"));
+    }
+    if !seen_compat {
+        let c = if svc.capacity == LaunchType::Ec2 {
+            "EC2"
+        } else {
+            "FARGATE"
+        };
+        props.push("RequiresCompatibilities", Node::Seq(vec![s(c)]));
+    }
+    props
+        .put("ExecutionRoleArn", get_att("TaskExecutionRole", "Arn"))
+        .put("TaskRoleArn", get_att(role, "Arn"))
+}
+
+/// Replaces each container's literal `awslogs-group` with a `Ref` to the group's resource.
+fn link_log_groups(plan: &Plan, containers: Node) -> Node {
+    let Node::Seq(list) = containers else {
+        return containers;
+    };
+    Node::Seq(
+        list.into_iter()
+            .map(|c| {
+                let Node::Map(pairs) = c else { return c };
+                Node::Map(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if k == "LogConfiguration" {
+                                (k, link_options(plan, v))
+                            } else {
+                                (k, v)
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn link_options(plan: &Plan, log: Node) -> Node {
+    let Node::Map(pairs) = log else { return log };
+    Node::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| {
+                if k != "Options" {
+                    return (k, v);
+                }
+                let Node::Map(opts) = v else { return (k, v) };
+                let opts = opts
+                    .into_iter()
+                    .map(|(ok, ov)| match (&ov, ok.as_str()) {
+                        (Node::Str(name), "awslogs-group") => {
+                            match plan.log_groups.iter().find(|g| &g.name == name) {
+                                Some(g) => (ok, r(&g.logical_id)),
+                                None => (ok, ov),
+                            }
+                        }
+                        _ => (ok, ov),
+                    })
+                    .collect();
+                (k, Node::Map(opts))
+            })
+            .collect(),
+    )
+}
