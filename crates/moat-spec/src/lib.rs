@@ -1,6 +1,37 @@
 //! `moat.toml` (+ ordinary ECS task definition JSON files) → [`Spec`], the desired environment.
 //!
-//! (API skeleton.)
+//! The file format is documented in `docs/spec.md`. Every error names the file and the line and
+//! column of the offending value (a task definition problem points into the JSON file), and says
+//! what was expected. Loading also runs the catalog checks that make a spec unusable in an
+//! isolated VPC (an image on a public registry, an image in another region's ECR).
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("td.json"), r#"{"family": "app", "networkMode": "awsvpc",
+//!   "requiresCompatibilities": ["FARGATE"],
+//!   "containerDefinitions": [{"name": "app",
+//!     "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"}]}"#).unwrap();
+//! std::fs::write(dir.path().join("moat.toml"), r#"
+//! name = "demo"
+//! region = "us-east-1"
+//! [[service]]
+//! name = "app"
+//! task_definition = "td.json"
+//! "#).unwrap();
+//! let spec = moat_spec::load(dir.path()).unwrap();
+//! assert_eq!(spec.az_count, 2);
+//! assert_eq!(spec.services[0].task_definition.containers.len(), 1);
+//!
+//! std::fs::write(dir.path().join("moat.toml"), "name = \"demo\"\nregion = \"us-east-1\"\naz_count = 9\n").unwrap();
+//! let err = moat_spec::load(dir.path()).unwrap_err().to_string();
+//! assert!(err.ends_with("moat.toml:3:12: az_count must be between 1 and 6, got 9"), "{err}");
+//! ```
+
+mod json;
+mod load;
+mod raw;
+pub mod taskdef;
+pub mod validate;
 
 use ipnet::Ipv4Net;
 use moat_model::{LaunchType, Provenance, TaskDefinition};
@@ -47,6 +78,9 @@ pub struct ServiceSpec {
     pub extra_endpoints: Vec<String>,
     /// S3 buckets the tasks may read through the gateway endpoint.
     pub s3_read_buckets: Vec<String>,
+    /// Customer managed KMS keys that encrypt the service's secrets or parameters: each adds the
+    /// `kms` endpoint and `kms:Decrypt` for the execution role (`moat_catalog::customer_key_needs`).
+    pub kms_key_arns: Vec<String>,
     pub prov: Provenance,
 }
 
@@ -99,6 +133,13 @@ pub enum SpecError {
 
 /// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
-    let _ = path;
-    unimplemented!("spec: load")
+    load::load(path)
 }
+
+/// Load a spec from text; task definition paths resolve against `path`'s directory.
+pub fn load_str(path: &Path, text: &str) -> Result<Spec, SpecError> {
+    load::load_str(path, text)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,570 @@
+//! `moat.toml` → [`Spec`]: parse with spans, validate, read the task definitions, run the
+//! catalog checks.
+
+use crate::raw::{RawEgress, RawIngress, RawService, RawSpec};
+use crate::taskdef::{parse_task_definition, TdExtras};
+use crate::validate as v;
+use crate::{Autoscaling, EgressSpec, Ingress, ServiceSpec, Spec, SpecError};
+use ipnet::Ipv4Net;
+use moat_catalog::{classify_image, task_needs, ImageRef, ProblemKind, WorkloadContext};
+use moat_model::{LaunchType, Provenance};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Byte offsets → 1-based line and column (columns count characters).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    fn pos(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+}
+
+/// Environment-wide settings a service is checked against.
+struct Env<'a> {
+    region: &'a str,
+    account_id: Option<&'a str>,
+    egress: Option<&'a EgressSpec>,
+}
+
+/// The context every check needs: where we are and how to report.
+struct Cx<'a> {
+    path: &'a Path,
+    lines: Lines<'a>,
+}
+
+impl Cx<'_> {
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> SpecError {
+        let (line, column) = self.lines.pos(span.start);
+        SpecError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn check<T>(&self, s: &Spanned<T>, problem: Option<String>) -> Result<(), SpecError> {
+        match problem {
+            Some(m) => Err(self.at(s.span(), m)),
+            None => Ok(()),
+        }
+    }
+
+    fn set(&self, prov: &mut Provenance, field: &'static str, span: Range<usize>) {
+        let (l, c) = self.lines.pos(span.start);
+        prov.set_field(field, l, c);
+    }
+
+    fn file(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+pub(crate) fn load(path: &Path) -> Result<Spec, SpecError> {
+    let file = if path.is_dir() {
+        path.join("moat.toml")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| SpecError::Io {
+        path: file.clone(),
+        message: format!("cannot read the spec: {e}"),
+    })?;
+    load_str(&file, &text)
+}
+
+pub(crate) fn load_str(path: &Path, text: &str) -> Result<Spec, SpecError> {
+    let cx = Cx {
+        path,
+        lines: Lines::new(text),
+    };
+    let raw: RawSpec = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        cx.at(span, e.message().trim_end().to_string())
+    })?;
+    spec(&cx, raw)
+}
+
+fn int_in<T: TryFrom<i64>>(
+    cx: &Cx<'_>,
+    s: &Spanned<i64>,
+    what: &str,
+    lo: i64,
+    hi: i64,
+) -> Result<T, SpecError> {
+    let n = *s.get_ref();
+    if n < lo || n > hi {
+        return Err(cx.at(
+            s.span(),
+            format!("{what} must be between {lo} and {hi}, got {n}"),
+        ));
+    }
+    T::try_from(n).map_err(|_| cx.at(s.span(), format!("{what} is out of range")))
+}
+
+fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<Spec, SpecError> {
+    cx.check(&raw.name, v::env_name(raw.name.get_ref()))?;
+    cx.check(&raw.region, v::region(raw.region.get_ref()))?;
+    let mut prov = Provenance::at(raw.name.get_ref().as_str(), cx.file(), 1, 1);
+    cx.set(&mut prov, "name", raw.name.span());
+    cx.set(&mut prov, "region", raw.region.span());
+    if let Some(a) = &raw.account_id {
+        cx.check(a, v::account_id(a.get_ref()))?;
+        cx.set(&mut prov, "account_id", a.span());
+    }
+    let vpc_cidr = match &raw.vpc_cidr {
+        None => Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, 0), 16)
+            .map_err(|_| cx.at(0..0, "internal: default CIDR"))?,
+        Some(s) => {
+            cx.set(&mut prov, "vpc_cidr", s.span());
+            let net: Ipv4Net = s.get_ref().parse().map_err(|_| {
+                cx.at(
+                    s.span(),
+                    format!(
+                        "invalid vpc_cidr `{}`: expected an IPv4 CIDR block such as `10.0.0.0/16`",
+                        s.get_ref()
+                    ),
+                )
+            })?;
+            // AWS accepts VPC blocks from /16 to /28:
+            // https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+            if !(16..=28).contains(&net.prefix_len()) {
+                return Err(cx.at(s.span(), format!("vpc_cidr `{net}` has a /{} prefix; a VPC CIDR block must be between /16 and /28", net.prefix_len())));
+            }
+            if net.trunc() != net {
+                return Err(cx.at(
+                    s.span(),
+                    format!(
+                        "vpc_cidr `{net}` has host bits set; did you mean `{}`?",
+                        net.trunc()
+                    ),
+                ));
+            }
+            net
+        }
+    };
+    let az_count = match &raw.az_count {
+        None => 2,
+        Some(s) => {
+            cx.set(&mut prov, "az_count", s.span());
+            int_in(cx, s, "az_count", 1, 6)?
+        }
+    };
+    let flow_logs = raw.flow_logs.as_ref().is_none_or(|f| *f.get_ref());
+    let log_retention_days = match &raw.log_retention_days {
+        None => 30,
+        Some(s) => {
+            cx.set(&mut prov, "log_retention_days", s.span());
+            let n = *s.get_ref();
+            match u32::try_from(n)
+                .ok()
+                .filter(|d| v::LOG_RETENTION_DAYS.contains(d))
+            {
+                Some(d) => d,
+                None => {
+                    let allowed = v::LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ");
+                    return Err(cx.at(s.span(), format!("log_retention_days {n} is not a retention CloudWatch Logs accepts; expected one of {allowed}")));
+                }
+            }
+        }
+    };
+    let mut ecr_repositories = Vec::new();
+    for r in &raw.ecr_repositories {
+        cx.check(r, v::ecr_repository(r.get_ref()))?;
+        if ecr_repositories.contains(r.get_ref()) {
+            return Err(cx.at(
+                r.span(),
+                format!("ECR repository `{}` is listed twice", r.get_ref()),
+            ));
+        }
+        ecr_repositories.push(r.get_ref().clone());
+    }
+    let egress = raw
+        .egress
+        .as_ref()
+        .map(|e| egress(cx, e.get_ref()))
+        .transpose()?;
+    if let Some(e) = &raw.egress {
+        cx.set(&mut prov, "egress", e.span());
+    }
+    let region = raw.region.get_ref().clone();
+    let mut services: Vec<ServiceSpec> = Vec::new();
+    for s in &raw.service {
+        let env = Env {
+            region: &region,
+            account_id: raw.account_id.as_ref().map(|a| a.get_ref().as_str()),
+            egress: egress.as_ref(),
+        };
+        let svc = service(cx, s, &env)?;
+        if services.iter().any(|o| o.name == svc.name) {
+            return Err(cx.at(
+                s.get_ref().name.span(),
+                format!("service `{}` is defined twice", svc.name),
+            ));
+        }
+        services.push(svc);
+    }
+    Ok(Spec {
+        path: cx.path.to_path_buf(),
+        name: raw.name.into_inner(),
+        region,
+        account_id: raw.account_id.map(Spanned::into_inner),
+        vpc_cidr,
+        az_count,
+        flow_logs,
+        log_retention_days,
+        ecr_repositories,
+        services,
+        egress,
+        prov,
+    })
+}
+
+fn egress(cx: &Cx<'_>, e: &RawEgress) -> Result<EgressSpec, SpecError> {
+    let mode = match &e.mode {
+        None => "enforce".to_string(),
+        Some(m) if m.get_ref() == "discover" || m.get_ref() == "enforce" => m.get_ref().clone(),
+        Some(m) => {
+            return Err(cx.at(
+                m.span(),
+                format!(
+                    "invalid egress mode `{}`: expected `discover` or `enforce`",
+                    m.get_ref()
+                ),
+            ))
+        }
+    };
+    let mut allow = Vec::new();
+    for h in &e.allow {
+        cx.check(h, v::allow_host(h.get_ref()))?;
+        allow.push(h.get_ref().to_ascii_lowercase());
+    }
+    Ok(EgressSpec {
+        mode,
+        allow,
+        image: e.image.as_ref().map(|i| i.get_ref().clone()),
+    })
+}
+
+fn service(cx: &Cx<'_>, s: &Spanned<RawService>, env: &Env<'_>) -> Result<ServiceSpec, SpecError> {
+    let r = s.get_ref();
+    cx.check(&r.name, v::service_name(r.name.get_ref()))?;
+    let name = r.name.get_ref().clone();
+    let (line, col) = cx.lines.pos(s.span().start);
+    let mut prov = Provenance::at(name.as_str(), cx.file(), line, col);
+    cx.set(&mut prov, "name", r.name.span());
+    cx.set(&mut prov, "task_definition", r.task_definition.span());
+
+    // Task definition paths are relative to the moat.toml.
+    let base = cx.path.parent().unwrap_or_else(|| Path::new(""));
+    let td_path: PathBuf = base.join(r.task_definition.get_ref());
+    let td_text = std::fs::read_to_string(&td_path).map_err(|e| {
+        cx.at(
+            r.task_definition.span(),
+            format!(
+                "cannot read task definition `{}` ({}): {e}",
+                r.task_definition.get_ref(),
+                td_path.display()
+            ),
+        )
+    })?;
+    let td_file = td_path.display().to_string();
+    let (td, extras) =
+        parse_task_definition(&td_text, &td_file, &name).map_err(|e| SpecError::Invalid {
+            path: td_path.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })?;
+    let td_err = |line: Option<u32>, column: Option<u32>, message: String| SpecError::Invalid {
+        path: td_path.clone(),
+        line: line.unwrap_or(1),
+        column: column.unwrap_or(1),
+        message,
+    };
+
+    let capacity = match &r.capacity {
+        None => LaunchType::Fargate,
+        Some(c) => {
+            cx.set(&mut prov, "capacity", c.span());
+            match c.get_ref().as_str() {
+                "fargate" => LaunchType::Fargate,
+                "ec2" => LaunchType::Ec2,
+                other => {
+                    return Err(cx.at(
+                        c.span(),
+                        format!("invalid capacity `{other}`: expected `fargate` or `ec2`"),
+                    ))
+                }
+            }
+        }
+    };
+    let compat = |want: &str| {
+        td.requires_compatibilities
+            .iter()
+            .any(|c| c.known().is_some_and(|c| c == want))
+    };
+    let want = if capacity == LaunchType::Fargate {
+        "FARGATE"
+    } else {
+        "EC2"
+    };
+    if !td.requires_compatibilities.is_empty() && !compat(want) {
+        let p = td.prov.field("requires_compatibilities");
+        return Err(td_err(p.line, p.column, format!("service `{name}` runs on {} capacity but requiresCompatibilities does not include {want}", want.to_ascii_lowercase())));
+    }
+    if td.network_mode.known().is_some_and(|m| m != "awsvpc") {
+        let p = td.prov.field("network_mode");
+        return Err(td_err(p.line, p.column, format!("networkMode must be `awsvpc`: moat places each task in the isolated subnets with its own security group (Fargate requires it too); got `{}`", td.network_mode.known().map_or("", |s| s.as_str()))));
+    }
+
+    let autoscaling = match &r.autoscaling {
+        None => None,
+        Some(a) => {
+            cx.set(&mut prov, "autoscaling", a.span());
+            let ar = a.get_ref();
+            let min: u32 = int_in(cx, &ar.min, "autoscaling.min", 0, 10_000)?;
+            let max: u32 = int_in(cx, &ar.max, "autoscaling.max", 1, 10_000)?;
+            if min > max {
+                return Err(cx.at(
+                    ar.min.span(),
+                    format!("autoscaling.min ({min}) is greater than autoscaling.max ({max})"),
+                ));
+            }
+            let cpu_target = match &ar.cpu_target {
+                None => 60,
+                Some(c) => int_in(cx, c, "autoscaling.cpu_target (percent)", 1, 100)?,
+            };
+            Some(Autoscaling {
+                min,
+                max,
+                cpu_target,
+            })
+        }
+    };
+    let desired_count = match &r.desired_count {
+        None => autoscaling.as_ref().map_or(1, |a| a.min),
+        Some(d) => {
+            cx.set(&mut prov, "desired_count", d.span());
+            let n: u32 = int_in(cx, d, "desired_count", 0, 10_000)?;
+            if let Some(a) = &autoscaling {
+                if n < a.min || n > a.max {
+                    return Err(cx.at(
+                        d.span(),
+                        format!(
+                            "desired_count {n} is outside autoscaling min..max ({}..{})",
+                            a.min, a.max
+                        ),
+                    ));
+                }
+            }
+            n
+        }
+    };
+    let execute_command = r.execute_command.as_ref().is_some_and(|e| *e.get_ref());
+    if let Some(e) = &r.execute_command {
+        cx.set(&mut prov, "execute_command", e.span());
+    }
+    let ingress = match &r.ingress {
+        None => None,
+        Some(i) => {
+            cx.set(&mut prov, "ingress", i.span());
+            Some(ingress(cx, i, &extras)?)
+        }
+    };
+    let mut extra_endpoints = Vec::new();
+    for e in &r.extra_endpoints {
+        if moat_catalog::service(e.get_ref()).is_none() {
+            let known: Vec<&str> = moat_catalog::SERVICES.iter().map(|s| s.name).collect();
+            return Err(cx.at(
+                e.span(),
+                format!(
+                    "unknown endpoint `{}`: expected one of {}",
+                    e.get_ref(),
+                    known.join(", ")
+                ),
+            ));
+        }
+        extra_endpoints.push(e.get_ref().clone());
+    }
+    if let Some(first) = r.extra_endpoints.first() {
+        cx.set(&mut prov, "extra_endpoints", first.span());
+    }
+    let mut s3_read_buckets = Vec::new();
+    for b in &r.s3_read_buckets {
+        cx.check(b, v::bucket(b.get_ref()))?;
+        s3_read_buckets.push(b.get_ref().clone());
+    }
+    let mut kms_key_arns = Vec::new();
+    for k in &r.kms_key_arns {
+        if !v::arn_of(k.get_ref(), "kms") {
+            return Err(cx.at(k.span(), format!("invalid kms_key_arns entry `{}`: expected a KMS key ARN such as `arn:aws:kms:{}:123456789012:key/…`", k.get_ref(), env.region)));
+        }
+        kms_key_arns.push(k.get_ref().clone());
+    }
+    if let Some(first) = r.kms_key_arns.first() {
+        cx.set(&mut prov, "kms_key_arns", first.span());
+    }
+
+    catalog_checks(&td, &extras, &td_path, env, capacity, execute_command)?;
+
+    Ok(ServiceSpec {
+        name,
+        task_definition_path: td_path,
+        task_definition: td,
+        desired_count,
+        autoscaling,
+        capacity,
+        execute_command,
+        ingress,
+        extra_endpoints,
+        s3_read_buckets,
+        kms_key_arns,
+        prov,
+    })
+}
+
+fn ingress(cx: &Cx<'_>, i: &Spanned<RawIngress>, extras: &TdExtras) -> Result<Ingress, SpecError> {
+    let r = i.get_ref();
+    let port: u16 = int_in(cx, &r.port, "ingress.port", 1, 65535)?;
+    let (container, container_port) = match (&r.container, &r.container_port) {
+        (Some(c), cp) => {
+            let name = c.get_ref();
+            if !extras.images.iter().any(|(n, ..)| n == name) {
+                let names: Vec<&str> = extras.images.iter().map(|(n, ..)| n.as_str()).collect();
+                return Err(cx.at(c.span(), format!("ingress.container `{name}` is not in the task definition; its containers are: {}", names.join(", "))));
+            }
+            let mapped: Vec<u16> = extras
+                .ports
+                .iter()
+                .filter(|(n, ..)| n == name)
+                .map(|(_, p, ..)| *p)
+                .collect();
+            let port = match cp {
+                Some(cp) => {
+                    let p: u16 = int_in(cx, cp, "ingress.container_port", 1, 65535)?;
+                    if !mapped.contains(&p) {
+                        return Err(cx.at(cp.span(), format!("container `{name}` has no portMappings entry with containerPort {p}; add one to the task definition")));
+                    }
+                    p
+                }
+                None => *mapped.first().ok_or_else(|| cx.at(c.span(), format!("container `{name}` has no portMappings; add one to the task definition or set ingress.container_port")))?,
+            };
+            (name.clone(), port)
+        }
+        (None, cp) => {
+            let Some((name, first, ..)) = extras.ports.first() else {
+                return Err(cx.at(i.span(), "ingress needs a container port, but no container in the task definition has portMappings"));
+            };
+            let port = match cp {
+                Some(cp) => {
+                    let p: u16 = int_in(cx, cp, "ingress.container_port", 1, 65535)?;
+                    if !extras.ports.iter().any(|(n, q, ..)| n == name && *q == p) {
+                        return Err(cx.at(cp.span(), format!("container `{name}` has no portMappings entry with containerPort {p}")));
+                    }
+                    p
+                }
+                None => *first,
+            };
+            (name.clone(), port)
+        }
+    };
+    let certificate_arn = match &r.certificate_arn {
+        None => None,
+        Some(c) if v::arn_of(c.get_ref(), "acm") && c.get_ref().contains(":certificate/") => Some(c.get_ref().clone()),
+        Some(c) => return Err(cx.at(c.span(), format!("invalid certificate_arn `{}`: expected an ACM certificate ARN such as `arn:aws:acm:us-east-1:123456789012:certificate/…`", c.get_ref()))),
+    };
+    let mut allowed_principals = Vec::new();
+    for p in &r.allowed_principals {
+        cx.check(p, v::principal(p.get_ref()))?;
+        allowed_principals.push(p.get_ref().clone());
+    }
+    Ok(Ingress {
+        port,
+        container,
+        container_port,
+        certificate_arn,
+        allowed_principals,
+        acceptance_required: r.acceptance_required.as_ref().is_none_or(|a| *a.get_ref()),
+    })
+}
+
+/// The catalog problems that make a service unusable: a public image, an image in another
+/// region's ECR, or another registry the egress gateway does not admit. Reported at the image's
+/// position in the task definition file.
+fn catalog_checks(
+    td: &moat_model::TaskDefinition,
+    extras: &TdExtras,
+    td_path: &Path,
+    env: &Env<'_>,
+    capacity: LaunchType,
+    execute_command: bool,
+) -> Result<(), SpecError> {
+    let (region, account_id, egress) = (env.region, env.account_id, env.egress);
+    let needs = task_needs(
+        td,
+        &WorkloadContext {
+            launch_type: capacity,
+            execute_command,
+            region: region.to_string(),
+        },
+    );
+    for p in &needs.problems {
+        let fatal = match p.kind {
+            ProblemKind::PublicImage => true,
+            ProblemKind::ForeignRegistry => {
+                let image = p
+                    .container
+                    .as_ref()
+                    .and_then(|c| extras.images.iter().find(|(n, ..)| n == c))
+                    .map(|(_, i, ..)| i.as_str());
+                match image.map(classify_image) {
+                    Some(ImageRef::OtherRegistry { registry }) => {
+                        let host = registry.split(':').next().unwrap_or_default();
+                        !egress.is_some_and(|e| e.allow.iter().any(|a| a == host))
+                    }
+                    _ => true,
+                }
+            }
+            ProblemKind::Unknown => false,
+        };
+        if fatal {
+            return Err(SpecError::Invalid {
+                path: td_path.to_path_buf(),
+                line: p.prov.line.unwrap_or(1),
+                column: p.prov.column.unwrap_or(1),
+                // The catalog writes `<account>` when the task definition does not name one;
+                // the spec may.
+                message: format!(
+                    "{}\n  help: {}",
+                    p.message,
+                    p.help
+                        .replace("<account>", account_id.unwrap_or("<account>"))
+                        .replace('\n', "\n        ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
