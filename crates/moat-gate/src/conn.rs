@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
 use crate::detect::{read_client_hello, DetectError, DetectOptions};
@@ -12,6 +13,7 @@ use crate::gate::{Denial, Shared};
 use crate::hello::MAX_HELLO_LEN;
 use crate::http::{self, parse_authority, read_head, split_absolute, Host, HttpError};
 use crate::log::{Decision, Listener, Record};
+use crate::metrics::ActiveGuard;
 use crate::tunnel::{relay, RelayEnd, RelayLimits};
 
 /// Accepts connections for one listener until the task is aborted.
@@ -30,23 +32,24 @@ pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Liste
         let permit = Arc::clone(&shared.permits).try_acquire_owned();
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let _active = shared.metrics.open();
             let conn = Conn {
                 start: Instant::now(),
                 rec: shared.record(kind, peer),
-                shared: &shared,
+                _active: shared.metrics.open(),
+                _permit: permit.ok(),
+                shared,
             };
-            let Ok(_permit) = permit else {
+            if conn._permit.is_none() {
                 let d = Denial {
                     reason: "connection_limit",
-                    detail: format!("{} connections open", shared.limits.max_connections),
+                    detail: format!("{} connections open", conn.shared.limits.max_connections),
                 };
                 match kind {
                     Listener::Sni => conn.reset(stream, d),
                     _ => conn.respond(stream, 503, d).await,
                 }
                 return;
-            };
+            }
             match kind {
                 Listener::Sni => conn.sni(stream).await,
                 Listener::Http => conn.http(stream).await,
@@ -56,13 +59,17 @@ pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Liste
     }
 }
 
-struct Conn<'a> {
-    shared: &'a Shared,
+/// One client connection: its log record and what it holds until it ends (a slot
+/// under the connection limit, the active-connections gauge).
+struct Conn {
+    shared: Arc<Shared>,
     rec: Record,
     start: Instant,
+    _active: ActiveGuard,
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
-impl Conn<'_> {
+impl Conn {
     fn detect_opts(&self) -> DetectOptions {
         DetectOptions {
             max_len: MAX_HELLO_LEN,
@@ -189,7 +196,9 @@ impl Conn<'_> {
         }
         let sent = first.len() as u64;
         drop(first);
-        self.relay_and_finish(client, upstream, sent).await;
+        // The tunnel gets a task of its own, so the setup task (and its larger
+        // future) is freed: an idle tunnel holds only the relay's state.
+        tokio::spawn(self.relay_and_finish(client, upstream, sent));
     }
 
     async fn bad_request(self, client: TcpStream, e: HttpError) {
@@ -294,7 +303,9 @@ impl Conn<'_> {
         let sent = first.len() as u64;
         // Free the replayed bytes: this task lives as long as the tunnel.
         drop(first);
-        self.relay_and_finish(client, upstream, sent).await;
+        // The tunnel gets a task of its own, so the setup task (and its larger
+        // future) is freed: an idle tunnel holds only the relay's state.
+        tokio::spawn(self.relay_and_finish(client, upstream, sent));
     }
 
     /// The transparent TLS listener: route on the ClientHello SNI to port 443.
