@@ -1,0 +1,239 @@
+//! moat-aws against a local moto_server (loopback only; never real AWS).
+//!
+//! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the test
+//! prints why and passes, unless `CI` is set, where it fails.
+
+use moat_aws::{
+    audit, connect, create_change_set, destroy, execute_and_wait, stack_status, AuditTarget,
+    Aws, AwsOptions, ChangeAction, ChangeSetOutcome, StackState,
+};
+use moat_model::{Finding, Severity};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TEMPLATE: &str = include_str!("fixtures/isolated.yml");
+const STACK: &str = "moat-test";
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> Option<String> {
+    if let Ok(p) = std::env::var("MOAT_MOTO_SERVER") {
+        return Some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("moto_server"))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
+
+fn start_moto() -> Option<Moto> {
+    let Some(bin) = moto_binary() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server not found (set MOAT_MOTO_SERVER or put it on PATH); required under CI"
+        );
+        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not listen on {port} within 60s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+fn errors(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.severity == Severity::Error).collect()
+}
+
+async fn check(aws: &Aws, target: &AuditTarget) -> Vec<Finding> {
+    let (model, _notes) = audit(aws, target).await.expect("audit");
+    moat_verify::check(&model, &moat_verify::Options::default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_audit_diff_destroy_against_moto() {
+    let Some(moto) = start_moto() else { return };
+    // Only this test runs in this binary, so setting the process environment is race-free.
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", moto.url.as_str()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/moat-test-credentials"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    std::env::remove_var("AWS_PROFILE");
+    let mut aws = connect(&AwsOptions {
+        endpoint_url: Some(moto.url.clone()),
+        ..Default::default()
+    })
+    .await
+    .expect("connect");
+    aws.poll_interval = Duration::from_millis(100);
+
+    // Deploy: a CREATE change set listing every resource as added, then CREATE_COMPLETE.
+    assert_eq!(stack_status(&aws, STACK).await.expect("status"), StackState::Absent);
+    let ChangeSetOutcome::Ready(cs) = create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])
+        .await
+        .expect("change set")
+    else {
+        panic!("a new stack must have changes");
+    };
+    assert!(cs.creates_stack);
+    assert!(cs.changes.iter().all(|c| c.action == ChangeAction::Add));
+    assert!(cs.changes.iter().any(|c| c.logical_id == "Vpc" && c.resource_type == "AWS::EC2::VPC"));
+    let mut events = Vec::new();
+    let outcome = execute_and_wait(&aws, &cs, |e| events.push(e.clone()))
+        .await
+        .expect("execute");
+    assert!(outcome.success, "{outcome:?}");
+    assert_eq!(outcome.status, "CREATE_COMPLETE");
+    assert!(events.iter().any(|e| e.logical_id == "Vpc"), "events: {events:?}");
+
+    // Audit the stack: the isolated design has no error finding.
+    let stack = AuditTarget::Stack(STACK.into());
+    let (model, notes) = audit(&aws, &stack).await.expect("audit");
+    assert_eq!(model.vpcs.len(), 1, "{notes:?}");
+    assert_eq!(model.subnets.len(), 2);
+    assert_eq!(model.endpoints.len(), 4);
+    assert!(model.route_tables.iter().any(|r| r.main), "the main route table is read");
+    assert_eq!(model.services.len(), 1, "the ECS service in the VPC is found");
+    assert_eq!(model.task_definitions.len(), 1);
+    assert_eq!(model.roles.len(), 1);
+    assert!(model.roles[0].trust_has_source_conditions);
+    let findings = moat_verify::check(&model, &moat_verify::Options::default());
+    assert!(errors(&findings).is_empty(), "unexpected errors: {:#?}", errors(&findings));
+
+    // Second deploy with the same template: nothing to execute.
+    let again = create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])
+        .await
+        .expect("second change set");
+    assert_eq!(again, ChangeSetOutcome::NoChanges);
+
+    // Break isolation through the EC2 API: an internet gateway and a default route to it.
+    let vpc = model.vpcs[0].id.0.clone();
+    let rtb = model
+        .route_tables
+        .iter()
+        .find(|r| !r.subnets.is_empty())
+        .expect("the stack's route table")
+        .id
+        .0
+        .clone();
+    let igw = aws
+        .ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("igw")
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id().map(str::to_string))
+        .expect("igw id");
+    aws.ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("attach");
+    aws.ec2
+        .create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("route");
+    let findings = check(&aws, &AuditTarget::Vpc(vpc.clone())).await;
+    let moat001: Vec<_> = findings.iter().filter(|f| f.code == "MOAT001").collect();
+    assert!(moat001.iter().any(|f| f.prov.resource == rtb), "MOAT001 on {rtb}: {findings:#?}");
+    assert!(findings.iter().any(|f| f.code == "MOAT005" && f.severity == Severity::Error), "{findings:#?}");
+
+    // Endpoint service open to everyone (moto's CloudFormation skips
+    // AWS::EC2::VPCEndpointService, so it is made through the EC2 API).
+    let subnets: Vec<String> = model.subnets.iter().map(|s| s.id.0.clone()).collect();
+    let nlb = aws
+        .elb
+        .create_load_balancer()
+        .name("moat-test-nlb")
+        .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network)
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal)
+        .set_subnets(Some(subnets))
+        .send()
+        .await
+        .expect("nlb")
+        .load_balancers()
+        .first()
+        .and_then(|l| l.load_balancer_arn().map(str::to_string))
+        .expect("nlb arn");
+    let svc = aws
+        .ec2
+        .create_vpc_endpoint_service_configuration()
+        .network_load_balancer_arns(&nlb)
+        .acceptance_required(true)
+        .send()
+        .await
+        .expect("endpoint service")
+        .service_configuration()
+        .and_then(|s| s.service_id().map(str::to_string))
+        .expect("service id");
+    aws.ec2
+        .modify_vpc_endpoint_service_permissions()
+        .service_id(&svc)
+        .add_allowed_principals("*")
+        .send()
+        .await
+        .expect("permissions");
+    let (model2, _) = audit(&aws, &AuditTarget::Vpc(vpc.clone())).await.expect("audit");
+    assert!(model2.load_balancers.iter().any(|l| l.id.0 == nlb));
+    let es = model2.endpoint_services.iter().find(|s| s.id.0 == svc).expect("service read");
+    assert_eq!(es.allowed_principals[0].0.known().map(String::as_str), Some("*"));
+    let findings = moat_verify::check(&model2, &moat_verify::Options::default());
+    assert!(
+        findings.iter().any(|f| f.code == "MOAT201" && f.prov.resource == svc),
+        "MOAT201 on {svc}: {findings:#?}"
+    );
+
+    // Undo the manual changes, then destroy: the stack is gone, the retained log group is kept.
+    aws.ec2.delete_vpc_endpoint_service_configurations().service_ids(&svc).send().await.expect("del svc");
+    aws.elb.delete_load_balancer().load_balancer_arn(&nlb).send().await.expect("del nlb");
+    aws.ec2.delete_route().route_table_id(&rtb).destination_cidr_block("0.0.0.0/0").send().await.expect("del route");
+    aws.ec2.detach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("detach");
+    aws.ec2.delete_internet_gateway().internet_gateway_id(&igw).send().await.expect("del igw");
+    let report = destroy(&aws, STACK, false, |_| {}).await.expect("destroy");
+    assert!(report.outcome.success, "{report:?}");
+    assert_eq!(report.outcome.status, "DELETE_COMPLETE");
+    assert_eq!(stack_status(&aws, STACK).await.expect("status"), StackState::Absent);
+    let mut groups: Vec<&String> = report.logs_kept.iter().chain(report.logs_deleted.iter()).collect();
+    groups.sort();
+    assert_eq!(groups, vec!["/moat/test/app"], "{report:?}");
+    assert!(matches!(
+        destroy(&aws, STACK, false, |_| {}).await,
+        Err(moat_aws::AwsError::NoStack(_))
+    ));
+}

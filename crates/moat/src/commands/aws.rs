@@ -1,0 +1,336 @@
+//! `moat deploy | diff | audit | destroy`: the commands that talk to AWS. A thin clap layer;
+//! the AWS calls and the text they print live in `moat-aws`.
+
+use super::check::{check_loaded, exit_code, render, Outcome};
+use crate::cli::{FailOn, FindingFormat};
+use crate::output::print;
+use anyhow::{bail, Context, Result};
+use moat_aws::{present, AuditTarget, Aws, AwsOptions, ChangeSetOutcome, StackEvent};
+use moat_model::Severity;
+use moat_report::Summary;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where and as whom to talk to AWS.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AwsArgs {
+    /// AWS region (else AWS_REGION, the profile's region, then the spec's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files (else AWS_PROFILE).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Deploy even when the rules report an error.
+    #[arg(long)]
+    pub force: bool,
+    /// A template parameter, `KEY=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiffArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// A template parameter, `KEY=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+#[group(id = "audit_target", required = true, multiple = false, args = ["stack_name", "vpc_id"])]
+pub struct AuditArgs {
+    /// Audit the VPC(s) of this CloudFormation stack.
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Audit this VPC.
+    #[arg(long)]
+    pub vpc_id: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Exit 1 when a finding at or above this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DestroyArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the log groups the stack retains.
+    #[arg(long)]
+    pub delete_logs: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// IAM roles in the template need these. Source:
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html#using-iam-capabilities
+const CAPABILITIES: &[&str] = &["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"];
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn connect(a: &AwsArgs, fallback_region: Option<&str>) -> Result<Aws> {
+    let mut opts = AwsOptions {
+        region: a.region.clone(),
+        profile: a.profile.clone(),
+        endpoint_url: a.endpoint_url.clone(),
+    };
+    let mut aws = moat_aws::connect(&opts).await;
+    if matches!(aws, Err(moat_aws::AwsError::Setup(_))) && opts.region.is_none() {
+        opts.region = fallback_region.map(str::to_string);
+        aws = moat_aws::connect(&opts).await;
+    }
+    Ok(aws?)
+}
+
+fn parse_params(params: &[String]) -> Result<Vec<(String, String)>> {
+    params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("--param `{p}`: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// The spec, its environment name, its region and the synthesized template.
+struct Synthesized {
+    spec: moat_spec::Spec,
+    template: String,
+}
+
+fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
+    let spec = moat_spec::load(path)?;
+    let plan = moat_synth::plan(&spec)?;
+    let template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
+    Ok(Synthesized { spec, template })
+}
+
+/// Run the rules on the synthesized template, as `moat check` would.
+fn check_template(s: &Synthesized, region: &str, account: &str, stack: &str, params: &[(String, String)]) -> Result<Outcome> {
+    let opts = moat_cfn::LoadOptions {
+        region: region.to_string(),
+        account_id: account.to_string(),
+        stack_name: stack.to_string(),
+        parameters: params.iter().cloned().collect::<BTreeMap<_, _>>(),
+        max_scenarios: 64,
+    };
+    let name = format!("{stack}.template.yml");
+    let loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
+    Ok(check_loaded(&loaded, region))
+}
+
+fn confirm(question: &str) -> Result<bool> {
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// A progress bar over the resources being changed; events print above it.
+fn progress(total: usize) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}") {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
+    move |e: &StackEvent| {
+        let reason = e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+        pb.println(format!("{:<28} {:<40} {}{reason}", e.status, e.logical_id, e.resource_type));
+        if e.status.ends_with("_COMPLETE") && !e.resource_type.starts_with("AWS::CloudFormation::Stack") {
+            pb.inc(1);
+        }
+        pb.set_message(format!("{} {}", e.logical_id, e.status));
+    }
+}
+
+pub fn deploy(a: DeployArgs) -> Result<u8> {
+    let s = synthesize(&a.spec)?;
+    let stack = a.stack_name.clone().unwrap_or_else(|| s.spec.name.clone());
+    let params = parse_params(&a.params)?;
+    if !a.yes && !std::io::stdin().is_terminal() {
+        eprintln!("error: stdin is not a terminal, so moat cannot ask for confirmation; pass --yes to deploy");
+        return Ok(2);
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(&a.aws, Some(&s.spec.region)).await?;
+        let region = aws.region.clone().unwrap_or_else(|| s.spec.region.clone());
+        let account = match aws.account_id().await {
+            Ok(id) => id,
+            Err(e) => s.spec.account_id.clone().with_context(|| format!("no account id: {e}"))?,
+        };
+        let outcome = check_template(&s, &region, &account, &stack, &params)?;
+        let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
+        if errors > 0 {
+            eprint!("{}", render(&outcome, FindingFormat::Text, false));
+            if !a.force {
+                eprintln!("refusing to deploy: {errors} error finding(s) in the synthesized template; fix the spec or pass --force");
+                return Ok(1);
+            }
+            eprintln!("deploying despite {errors} error finding(s) (--force)");
+        }
+        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
+        let cs = match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
+            ChangeSetOutcome::NoChanges => {
+                println!("Stack {stack} is up to date: nothing to deploy.");
+                return Ok(0);
+            }
+            ChangeSetOutcome::Ready(cs) => cs,
+        };
+        print(&present::render_changes(&cs))?;
+        if !a.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
+            moat_aws::delete_change_set(&aws, &cs.id).await?;
+            eprintln!("cancelled; the change set was deleted");
+            return Ok(1);
+        }
+        let pb = progress(cs.changes.len());
+        let result = moat_aws::execute_and_wait(&aws, &cs, on_event(&pb)).await;
+        pb.finish_and_clear();
+        let result = result?;
+        if !result.success {
+            eprint!("{}", present::render_failure(&result));
+            return Ok(1);
+        }
+        println!("Stack {stack}: {}", result.status);
+        let images: Vec<String> = s
+            .spec
+            .services
+            .iter()
+            .flat_map(|svc| svc.task_definition.containers.iter())
+            .filter_map(|c| c.image.known().cloned())
+            .collect();
+        if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
+            print(&text)?;
+        }
+        Ok(0)
+    })
+}
+
+pub fn diff(a: DiffArgs) -> Result<u8> {
+    let s = synthesize(&a.spec)?;
+    let stack = a.stack_name.clone().unwrap_or_else(|| s.spec.name.clone());
+    let params = parse_params(&a.params)?;
+    runtime()?.block_on(async {
+        let aws = connect(&a.aws, Some(&s.spec.region)).await?;
+        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
+        match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
+            ChangeSetOutcome::NoChanges => println!("Stack {stack} is up to date: no changes."),
+            ChangeSetOutcome::Ready(cs) => {
+                print(&present::render_changes(&cs))?;
+                // diff never executes: remove the change set it made (a new stack's
+                // REVIEW_IN_PROGRESS placeholder stays until a deploy or destroy).
+                moat_aws::delete_change_set(&aws, &cs.id).await?;
+            }
+        }
+        Ok(0)
+    })
+}
+
+pub fn audit(a: AuditArgs) -> Result<u8> {
+    let target = match (&a.stack_name, &a.vpc_id) {
+        (Some(s), _) => AuditTarget::Stack(s.clone()),
+        (None, Some(v)) => AuditTarget::Vpc(v.clone()),
+        (None, None) => bail!("pass --stack-name or --vpc-id"),
+    };
+    runtime()?.block_on(async {
+        let aws = connect(&a.aws, None).await?;
+        let (model, notes) = moat_aws::audit(&aws, &target).await?;
+        let region = aws.region.clone().unwrap_or_default();
+        let findings = moat_verify::check(&model, &moat_verify::Options { region: region.clone() });
+        let outcome = Outcome {
+            findings,
+            sources: Default::default(),
+            summary: Summary {
+                checked: vec![match &target {
+                    AuditTarget::Stack(s) => format!("stack {s}"),
+                    AuditTarget::Vpc(v) => v.clone(),
+                }],
+                assumptions: std::iter::once(format!("region {region}")).chain(notes).collect(),
+            },
+        };
+        print(&render(&outcome, a.format, std::io::stdout().is_terminal()))?;
+        Ok(exit_code(&outcome.findings, a.fail_on))
+    })
+}
+
+pub fn destroy(a: DestroyArgs) -> Result<u8> {
+    let spec = moat_spec::load(&a.spec)?;
+    let stack = a.stack_name.clone().unwrap_or_else(|| spec.name.clone());
+    if !a.yes && !std::io::stdin().is_terminal() {
+        eprintln!("error: stdin is not a terminal, so moat cannot ask for confirmation; pass --yes to destroy");
+        return Ok(2);
+    }
+    runtime()?.block_on(async {
+        let aws = connect(&a.aws, Some(&spec.region)).await?;
+        let logs = moat_aws::stack_log_groups(&aws, &stack).await?;
+        let logs_note = match (logs.is_empty(), a.delete_logs) {
+            (true, _) => String::new(),
+            (false, true) => format!(" and its log groups {}", logs.join(", ")),
+            (false, false) => format!(" (log groups {} are kept)", logs.join(", ")),
+        };
+        if !a.yes && !confirm(&format!("Delete stack {stack}{logs_note}?"))? {
+            eprintln!("cancelled");
+            return Ok(1);
+        }
+        let pb = progress(0);
+        let report = moat_aws::destroy(&aws, &stack, a.delete_logs, on_event(&pb)).await;
+        pb.finish_and_clear();
+        let report = report?;
+        if !report.outcome.success {
+            eprint!("{}", present::render_failure(&report.outcome));
+            return Ok(1);
+        }
+        println!("Stack {stack}: {}", report.outcome.status);
+        print(&present::render_destroy(&report))?;
+        Ok(0)
+    })
+}
