@@ -78,9 +78,6 @@ pub struct ServiceSpec {
     pub extra_endpoints: Vec<String>,
     /// S3 buckets the tasks may read through the gateway endpoint.
     pub s3_read_buckets: Vec<String>,
-    /// Customer managed KMS keys that encrypt the service's secrets or parameters: each adds the
-    /// `kms` endpoint and `kms:Decrypt` for the execution role (`moat_catalog::customer_key_needs`).
-    pub kms_key_arns: Vec<String>,
     pub prov: Provenance,
 }
 
@@ -131,14 +128,30 @@ pub enum SpecError {
     },
 }
 
+/// Settings that are not (yet) fields of [`Spec`] / [`ServiceSpec`], kept apart so that code
+/// building those structs literally keeps compiling.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpecExtras {
+    /// Per service name: the customer managed KMS keys (`kms_key_arns`) that encrypt its secrets
+    /// or parameters. Each needs the `kms` endpoint (loading adds `kms` to the service's
+    /// `extra_endpoints`) and `kms:Decrypt` for the execution role
+    /// (`moat_catalog::customer_key_needs`).
+    pub kms_key_arns: std::collections::BTreeMap<String, Vec<String>>,
+}
+
 /// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.
 pub fn load(path: &Path) -> Result<Spec, SpecError> {
+    load::load(path).map(|(spec, _)| spec)
+}
+
+/// [`load`], plus the settings kept in [`SpecExtras`].
+pub fn load_with_extras(path: &Path) -> Result<(Spec, SpecExtras), SpecError> {
     load::load(path)
 }
 
 /// Load a spec from text; task definition paths resolve against `path`'s directory.
 pub fn load_str(path: &Path, text: &str) -> Result<Spec, SpecError> {
-    load::load_str(path, text)
+    load::load_str(path, text).map(|(spec, _)| spec)
 }
 
 #[cfg(test)]

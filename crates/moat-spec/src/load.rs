@@ -4,7 +4,7 @@
 use crate::raw::{RawEgress, RawIngress, RawService, RawSpec};
 use crate::taskdef::{parse_task_definition, TdExtras};
 use crate::validate as v;
-use crate::{Autoscaling, EgressSpec, Ingress, ServiceSpec, Spec, SpecError};
+use crate::{Autoscaling, EgressSpec, Ingress, ServiceSpec, Spec, SpecError, SpecExtras};
 use ipnet::Ipv4Net;
 use moat_catalog::{classify_image, task_needs, ImageRef, ProblemKind, WorkloadContext};
 use moat_model::{LaunchType, Provenance};
@@ -81,7 +81,7 @@ impl Cx<'_> {
     }
 }
 
-pub(crate) fn load(path: &Path) -> Result<Spec, SpecError> {
+pub(crate) fn load(path: &Path) -> Result<(Spec, SpecExtras), SpecError> {
     let file = if path.is_dir() {
         path.join("moat.toml")
     } else {
@@ -94,7 +94,7 @@ pub(crate) fn load(path: &Path) -> Result<Spec, SpecError> {
     load_str(&file, &text)
 }
 
-pub(crate) fn load_str(path: &Path, text: &str) -> Result<Spec, SpecError> {
+pub(crate) fn load_str(path: &Path, text: &str) -> Result<(Spec, SpecExtras), SpecError> {
     let cx = Cx {
         path,
         lines: Lines::new(text),
@@ -123,7 +123,8 @@ fn int_in<T: TryFrom<i64>>(
     T::try_from(n).map_err(|_| cx.at(s.span(), format!("{what} is out of range")))
 }
 
-fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<Spec, SpecError> {
+fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
+    let mut extras = SpecExtras::default();
     cx.check(&raw.name, v::env_name(raw.name.get_ref()))?;
     cx.check(&raw.region, v::region(raw.region.get_ref()))?;
     let mut prov = Provenance::at(raw.name.get_ref().as_str(), cx.file(), 1, 1);
@@ -216,29 +217,35 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<Spec, SpecError> {
             account_id: raw.account_id.as_ref().map(|a| a.get_ref().as_str()),
             egress: egress.as_ref(),
         };
-        let svc = service(cx, s, &env)?;
+        let (svc, kms) = service(cx, s, &env)?;
         if services.iter().any(|o| o.name == svc.name) {
             return Err(cx.at(
                 s.get_ref().name.span(),
                 format!("service `{}` is defined twice", svc.name),
             ));
         }
+        if !kms.is_empty() {
+            extras.kms_key_arns.insert(svc.name.clone(), kms);
+        }
         services.push(svc);
     }
-    Ok(Spec {
-        path: cx.path.to_path_buf(),
-        name: raw.name.into_inner(),
-        region,
-        account_id: raw.account_id.map(Spanned::into_inner),
-        vpc_cidr,
-        az_count,
-        flow_logs,
-        log_retention_days,
-        ecr_repositories,
-        services,
-        egress,
-        prov,
-    })
+    Ok((
+        Spec {
+            path: cx.path.to_path_buf(),
+            name: raw.name.into_inner(),
+            region,
+            account_id: raw.account_id.map(Spanned::into_inner),
+            vpc_cidr,
+            az_count,
+            flow_logs,
+            log_retention_days,
+            ecr_repositories,
+            services,
+            egress,
+            prov,
+        },
+        extras,
+    ))
 }
 
 fn egress(cx: &Cx<'_>, e: &RawEgress) -> Result<EgressSpec, SpecError> {
@@ -267,7 +274,11 @@ fn egress(cx: &Cx<'_>, e: &RawEgress) -> Result<EgressSpec, SpecError> {
     })
 }
 
-fn service(cx: &Cx<'_>, s: &Spanned<RawService>, env: &Env<'_>) -> Result<ServiceSpec, SpecError> {
+fn service(
+    cx: &Cx<'_>,
+    s: &Spanned<RawService>,
+    env: &Env<'_>,
+) -> Result<(ServiceSpec, Vec<String>), SpecError> {
     let r = s.get_ref();
     cx.check(&r.name, v::service_name(r.name.get_ref()))?;
     let name = r.name.get_ref().clone();
@@ -425,24 +436,30 @@ fn service(cx: &Cx<'_>, s: &Spanned<RawService>, env: &Env<'_>) -> Result<Servic
     }
     if let Some(first) = r.kms_key_arns.first() {
         cx.set(&mut prov, "kms_key_arns", first.span());
+        // A customer managed key is only usable through the kms endpoint.
+        if !extra_endpoints.iter().any(|e| e == "kms") {
+            extra_endpoints.push("kms".to_string());
+        }
     }
 
     catalog_checks(&td, &extras, &td_path, env, capacity, execute_command)?;
 
-    Ok(ServiceSpec {
-        name,
-        task_definition_path: td_path,
-        task_definition: td,
-        desired_count,
-        autoscaling,
-        capacity,
-        execute_command,
-        ingress,
-        extra_endpoints,
-        s3_read_buckets,
+    Ok((
+        ServiceSpec {
+            name,
+            task_definition_path: td_path,
+            task_definition: td,
+            desired_count,
+            autoscaling,
+            capacity,
+            execute_command,
+            ingress,
+            extra_endpoints,
+            s3_read_buckets,
+            prov,
+        },
         kms_key_arns,
-        prov,
-    })
+    ))
 }
 
 fn ingress(cx: &Cx<'_>, i: &Spanned<RawIngress>, extras: &TdExtras) -> Result<Ingress, SpecError> {

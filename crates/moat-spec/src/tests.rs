@@ -491,3 +491,18 @@ fn example_private_ingress() {
         BTreeSet::from(["ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"])
     );
 }
+
+#[test]
+fn kms_keys_add_the_endpoint_and_are_reported_as_extras() {
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("moat.toml"),
+        format!("{HEAD}{SVC}kms_key_arns = [\"{key}\"]\n"),
+    )
+    .expect("write");
+    fs::write(dir.path().join("td.json"), TD_OK).expect("write");
+    let (spec, extras) = load_with_extras(dir.path()).expect("loads");
+    assert_eq!(spec.services[0].extra_endpoints, ["kms"]);
+    assert_eq!(extras.kms_key_arns.get("app"), Some(&vec![key.to_string()]));
+}
