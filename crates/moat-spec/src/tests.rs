@@ -81,6 +81,7 @@ fn minimal_spec_and_defaults() {
     let img = c.prov.field("image");
     assert_eq!((img.line, img.column), (Some(8), Some(16)));
     assert_eq!(svc.prov.field("task_definition").line, Some(5));
+    assert_eq!(svc.prov.line, Some(3)); // the `[[service]]` header
 }
 
 #[test]
