@@ -1,4 +1,6 @@
-//! Renders `docs/catalog.md` from the catalog's data, so the reference cannot drift from it.
+//! Renders `docs/catalog.md` from the catalog's data, so the reference cannot drift from it:
+//! the services table comes from [`SERVICES`], the rule summary from `RULES` below, and the
+//! worked examples from running `task_needs` (see `samples`).
 
 use crate::needs::ECS_EXEC_ACTIONS;
 use crate::services::SERVICES;
@@ -72,6 +74,7 @@ pub fn render_markdown() -> String {
         );
     }
     s.push_str("\n`<account>` is the account of the execution (or task) role ARN, or `*` when the task definition does not say.\n");
+    s.push_str(&crate::samples::render());
     s.push_str("\n## Prices\n\nInterface endpoints per AZ-hour and per GB, NAT gateway per hour and per GB, for us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1, ap-southeast-1, ap-northeast-1 (other regions fall back to us-east-1 and say so). Sources: <");
     s.push_str(src::PRIVATELINK_PRICING);
     s.push_str(">, <");
