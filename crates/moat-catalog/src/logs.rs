@@ -52,6 +52,12 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
         Some(Maybe::Known(r)) => r.clone(),
         _ => c.ctx.region.clone(),
     };
+    let region_site = Site {
+        container,
+        field: "logConfiguration.options.awslogs-region".into(),
+        prov: &log.prov,
+    };
+    c.check_region(&region_site, &region, "CloudWatch Logs");
     let group = match opt(log, "awslogs-group") {
         Some(Maybe::Known(g)) => g.clone(),
         Some(Maybe::Unknown(why)) => {
@@ -140,6 +146,12 @@ fn firelens(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigur
         _ => None,
     };
     let region = known("region").unwrap_or_else(|| c.ctx.region.clone());
+    let region_site = Site {
+        container,
+        field: "logConfiguration.options.region".into(),
+        prov: &log.prov,
+    };
+    c.check_region(&region_site, &region, endpoint);
     let (p, acct) = (c.partition, c.account.clone());
     c.need(
         &site,

@@ -68,6 +68,10 @@ pub enum ProblemKind {
     ForeignRegistry,
     /// A value that decides a need is unknown (an unresolved parameter).
     Unknown,
+    /// The task uses an AWS service in another region (an `awslogs-region`, a secret or
+    /// parameter ARN, a FireLens `region`): the VPC's endpoints serve only the VPC's region, and
+    /// an isolated VPC has no other way out.
+    CrossRegion,
 }
 
 /// Something in the task definition that cannot work in an isolated VPC as written.
@@ -164,6 +168,22 @@ impl Collector<'_> {
             ProblemKind::Unknown,
             format!("`{}`{who} is unknown ({why}): cannot decide {what}", site.field),
             "give the value a literal (or a parameter default) so moat can work out what the task needs".into(),
+        );
+    }
+}
+
+impl Collector<'_> {
+    /// Report a use of `what` in `region` when that is not the tasks' region.
+    pub(crate) fn check_region(&mut self, site: &Site<'_>, region: &str, what: &str) {
+        if region == self.ctx.region || region.is_empty() || region == "*" {
+            return;
+        }
+        let here = self.ctx.region.clone();
+        self.problem(
+            site,
+            ProblemKind::CrossRegion,
+            format!("`{}` uses {what} in {region}, but the tasks run in {here}: the VPC's endpoints reach only {here} and the isolated VPC has no other way out", site.field),
+            format!("use {what} in {here} instead (the same name in {here})"),
         );
     }
 }
@@ -438,6 +458,16 @@ pub(crate) fn secret_needs(
         }
     };
     let env = s.name.known().map_or(String::new(), |n| format!(" {n}"));
+    if let Some(region) = value
+        .strip_prefix("arn:")
+        .and_then(|_| value.split(':').nth(3))
+    {
+        let what = match value.split(':').nth(2) {
+            Some("secretsmanager") => "a Secrets Manager secret",
+            _ => "an SSM parameter",
+        };
+        c.check_region(&site, region, what);
+    }
     if value.starts_with("arn:") && value.split(':').nth(2) == Some("secretsmanager") {
         let arn = secret_arn(value).to_string();
         c.need(

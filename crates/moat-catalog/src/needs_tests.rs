@@ -538,3 +538,33 @@ fn secret_arn_strips_suffix() {
         "arn:aws:secretsmanager:us-east-1:1:secret:n-AbC"
     );
 }
+
+#[test]
+fn services_in_another_region_are_cross_region() {
+    let mut k = container("app", ECR_IMG);
+    k.log = Some(awslogs(&[
+        ("awslogs-group", "/ecs/app"),
+        ("awslogs-region", "us-west-2"),
+    ]));
+    k.secrets.push(secret(
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+    ));
+    k.secrets
+        .push(secret("arn:aws:ssm:us-east-1:123456789012:parameter/ok"));
+    let n = task_needs(&td(vec![k]), &fargate());
+    let kinds: Vec<_> = n
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.message.clone()))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(kinds.iter().all(|(k, _)| *k == ProblemKind::CrossRegion));
+    assert!(
+        kinds[0].1.contains("secrets[0].valueFrom") && kinds[0].1.contains("eu-west-1"),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds[1].1.contains("awslogs-region") && kinds[1].1.contains("us-west-2"),
+        "{kinds:?}"
+    );
+}

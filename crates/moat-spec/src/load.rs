@@ -565,6 +565,7 @@ fn catalog_checks(
                 }
             }
             ProblemKind::Unknown => false,
+            ProblemKind::CrossRegion => true,
         };
         if fatal {
             return Err(SpecError::Invalid {

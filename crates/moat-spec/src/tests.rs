@@ -507,3 +507,18 @@ fn kms_keys_add_the_endpoint_and_are_reported_as_extras() {
     assert_eq!(spec.services[0].extra_endpoints, ["kms"]);
     assert_eq!(extras.kms_key_arns.get("app"), Some(&vec![key.to_string()]));
 }
+
+#[test]
+fn logs_in_another_region_are_an_error() {
+    let td = TD_OK.replace(
+        "\"portMappings\"",
+        "\"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": \"/a\", \"awslogs-region\": \"eu-west-1\"}},\n      \"portMappings\"",
+    );
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}"), &td);
+    let (file, line, _, msg) = invalid(r);
+    assert_eq!((file.as_str(), line), ("td.json", 9));
+    assert!(
+        msg.contains("awslogs-region") && msg.contains("eu-west-1"),
+        "{msg}"
+    );
+}
