@@ -32,6 +32,7 @@ const RULES: &[RuleDoc] = &[
     RuleDoc { feature: "X-Ray daemon container (image contains `aws-xray-daemon`, or named `xray-daemon`)", needs: "endpoint `xray`; task role `xray:PutTraceSegments`, `xray:PutTelemetryRecords`", source: src::XRAY_DAEMON_ECS },
     RuleDoc { feature: "ECS Exec (`enableExecuteCommand`)", needs: "endpoint `ssmmessages`; task role ECS_EXEC_ACTIONS on `*`", source: src::ECS_EXEC },
     RuleDoc { feature: "EC2 capacity", needs: "endpoints `ecs`, `ecs-agent`, `ecs-telemetry`", source: src::ECS_VPC_ENDPOINTS },
+    RuleDoc { feature: "`awslogs-region`, a secret or parameter ARN, or a FireLens `region` naming another region", needs: "problem CrossRegion (the VPC's endpoints serve only its own region)", source: src::ECS_VPC_ENDPOINTS },
     RuleDoc { feature: "an unresolved value deciding any of the above", needs: "problem Unknown naming the field", source: src::TASK_EXECUTION_ROLE },
 ];
 
