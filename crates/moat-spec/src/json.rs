@@ -348,4 +348,16 @@ mod tests {
         assert!(parse(&"[".repeat(1000)).is_err());
         assert!(parse("{'a': 1}").is_err());
     }
+
+    #[test]
+    fn every_prefix_of_a_task_definition_is_handled_without_panic() {
+        let text = include_str!("../../../examples/fargate-logger/task-definition.json");
+        assert!(parse(text).is_ok());
+        let end = text.trim_end().len();
+        for (i, _) in text.char_indices().take_while(|(i, _)| *i < end) {
+            // Every strict prefix is incomplete JSON: an error with a position, never a panic.
+            let e = parse(&text[..i]).expect_err("prefix must not parse");
+            assert!(e.line >= 1 && e.column >= 1);
+        }
+    }
 }

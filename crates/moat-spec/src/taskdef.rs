@@ -185,6 +185,12 @@ fn container(
         .get("image")
         .ok_or_else(|| err(def, format!("container `{name}` has no `image`")))?;
     let image = expect_str(image_v, &format!("{path}.image"))?.to_string();
+    if image.trim().is_empty() {
+        return Err(err(
+            image_v,
+            format!("container `{name}` has an empty `image`"),
+        ));
+    }
     let mut prov = Provenance::at(name.as_str(), file, def.line, def.column);
     prov.set_field("image", image_v.line, image_v.column);
     extras

@@ -522,3 +522,38 @@ fn logs_in_another_region_are_an_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn io_errors_name_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = load(dir.path()).expect_err("no moat.toml");
+    assert!(
+        matches!(&err, SpecError::Io { path, .. } if path.ends_with("moat.toml")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot read the spec"), "{err}");
+}
+
+#[test]
+fn describe_task_definition_output_is_accepted() {
+    let wrapped = format!("{{\"taskDefinition\": {TD_OK}}}");
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}"), &wrapped);
+    let s = r.expect("loads");
+    assert_eq!(
+        s.services[0]
+            .task_definition
+            .family
+            .known()
+            .map(String::as_str),
+        Some("app")
+    );
+}
+
+#[test]
+fn empty_image_is_an_error() {
+    let td = TD_OK.replace("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1", " ");
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}"), &td);
+    let (file, line, _, msg) = invalid(r);
+    assert_eq!((file.as_str(), line), ("td.json", 8));
+    assert!(msg.contains("empty `image`"), "{msg}");
+}
