@@ -3,7 +3,10 @@
 use crate::cost::{estimate, CostEstimate};
 use crate::subnets::{carve, CarveError, PlannedSubnet};
 use crate::taskdef::convert_task_definition;
-use moat_catalog::{service, task_needs, Need, Problem, Reason, WorkloadContext};
+use moat_catalog::{
+    classify_image, service, task_needs, ImageRef, Need, Problem, ProblemKind, Reason,
+    WorkloadContext,
+};
 use moat_model::{EndpointKind, LaunchType, Maybe, Provenance};
 use moat_spec::{ServiceSpec, Spec};
 use serde::Serialize;
@@ -15,12 +18,26 @@ use std::path::PathBuf;
 pub struct PlanOptions {
     /// Data processed per month assumed by the cost estimate (GB). Default 100.
     pub gb_per_month: f64,
+    /// Per service name: customer managed KMS keys encrypting its secrets (from
+    /// [`moat_spec::SpecExtras`]); each adds the `kms` endpoint and `kms:Decrypt` on the key.
+    pub kms_key_arns: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             gb_per_month: 100.0,
+            kms_key_arns: BTreeMap::new(),
+        }
+    }
+}
+
+impl PlanOptions {
+    /// Default options carrying the spec's extras (`moat_spec::load_with_extras`).
+    pub fn from_extras(extras: &moat_spec::SpecExtras) -> Self {
+        PlanOptions {
+            kms_key_arns: extras.kms_key_arns.clone(),
+            ..Default::default()
         }
     }
 }
@@ -160,7 +177,7 @@ pub struct Plan {
     pub endpoints: Vec<PlannedEndpoint>,
     /// S3 gateway endpoint policy (when the S3 gateway is planned).
     pub s3_gateway_policy: Vec<PolicyStatement>,
-    /// `s3:ListBucket` resources (read buckets) in the S3 gateway policy.
+    /// The shared task execution role's statements (union over services, grouped by action set).
     pub execution_role: Vec<PolicyStatement>,
     pub services: Vec<PlannedService>,
     pub log_groups: Vec<PlannedLogGroup>,
@@ -242,12 +259,20 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             region: spec.region.clone(),
         };
         let needs = task_needs(&svc.task_definition, &ctx);
-        problems.extend(needs.problems.into_iter().map(|p: Problem| PlanProblem {
-            service: svc.name.clone(),
-            message: p.message,
-            help: p.help,
-            prov: p.prov,
-        }));
+        for p in needs.problems {
+            let fatal = is_fatal(spec, svc, &p);
+            let problem = PlanProblem {
+                service: svc.name.clone(),
+                message: p.message,
+                help: p.help,
+                prov: p.prov,
+            };
+            if fatal {
+                problems.push(problem);
+            } else {
+                notes.push(problem.to_string().replace("\n  help:", " (help:") + ")");
+            }
+        }
         let mut task_role: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut add_reason = |name: &str, reason: Reason| {
             let r = PlannedReason {
@@ -259,7 +284,13 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 list.push(r);
             }
         };
-        for req in needs.requirements {
+        let keys = opts
+            .kms_key_arns
+            .get(&svc.name)
+            .into_iter()
+            .flatten()
+            .flat_map(|k| moat_catalog::customer_key_needs(k, &svc.prov));
+        for req in needs.requirements.into_iter().chain(keys) {
             match req.need {
                 Need::Endpoint(name) => add_reason(name, req.reason),
                 Need::S3Object { resource } => {
@@ -425,6 +456,35 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
         notes,
     })
+}
+
+/// Whether a catalog problem stops the plan. Public images, other regions and foreign
+/// registries cannot work in an isolated VPC, except an outside registry the egress gateway
+/// lets through (`[egress] allow`), as `moat_spec` also accepts. Unknown values become notes:
+/// the requirement is then planned with a wildcard (see the catalog) and the note says so.
+fn is_fatal(spec: &Spec, svc: &ServiceSpec, p: &Problem) -> bool {
+    match p.kind {
+        ProblemKind::Unknown => false,
+        ProblemKind::ForeignRegistry => {
+            let image = svc
+                .task_definition
+                .containers
+                .iter()
+                .find(|k| k.name.known() == p.container.as_ref())
+                .and_then(|k| k.image.known());
+            match image.map(|i| classify_image(i)) {
+                Some(ImageRef::OtherRegistry { registry }) => {
+                    let host = registry.split(':').next().unwrap_or_default();
+                    !spec
+                        .egress
+                        .as_ref()
+                        .is_some_and(|e| e.allow.iter().any(|a| a == host))
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
 }
 
 /// resource → actions, regrouped as one statement per distinct action set (resources sorted),

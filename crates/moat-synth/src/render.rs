@@ -147,7 +147,7 @@ pub fn render_plan_text(plan: &Plan) -> String {
         }
         let _ = writeln!(o, "  {:<14} {}", svc.name, bits.join(", "));
     }
-    if !plan.log_groups.is_empty() {
+    if !plan.log_groups.is_empty() || plan.flow_logs {
         let _ = writeln!(
             o,
             "\nLog groups (retention {} days)",

@@ -179,13 +179,8 @@ fn block(out: &mut String, n: &Node, indent: usize) {
             for item in items {
                 match item {
                     // Compact form: the item's first line shares the `- `.
-                    Node::Map(p) if !p.is_empty() => {
-                        let mut sub = String::new();
-                        block(&mut sub, item, indent + 2);
-                        out.push_str(&pad);
-                        out.push_str("- ");
-                        out.push_str(sub.get(indent + 2..).unwrap_or(""));
-                    }
+                    Node::Map(p) if !p.is_empty() => compact(out, item, indent, &pad),
+                    Node::Seq(p) if !p.is_empty() => compact(out, item, indent, &pad),
                     _ => {
                         out.push_str(&pad);
                         out.push('-');
@@ -201,6 +196,15 @@ fn block(out: &mut String, n: &Node, indent: usize) {
             out.push('\n');
         }
     }
+}
+
+/// A non-empty map or list as a list item whose first line shares the `- `.
+fn compact(out: &mut String, item: &Node, indent: usize, pad: &str) {
+    let mut sub = String::new();
+    block(&mut sub, item, indent + 2);
+    out.push_str(pad);
+    out.push_str("- ");
+    out.push_str(sub.get(indent + 2..).unwrap_or(""));
 }
 
 /// A string as a YAML scalar: plain when it cannot be misread, else double-quoted.

@@ -1,0 +1,325 @@
+mod common;
+
+use common::plan;
+use moat_model::EndpointKind;
+use moat_synth::{render_plan_text, synth, PlanError, TemplateFormat};
+
+fn yaml(spec: &moat_spec::Spec) -> String {
+    synth(&plan(spec).expect("plan"), TemplateFormat::Yaml)
+}
+
+/// Paths in plan output differ per checkout.
+fn redact(text: &str) -> String {
+    text.replace(env!("CARGO_MANIFEST_DIR"), "[crate]")
+}
+
+#[test]
+fn isolated_service_template() {
+    insta::assert_snapshot!("isolated_yaml", yaml(&common::isolated()));
+}
+
+#[test]
+fn full_template() {
+    insta::assert_snapshot!("full_yaml", yaml(&common::full()));
+}
+
+#[test]
+fn plan_texts() {
+    insta::assert_snapshot!(
+        "isolated_plan",
+        redact(&render_plan_text(&plan(&common::isolated()).unwrap()))
+    );
+    insta::assert_snapshot!(
+        "full_plan",
+        redact(&render_plan_text(&plan(&common::full()).unwrap()))
+    );
+}
+
+#[test]
+fn isolated_endpoints_are_exactly_ecr_logs_and_s3_and_cheaper_than_seed_001() {
+    let p = plan(&common::isolated()).unwrap();
+    let names: Vec<(&str, EndpointKind)> = p
+        .endpoints
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("s3", EndpointKind::Gateway),
+            ("ecr.api", EndpointKind::Interface),
+            ("ecr.dkr", EndpointKind::Interface),
+            ("logs", EndpointKind::Interface),
+        ]
+    );
+    // Every endpoint says which container and field need it.
+    for e in &p.endpoints {
+        assert!(!e.reasons.is_empty(), "{} has no reason", e.name);
+        for r in &e.reasons {
+            assert_eq!(r.service, "app");
+            assert_eq!(r.reason.container.as_deref(), Some("app"));
+        }
+    }
+    assert!(p.cost.saving_vs_seed_001_usd > 0.0);
+    // 3 fewer interface endpoints in 2 AZs at 0.01 USD/h: 3 × 2 × 730 × 0.01.
+    assert!((p.cost.saving_vs_seed_001_usd - 43.80).abs() < 1e-9);
+    assert_eq!(p.cost.as_of, "2025-01");
+}
+
+#[test]
+fn full_plan_is_least_privilege() {
+    let p = plan(&common::full()).unwrap();
+    let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "s3",
+            "ecr.api",
+            "ecr.dkr",
+            "kms",
+            "logs",
+            "secretsmanager",
+            "sqs",
+            "ssm",
+            "ssmmessages"
+        ]
+    );
+    let s3: Vec<&str> = p
+        .s3_gateway_policy
+        .iter()
+        .flat_map(|s| s.resources.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        s3,
+        [
+            "arn:aws:s3:::orders-config/api.env",
+            "arn:aws:s3:::orders-reference-data/*",
+            "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+            "arn:aws:s3:::orders-reference-data",
+        ]
+    );
+    // No statement grants a wildcard action, and the execution role names the secret itself.
+    for st in &p.execution_role {
+        assert!(st.actions.iter().all(|a| !a.ends_with('*')), "{st:?}");
+    }
+    assert!(p
+        .execution_role
+        .iter()
+        .any(|st| st.actions == ["secretsmanager:GetSecretValue"]
+            && st.resources
+                == ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-AbCdEf"]));
+    let task = &p.services[0].task_role;
+    assert!(task.iter().any(|st| st
+        .actions
+        .contains(&"ssmmessages:OpenDataChannel".to_string())));
+    assert!(task.iter().any(|st| st.actions == ["s3:ListBucket"]
+        && st.resources == ["arn:aws:s3:::orders-reference-data"]));
+    // executionRoleArn / taskRoleArn are replaced by the template's roles and reported.
+    assert!(p.notes.iter().any(|n| n.contains("executionRoleArn")));
+}
+
+#[test]
+fn no_path_to_the_internet_in_any_template() {
+    for spec in [common::isolated(), common::full()] {
+        for fmt in [TemplateFormat::Yaml, TemplateFormat::Json] {
+            let t = synth(&plan(&spec).unwrap(), fmt);
+            for banned in [
+                "AWS::EC2::InternetGateway",
+                "AWS::EC2::NatGateway",
+                "AWS::EC2::EIP",
+                "AWS::EC2::EgressOnlyInternetGateway",
+                "AWS::EC2::VPCGatewayAttachment",
+                "AWS::EC2::Route\"",
+            ] {
+                assert!(!t.contains(banned), "{banned} in template");
+            }
+            assert!(!t.contains("ENABLED") || !t.contains("AssignPublicIp: ENABLED"));
+            let j: serde_json::Value =
+                serde_json::from_str(&synth(&plan(&spec).unwrap(), TemplateFormat::Json)).unwrap();
+            for (id, r) in j["Resources"].as_object().unwrap() {
+                let props = &r["Properties"];
+                assert_ne!(
+                    props["MapPublicIpOnLaunch"],
+                    serde_json::json!(true),
+                    "{id}"
+                );
+                assert_ne!(
+                    props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
+                    "ENABLED",
+                    "{id}"
+                );
+                if r["Type"] == "AWS::EC2::Subnet" {
+                    assert_eq!(props["MapPublicIpOnLaunch"], false, "{id}");
+                }
+                if r["Type"] == "AWS::ECS::Service" {
+                    assert_eq!(
+                        props["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"],
+                        "DISABLED"
+                    );
+                }
+                if r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" {
+                    assert_eq!(props["Scheme"], "internal");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn endpoint_sg_admits_only_443_from_service_sgs() {
+    let p = plan(&common::full()).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
+    let res = j["Resources"].as_object().unwrap();
+    let ingress: Vec<_> = res
+        .values()
+        .filter(|r| r["Type"] == "AWS::EC2::SecurityGroupIngress")
+        .map(|r| &r["Properties"])
+        .collect();
+    assert_eq!(ingress.len(), 1);
+    assert_eq!(ingress[0]["IpProtocol"], "tcp");
+    assert_eq!(ingress[0]["FromPort"], 443);
+    assert_eq!(ingress[0]["ToPort"], 443);
+    assert_eq!(
+        ingress[0]["SourceSecurityGroupId"]["Ref"],
+        "OrdersApiSecurityGroup"
+    );
+    assert!(res["EndpointSecurityGroup"]["Properties"]
+        .get("SecurityGroupIngress")
+        .is_none());
+    // Service egress is TCP 443 only.
+    for rule in res["OrdersApiSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(rule["IpProtocol"], "tcp");
+        assert_eq!(rule["FromPort"], 443);
+    }
+    // Interface endpoints: private DNS on, in every task subnet.
+    for e in p.interface_endpoints() {
+        let props = &res[&e.logical_id]["Properties"];
+        assert_eq!(props["PrivateDnsEnabled"], true);
+        assert_eq!(props["SubnetIds"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[test]
+fn synth_is_deterministic() {
+    for spec in [common::isolated(), common::full()] {
+        for fmt in [TemplateFormat::Yaml, TemplateFormat::Json] {
+            let a = synth(&plan(&spec).unwrap(), fmt);
+            let b = synth(&plan(&spec).unwrap(), fmt);
+            assert_eq!(a.as_bytes(), b.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn public_image_is_a_plan_error_with_location() {
+    let mut spec = common::isolated();
+    spec.services[0].task_definition.containers[0].image =
+        moat_model::Maybe::Known("nginx:1.27".into());
+    match plan(&spec) {
+        Err(PlanError::Workload(problems)) => {
+            assert_eq!(problems.len(), 1);
+            let text = problems[0].to_string();
+            assert!(
+                text.contains("nginx:1.27") && text.contains("service `app`"),
+                "{text}"
+            );
+            assert!(text.contains("isolated.json:1:1"), "{text}");
+        }
+        other => panic!("expected a workload error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_extra_endpoint_and_bad_cidr_are_errors() {
+    let mut spec = common::isolated();
+    spec.services[0].extra_endpoints = vec!["no-such-service".into()];
+    assert!(
+        matches!(plan(&spec), Err(PlanError::Workload(p)) if p[0].message.contains("no-such-service"))
+    );
+    let mut spec = common::isolated();
+    spec.vpc_cidr = "10.0.0.0/26".parse().unwrap();
+    let err = plan(&spec).unwrap_err().to_string();
+    assert!(
+        err.starts_with("moat.toml: vpc_cidr 10.0.0.0/26 is too small"),
+        "{err}"
+    );
+    let mut spec = common::isolated();
+    spec.services[0].task_definition_path = common::fixture("missing.json");
+    assert!(matches!(plan(&spec), Err(PlanError::TaskDefinition { .. })));
+}
+
+#[test]
+fn plan_json_serializes() {
+    let p = plan(&common::full()).unwrap();
+    let j = serde_json::to_value(&p).unwrap();
+    assert_eq!(j["endpoints"][0]["name"], "s3");
+    assert_eq!(j["endpoints"][0]["kind"], "Gateway");
+    assert_eq!(j["endpoints"][1]["reasons"][0]["field"], "image");
+    assert_eq!(j["cost"]["as_of"], "2025-01");
+}
+
+#[test]
+fn ec2_capacity_adds_ecs_endpoints_and_a_note() {
+    let mut spec = common::isolated();
+    spec.services[0].capacity = moat_model::LaunchType::Ec2;
+    let p = plan(&spec).unwrap();
+    let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "s3",
+            "ecr.api",
+            "ecr.dkr",
+            "ecs",
+            "ecs-agent",
+            "ecs-telemetry",
+            "logs"
+        ]
+    );
+    assert!(p.notes.iter().any(|n| n.contains("EC2 capacity")));
+    let j: serde_json::Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
+    assert_eq!(
+        j["Resources"]["AppService"]["Properties"]["LaunchType"],
+        "EC2"
+    );
+}
+
+#[test]
+fn outside_registry_is_fatal_unless_the_egress_gateway_allows_it() {
+    let mut spec = common::isolated();
+    spec.services[0].task_definition.containers[0].image =
+        moat_model::Maybe::Known("registry.example.com/team/app:1".into());
+    assert!(matches!(plan(&spec), Err(PlanError::Workload(_))));
+    spec.egress = Some(moat_spec::EgressSpec {
+        mode: "enforce".into(),
+        allow: vec!["registry.example.com".into()],
+        image: None,
+    });
+    let p = plan(&spec).unwrap();
+    // No ECR pull, so no ECR endpoints; logs are still needed.
+    let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["logs"]);
+}
+
+#[test]
+fn unknown_values_become_notes_not_errors() {
+    let mut spec = common::isolated();
+    spec.services[0].task_definition.containers[0]
+        .secrets
+        .push(moat_model::Secret {
+            name: moat_model::Maybe::Known("TOKEN".into()),
+            value_from: moat_model::Maybe::unknown("parameter TokenArn has no default"),
+            prov: moat_model::Provenance::at("td", "isolated.json", 7, 3),
+        });
+    let p = plan(&spec).unwrap();
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("isolated.json:7:3") && n.contains("TokenArn")),
+        "{:?}",
+        p.notes
+    );
+}
