@@ -79,23 +79,38 @@ pub fn render_plan_text(plan: &Plan) -> String {
         statements(&mut o, &plan.s3_gateway_policy, "  ");
     }
 
+    // Width of the name column in the security group and service tables.
+    let sw = plan
+        .services
+        .iter()
+        .map(|x| x.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("endpoints".len());
     let _ = writeln!(o, "\nSecurity groups");
     if plan.interface_endpoints().next().is_some() {
         let _ = writeln!(
             o,
-            "  endpoints      ingress TCP 443 from the service security groups only"
+            "  {:<sw$} ingress TCP 443 from the service security groups only",
+            "endpoints"
         );
     }
     for svc in &plan.services {
-        let mut eg = vec!["TCP 443 to the endpoint SG"];
+        let mut eg = Vec::new();
+        if plan.interface_endpoints().next().is_some() {
+            eg.push("TCP 443 to the endpoint SG");
+        }
         if plan.has_s3_gateway() {
             eg.push("TCP 443 to S3 (gateway route)");
         }
-        let _ = writeln!(o, "  {:<14} egress {}", svc.name, eg.join(", "));
+        if eg.is_empty() {
+            eg.push("none");
+        }
+        let _ = writeln!(o, "  {:<sw$} egress {}", svc.name, eg.join(", "));
         if let Some(i) = &svc.ingress {
             let _ = writeln!(
                 o,
-                "  {:<14} ingress TCP {} from the VPC (internal NLB)",
+                "  {:<sw$} ingress TCP {} from the VPC (internal NLB)",
                 "", i.container_port
             );
         }
@@ -145,7 +160,7 @@ pub fn render_plan_text(plan: &Plan) -> String {
                 }
             ));
         }
-        let _ = writeln!(o, "  {:<14} {}", svc.name, bits.join(", "));
+        let _ = writeln!(o, "  {:<sw$} {}", svc.name, bits.join(", "));
     }
     if !plan.log_groups.is_empty() || plan.flow_logs {
         let _ = writeln!(
@@ -171,8 +186,10 @@ pub fn render_plan_text(plan: &Plan) -> String {
     let c = &plan.cost;
     let _ = writeln!(
         o,
-        "\nMonthly cost (USD; {} AZs, 730 h, {} GB processed assumed)",
-        c.azs, c.gb_per_month
+        "\nMonthly cost (USD; {} AZ{}, 730 h, {} GB processed assumed)",
+        c.azs,
+        if c.azs == 1 { "" } else { "s" },
+        c.gb_per_month
     );
     let _ = writeln!(
         o,

@@ -211,6 +211,9 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
         };
         props.push(k, node);
     }
+    if !svc.task_definition.contains_key("Tags") {
+        props.push("Tags", name_tag(plan, &svc.name));
+    }
     if !seen_network_mode {
         props.push("NetworkMode", s("awsvpc"));
     }
