@@ -144,7 +144,7 @@ pub fn render_plan_text(plan: &Plan) -> String {
         }
         if let Some(i) = &svc.ingress {
             let proto = if i.certificate_arn.is_some() {
-                "TLS"
+                "TLS (terminated at the NLB)"
             } else {
                 "TCP"
             };

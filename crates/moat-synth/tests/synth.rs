@@ -323,3 +323,9 @@ fn unknown_values_become_notes_not_errors() {
         p.notes
     );
 }
+
+#[test]
+fn isolated_json_template() {
+    let p = plan(&common::isolated()).unwrap();
+    insta::assert_snapshot!("isolated_json", synth(&p, TemplateFormat::Json));
+}

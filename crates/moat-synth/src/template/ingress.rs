@@ -45,6 +45,9 @@ pub(super) fn emit(plan: &Plan, svc: &PlannedService, ing: &PlannedIngress, res:
         .put("LoadBalancerArn", r(&nlb))
         .put("Port", Node::Int(i64::from(ing.port)))
         .put("DefaultActions", forward);
+    // With a certificate the NLB terminates TLS (seed 003's first option) and forwards plain
+    // TCP to the container port; without one it passes TCP through and the task may terminate
+    // TLS itself.
     let listener = match &ing.certificate_arn {
         Some(cert) => listener
             .put("Protocol", s("TLS"))
