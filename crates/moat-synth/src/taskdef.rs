@@ -110,7 +110,8 @@ fn convert(v: &Value) -> Value {
     match v {
         Value::Object(o) => {
             let mut m = Map::new();
-            for (k, inner) in o {
+            // `null` means "not set" in the JSON; CloudFormation wants the key absent.
+            for (k, inner) in o.iter().filter(|(_, v)| !v.is_null()) {
                 let inner = if OPAQUE_MAPS.contains(&k.as_str()) {
                     inner.clone()
                 } else {
@@ -131,7 +132,7 @@ pub fn convert_task_definition(json: &Value) -> Converted {
     let Some(obj) = json.as_object() else {
         return out;
     };
-    for (k, v) in obj {
+    for (k, v) in obj.iter().filter(|(_, v)| !v.is_null()) {
         if !TOP_LEVEL.contains(&k.as_str()) {
             out.dropped.push(k.clone());
             continue;
@@ -158,7 +159,7 @@ pub fn convert_task_definition(json: &Value) -> Converted {
 fn container(i: usize, c: &Value, dropped: &mut Vec<String>) -> Value {
     let mut m = Map::new();
     if let Some(o) = c.as_object() {
-        for (k, v) in o {
+        for (k, v) in o.iter().filter(|(_, v)| !v.is_null()) {
             if CONTAINER.contains(&k.as_str()) {
                 let v = if OPAQUE_MAPS.contains(&k.as_str()) {
                     v.clone()
@@ -192,7 +193,8 @@ mod tests {
                 "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app"}},
                 "dockerLabels": {"team.name": "x"},
                 "healthCheck": {"command": ["CMD", "true"], "interval": 30},
-                "versionConsistency": "enabled"
+                "versionConsistency": "enabled",
+                "user": null
             }]
         });
         let c = convert_task_definition(&td);
@@ -212,6 +214,7 @@ mod tests {
         assert_eq!(k["DockerLabels"]["team.name"], "x");
         assert_eq!(k["HealthCheck"]["Interval"], 30);
         assert!(p.get("ExecutionRoleArn").is_none());
+        assert!(k.get("User").is_none(), "null values are dropped");
         assert_eq!(
             c.dropped,
             [

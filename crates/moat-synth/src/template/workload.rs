@@ -11,9 +11,17 @@ use moat_model::LaunchType;
 const ECS_SOURCE_ARN: &str = "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:*";
 
 pub(super) fn emit(plan: &Plan, res: &mut Resources) {
+    // `a-b` and `a/b` have the same stem: number the second.
+    let mut used = std::collections::BTreeSet::new();
     for repo in &plan.ecr_repositories {
+        let mut id = format!("{}Repository", logical_stem(repo));
+        let mut n = 2;
+        while !used.insert(id.clone()) {
+            id = format!("{}Repository{n}", logical_stem(repo));
+            n += 1;
+        }
         res.add(
-            &format!("{}Repository", logical_stem(repo)),
+            &id,
             "AWS::ECR::Repository",
             MapB::new()
                 .put("RepositoryName", s(repo))
