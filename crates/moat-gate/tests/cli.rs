@@ -174,3 +174,68 @@ fn sigterm_stops_cleanly_and_the_last_decisions_reach_the_log() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains(r#""reason":"not_allowlisted""#), "{text}");
 }
+
+#[test]
+fn sighup_reloads_the_allowlist() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "a.test\n").unwrap();
+    let backend = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = backend.local_addr().unwrap().port();
+    // A file-change poll once an hour: only the signal can trigger this reload.
+    let mut child = bin()
+        .args([
+            "--proxy-listen",
+            "127.0.0.1:0",
+            "--mode",
+            "enforce",
+            "--reload-interval",
+            "3600",
+        ])
+        .args([
+            "--resolve",
+            "b.test=127.0.0.1",
+            "--allow-range",
+            "127.0.0.1/32",
+            "--allowlist",
+        ])
+        .arg(&allow)
+        .arg("--log")
+        .arg(dir.path().join("gate.log"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let proxy: std::net::SocketAddr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("proxy="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let status = || {
+        let mut s = std::net::TcpStream::connect(proxy).unwrap();
+        s.write_all(format!("CONNECT b.test:{port} HTTP/1.1\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).unwrap();
+        String::from_utf8_lossy(&head[9..12]).into_owned()
+    };
+    assert_eq!(status(), "403");
+    std::fs::write(&allow, "a.test\nb.test\n").unwrap();
+    let kill = |sig: &str| {
+        Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(kill("-HUP").success());
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("reloaded on SIGHUP: 2 entries"), "{line}");
+    assert_eq!(status(), "200");
+    assert!(kill("-TERM").success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
