@@ -1,0 +1,9 @@
+//! `Ref`: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-ref.html
+use super::*;
+
+pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
+    let Some(name) = arg.as_str() else {
+        return Err(cx.err(arg.pos, "Ref takes a logical id or parameter name"));
+    };
+    cx.reference(env, name, at)
+}

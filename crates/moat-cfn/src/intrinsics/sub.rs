@@ -1,0 +1,54 @@
+//! `Fn::Sub`: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-sub.html
+//! `${Name}` is a Ref, `${Res.Attr}` a GetAtt, `${!Literal}` writes `${Literal}`.
+use super::*;
+use crate::value::Val;
+
+pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
+    let (tpl, vars) = match (arg.as_str(), arg.as_seq()) {
+        (Some(s), _) => (s, None),
+        (_, Some([s, m])) => match (s.as_str(), m.as_map()) {
+            (Some(s), Some(m)) => (s, Some(m)),
+            _ => return Err(cx.err(arg.pos, "Fn::Sub takes a string or [string, {variables}]")),
+        },
+        _ => return Err(cx.err(arg.pos, "Fn::Sub takes a string or [string, {variables}]")),
+    };
+    let mut out = String::with_capacity(tpl.len());
+    let mut rest = tpl;
+    let mut unknown: Option<String> = None;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(cx.err(at, "Fn::Sub: `${` without a closing `}`"));
+        };
+        let name = after[..end].trim();
+        rest = &after[end + 1..];
+        if let Some(lit) = name.strip_prefix('!') {
+            out.push_str("${");
+            out.push_str(lit);
+            out.push('}');
+            continue;
+        }
+        let v = match vars.and_then(|m| m.iter().find(|(k, _)| k.name == name)) {
+            Some((_, n)) => cx.resolve(env, n)?,
+            None => match name.split_once('.') {
+                Some((r, a)) if !r.starts_with("AWS::") => {
+                    let n = Node { kind: crate::node::Kind::Scalar { text: format!("{r}.{a}"), plain: true }, pos: at };
+                    super::get_att::eval(cx, env, &n, at)?
+                }
+                _ => cx.reference(env, name, at)?,
+            },
+        };
+        match v.text() {
+            Ok(s) => out.push_str(&s),
+            Err(w) => {
+                unknown.get_or_insert(w);
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(match unknown {
+        Some(w) => V::new(Val::Unknown(format!("Fn::Sub uses {w}")), at),
+        None => V::str(out, at),
+    })
+}

@@ -1,0 +1,237 @@
+//! YAML (with CloudFormation short-form tags) and JSON into a [`Node`] tree with positions.
+//!
+//! JSON goes through the same YAML parser: JSON is (for templates) a subset of YAML flow
+//! syntax, and the parser's markers give positions for both. Short-form tags (`!Ref x`) become
+//! the long form (`{"Ref": "x"}`) here, so resolution sees one shape.
+
+use crate::node::{Key, Kind, Node, Pos};
+use crate::Error;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::parser::Tag;
+
+/// Nesting deeper than this is refused: resolution recurses over the tree, and no real template
+/// comes near it.
+const MAX_DEPTH: usize = 200;
+
+/// Short-form tags CloudFormation accepts, and the long-form key each stands for.
+/// Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+fn long_form(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "Ref" => "Ref",
+        "Condition" => "Condition",
+        "Sub" => "Fn::Sub",
+        "GetAtt" => "Fn::GetAtt",
+        "If" => "Fn::If",
+        "Select" => "Fn::Select",
+        "Join" => "Fn::Join",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "GetAZs" => "Fn::GetAZs",
+        "ImportValue" => "Fn::ImportValue",
+        "Equals" => "Fn::Equals",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "Transform" => "Fn::Transform",
+        "Length" => "Fn::Length",
+        "ToJsonString" => "Fn::ToJsonString",
+        _ => return None,
+    })
+}
+
+enum Frame {
+    Seq(Pos, Option<(String, Pos)>, Vec<Node>),
+    Map(Pos, Option<(String, Pos)>, Vec<(Key, Node)>, Option<Key>),
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    docs: usize,
+    err: Option<Error>,
+}
+
+fn pos(m: &Marker) -> Pos {
+    // yaml-rust2 markers: line 1-based, column 0-based.
+    Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        col: u32::try_from(m.col()).unwrap_or(u32::MAX).saturating_add(1),
+    }
+}
+
+impl Builder<'_> {
+    fn fail(&mut self, p: Pos, msg: String) {
+        if self.err.is_none() {
+            self.err = Some(Error::Syntax {
+                file: self.file.to_string(),
+                line: p.line,
+                col: p.col,
+                msg,
+            });
+        }
+    }
+
+    fn tag(&mut self, tag: Option<Tag>, p: Pos) -> Option<(String, Pos)> {
+        let t = tag?;
+        if t.handle == "!" {
+            match long_form(&t.suffix) {
+                Some(k) => Some((k.to_string(), p)),
+                None => {
+                    self.err.get_or_insert(Error::UnknownIntrinsic {
+                        file: self.file.to_string(),
+                        line: p.line,
+                        col: p.col,
+                        name: format!("!{}", t.suffix),
+                    });
+                    None
+                }
+            }
+        } else {
+            // `!!str` and other standard tags: the node stays as written.
+            None
+        }
+    }
+
+    fn wrap(node: Node, tag: Option<(String, Pos)>) -> Node {
+        match tag {
+            None => node,
+            Some((name, p)) => Node {
+                pos: p,
+                kind: Kind::Map(vec![(Key { name, pos: p }, node)]),
+            },
+        }
+    }
+
+    fn push_value(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_some() {
+                    self.docs += 1;
+                } else {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq(_, _, items)) => items.push(node),
+            Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+                None => {
+                    let name = match &node.kind {
+                        Kind::Scalar { text, .. } => text.clone(),
+                        _ => {
+                            let p = node.pos;
+                            self.fail(p, "a mapping key must be a plain string".into());
+                            return;
+                        }
+                    };
+                    if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == name) {
+                        let first = k.pos;
+                        let p = node.pos;
+                        self.err.get_or_insert(Error::DuplicateKey {
+                            file: self.file.to_string(),
+                            line: p.line,
+                            col: p.col,
+                            key: name,
+                            first_line: first.line,
+                        });
+                        return;
+                    }
+                    *pending = Some(Key { name, pos: node.pos });
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, m: Marker) {
+        if self.err.is_some() {
+            return;
+        }
+        let p = pos(&m);
+        match ev {
+            Event::Alias(_) => self.fail(
+                p,
+                "YAML aliases (*name) are not supported; CloudFormation templates cannot use them"
+                    .into(),
+            ),
+            Event::Scalar(text, style, _, tag) => {
+                let tag = self.tag(tag, p);
+                let plain = style == TScalarStyle::Plain;
+                let node = Node { kind: Kind::Scalar { text, plain }, pos: p };
+                self.push_value(Self::wrap(node, tag));
+            }
+            Event::SequenceStart(_, tag) => {
+                let tag = self.tag(tag, p);
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.fail(p, format!("nesting deeper than {MAX_DEPTH} levels"));
+                }
+                self.stack.push(Frame::Seq(p, tag, Vec::new()));
+            }
+            Event::MappingStart(_, tag) => {
+                let tag = self.tag(tag, p);
+                if self.stack.len() >= MAX_DEPTH {
+                    return self.fail(p, format!("nesting deeper than {MAX_DEPTH} levels"));
+                }
+                self.stack.push(Frame::Map(p, tag, Vec::new(), None));
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq(sp, tag, items)) = self.stack.pop() {
+                    let node = Node { kind: Kind::Seq(items), pos: sp };
+                    self.push_value(Self::wrap(node, tag));
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map(mp, tag, entries, _)) = self.stack.pop() {
+                    let node = Node { kind: Kind::Map(entries), pos: mp };
+                    self.push_value(Self::wrap(node, tag));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parse a template's text (YAML or JSON) into a tree.
+pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
+    let mut b = Builder { file, stack: Vec::new(), root: None, docs: 0, err: None };
+    let res = Parser::new_from_str(text).load(&mut b, true);
+    if let Some(e) = b.err {
+        return Err(e);
+    }
+    if let Err(e) = res {
+        let p = pos(e.marker());
+        return Err(Error::Syntax {
+            file: file.to_string(),
+            line: p.line,
+            col: p.col,
+            msg: e.info().to_string(),
+        });
+    }
+    if b.docs > 0 {
+        return Err(Error::Syntax {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            msg: "more than one YAML document; a template is one document".into(),
+        });
+    }
+    match b.root {
+        Some(n @ Node { kind: Kind::Map(_), .. }) => Ok(n),
+        Some(n) => Err(Error::Syntax {
+            file: file.to_string(),
+            line: n.pos.line,
+            col: n.pos.col,
+            msg: "a template must be a mapping at the top level".into(),
+        }),
+        None => Err(Error::Syntax {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            msg: "empty template".into(),
+        }),
+    }
+}

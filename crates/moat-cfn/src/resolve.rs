@@ -1,0 +1,177 @@
+//! The resolution context of one stack instance: parameters, pseudo parameters, conditions,
+//! mappings, and the dispatch of intrinsic functions (one file each under `intrinsics/`).
+
+use crate::load::Env;
+use crate::node::{Kind, Node, Pos};
+use crate::value::{Val, V};
+use crate::Error;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// One stack (the root, or a nested stack) being resolved under one scenario.
+pub struct StackCx {
+    pub file: String,
+    pub path: PathBuf,
+    pub tpl: Rc<Node>,
+    /// `""` for the root, `"VpcStack/"` for a child.
+    pub prefix: String,
+    pub stack_name: Result<String, String>,
+    pub params: HashMap<String, V>,
+    /// Logical id -> resource type, for Ref/GetAtt checks and nested-stack lookups.
+    pub types: HashMap<String, String>,
+    pub conds: HashMap<String, bool>,
+    pub conds_busy: HashSet<String>,
+    /// Child stacks resolved so far (their outputs), by logical id.
+    pub children: HashMap<String, Option<HashMap<String, V>>>,
+    pub children_busy: HashSet<String>,
+    /// Child stack contexts, by logical id (kept so lowering reuses what outputs resolved).
+    pub child_cx: HashMap<String, Box<StackCx>>,
+}
+
+impl StackCx {
+    pub fn err(&self, pos: Pos, msg: impl Into<String>) -> Error {
+        Error::Intrinsic { file: self.file.clone(), line: pos.line, col: pos.col, msg: msg.into() }
+    }
+
+    /// Resolve a node to a value, removing `AWS::NoValue` from mappings and lists.
+    pub fn resolve(&mut self, env: &mut Env, node: &Node) -> Result<V, Error> {
+        if let Some((k, arg)) = node.intrinsic() {
+            return crate::intrinsics::dispatch(self, env, k, arg, node.pos);
+        }
+        Ok(match &node.kind {
+            Kind::Scalar { text, .. } => V::str(text.clone(), node.pos),
+            Kind::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    let v = self.resolve(env, i)?;
+                    if v.val != Val::NoValue {
+                        out.push(v);
+                    }
+                }
+                V::new(Val::List(out), node.pos)
+            }
+            Kind::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, n) in entries {
+                    let v = self.resolve(env, n)?;
+                    if v.val != Val::NoValue {
+                        out.push((k.clone(), v));
+                    }
+                }
+                V::new(Val::Map(out), node.pos)
+            }
+        })
+    }
+
+    /// The value of condition `name`; an unknown one is taken from the scenario's assumptions,
+    /// or assumed true and recorded so the loader also explores the false branch.
+    pub fn condition(&mut self, env: &mut Env, name: &str, at: Pos) -> Result<bool, Error> {
+        if let Some(&b) = self.conds.get(name) {
+            return Ok(b);
+        }
+        let tpl = Rc::clone(&self.tpl);
+        let Some(def) = tpl.get("Conditions").and_then(|c| c.get(name)) else {
+            return Err(self.err(at, format!("condition `{name}` is not defined in Conditions")));
+        };
+        if !self.conds_busy.insert(name.to_string()) {
+            return Err(Error::Cycle {
+                file: self.file.clone(),
+                line: at.line,
+                col: at.col,
+                what: format!("condition `{name}` depends on itself"),
+            });
+        }
+        let r = crate::intrinsics::conditions::eval(self, env, def);
+        self.conds_busy.remove(name);
+        let b = match r? {
+            Some(b) => b,
+            None => env.assume(format!("{}{name}", self.prefix)),
+        };
+        self.conds.insert(name.to_string(), b);
+        Ok(b)
+    }
+
+    /// `Ref` of a name: pseudo parameter, parameter, or resource.
+    pub fn reference(&mut self, env: &mut Env, name: &str, at: Pos) -> Result<V, Error> {
+        // Pseudo parameters. Source:
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
+        let region = env.opts.region.clone();
+        let v = match name {
+            "AWS::Region" => Val::Str(region),
+            "AWS::AccountId" => Val::Str(env.opts.account_id.clone()),
+            "AWS::StackName" => match &self.stack_name {
+                Ok(s) => Val::Str(s.clone()),
+                Err(w) => Val::Unknown(w.clone()),
+            },
+            "AWS::Partition" => Val::Str(partition(&region).0.into()),
+            "AWS::URLSuffix" => Val::Str(partition(&region).1.into()),
+            "AWS::NoValue" => Val::NoValue,
+            "AWS::StackId" => Val::Unknown("AWS::StackId is assigned by AWS".into()),
+            "AWS::NotificationARNs" => {
+                Val::Unknown("AWS::NotificationARNs is set at deployment".into())
+            }
+            _ => {
+                if let Some(p) = self.params.get(name) {
+                    return Ok(V::new(p.val.clone(), at));
+                }
+                if self.types.contains_key(name) {
+                    Val::Str(format!("{}{name}", self.prefix))
+                } else {
+                    return Err(Error::UnknownRef {
+                        file: self.file.clone(),
+                        line: at.line,
+                        col: at.col,
+                        name: name.to_string(),
+                    });
+                }
+            }
+        };
+        Ok(V::new(v, at))
+    }
+
+    /// `Child.Outputs.Name` of a nested stack resource.
+    pub fn child_output(
+        &mut self,
+        env: &mut Env,
+        child: &str,
+        output: &str,
+        at: Pos,
+    ) -> Result<V, Error> {
+        if !self.children.contains_key(child) {
+            if !self.children_busy.insert(child.to_string()) {
+                return Err(Error::Cycle {
+                    file: self.file.clone(),
+                    line: at.line,
+                    col: at.col,
+                    what: format!("nested stack `{child}` needs its own outputs"),
+                });
+            }
+            let r = crate::nested::outputs(self, env, child);
+            self.children_busy.remove(child);
+            let outs = r?;
+            self.children.insert(child.to_string(), outs);
+        }
+        Ok(match self.children.get(child) {
+            Some(Some(outs)) => match outs.get(output) {
+                Some(v) => V::new(v.val.clone(), at),
+                None => {
+                    return Err(self.err(at, format!("nested stack `{child}` has no output `{output}`")))
+                }
+            },
+            _ => V::unknown(format!("output {output} of nested stack {child} (not loaded: remote or absent)"), at),
+        })
+    }
+}
+
+/// The partition and URL suffix of a region.
+/// Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
+pub fn partition(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else {
+        ("aws", "amazonaws.com")
+    }
+}

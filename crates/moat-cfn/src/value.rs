@@ -1,0 +1,72 @@
+//! Resolved values: what a node means once parameters, conditions and intrinsics are applied.
+
+use crate::node::{Key, Pos};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// Every scalar (CloudFormation passes numbers and booleans as strings too). A `Ref` to a
+    /// resource resolves to the resource's model id (`VpcStack/PrivateSubnetOne`).
+    Str(String),
+    List(Vec<V>),
+    Map(Vec<(Key, V)>),
+    /// `Fn::GetAtt` of an attribute AWS assigns; lowering reads some (a role's `Arn` names the
+    /// role, a group's `GroupId` names the group), anything else treats it as unknown.
+    Att { res: String, attr: String },
+    /// `Fn::GetAZs region`: the names exist only in the account.
+    Azs(String),
+    Unknown(String),
+    /// `AWS::NoValue`: the property or list item is removed.
+    NoValue,
+}
+
+/// A resolved value with the position of the node it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct V {
+    pub val: Val,
+    pub pos: Pos,
+}
+
+impl V {
+    pub fn new(val: Val, pos: Pos) -> V {
+        V { val, pos }
+    }
+    pub fn str(s: impl Into<String>, pos: Pos) -> V {
+        V { val: Val::Str(s.into()), pos }
+    }
+    pub fn unknown(why: impl Into<String>, pos: Pos) -> V {
+        V { val: Val::Unknown(why.into()), pos }
+    }
+    pub fn get(&self, key: &str) -> Option<&V> {
+        match &self.val {
+            Val::Map(m) => m.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.val {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The value as text, or why it is not known as text.
+    pub fn text(&self) -> Result<String, String> {
+        match &self.val {
+            Val::Str(s) => Ok(s.clone()),
+            Val::Unknown(w) => Err(w.clone()),
+            Val::Att { res, attr } => Err(format!("{res}.{attr} is assigned by AWS")),
+            Val::Azs(r) => Err(format!("availability zones of {r} (Fn::GetAZs)")),
+            Val::NoValue => Err("AWS::NoValue".into()),
+            Val::List(_) | Val::Map(_) => Err("a list or mapping where a string was expected".into()),
+        }
+    }
+    /// Items of a list value; a comma-separated string (a `CommaDelimitedList` or `List<…>`
+    /// parameter passed as text) splits into items.
+    pub fn items(&self) -> Result<Vec<V>, String> {
+        match &self.val {
+            Val::List(l) => Ok(l.iter().filter(|v| v.val != Val::NoValue).cloned().collect()),
+            Val::Str(s) if s.is_empty() => Ok(Vec::new()),
+            Val::Str(s) => Ok(s.split(',').map(|p| V::str(p.trim(), self.pos)).collect()),
+            _ => Err(self.text().err().unwrap_or_default()),
+        }
+    }
+}
