@@ -54,28 +54,44 @@ pub async fn audit(aws: &Aws, target: &AuditTarget) -> Result<(Model, Vec<String
         },
         ..Model::default()
     };
-    let (vpcs, stack_services) = match target {
-        AuditTarget::Vpc(id) => (vec![id.clone()], Vec::new()),
-        AuditTarget::Stack(name) => stack_vpcs(aws, name, &mut notes).await?,
+    let scope = match target {
+        AuditTarget::Vpc(id) => StackScope {
+            vpcs: vec![id.clone()],
+            ..Default::default()
+        },
+        AuditTarget::Stack(name) => stack_scope(aws, name, &mut notes).await?,
     };
+    let vpcs = &scope.vpcs;
     notes.push(format!("audited {}", vpcs.join(", ")));
-    read_network(aws, &vpcs, &mut model, &mut notes).await?;
-    read_load_balancers(aws, &vpcs, &mut model).await?;
-    read_endpoint_services(aws, &stack_services, &mut model).await?;
-    read_ecs(aws, &mut model, &mut notes).await?;
+    read_network(aws, vpcs, &mut model, &mut notes).await?;
+    read_load_balancers(aws, vpcs, &mut model).await?;
+    read_endpoint_services(aws, &scope.endpoint_services, &mut model).await?;
+    read_ecs(aws, &scope.ecs_services, &mut model, &mut notes).await?;
     Ok((model, notes))
 }
 
+/// What a stack contributes to an audit.
+#[derive(Debug, Default)]
+struct StackScope {
+    vpcs: Vec<String>,
+    /// Endpoint services of the stack (the API does not tie them to a VPC).
+    endpoint_services: Vec<String>,
+    /// ECS services of the stack (physical ids: ARNs), audited even when their network
+    /// configuration cannot be read.
+    ecs_services: Vec<String>,
+}
+
 /// The VPCs of a stack: its `AWS::EC2::VPC` resources, else the VPCs of its subnets. Also its
-/// endpoint services (not tied to a VPC in the API).
-async fn stack_vpcs(
+/// endpoint services and ECS services.
+async fn stack_scope(
     aws: &Aws,
     stack: &str,
     notes: &mut Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), AwsError> {
+) -> Result<StackScope, AwsError> {
     let mut vpcs = BTreeSet::new();
     let mut subnets = Vec::new();
     let mut services = Vec::new();
+    let mut ecs_services = Vec::new();
     pages!(
         aws.cfn.list_stack_resources().stack_name(stack),
         "cloudformation:ListStackResources",
@@ -90,6 +106,7 @@ async fn stack_vpcs(
                     }
                     Some("AWS::EC2::Subnet") => subnets.push(id.to_string()),
                     Some("AWS::EC2::VPCEndpointService") => services.push(id.to_string()),
+                    Some("AWS::ECS::Service") => ecs_services.push(id.to_string()),
                     _ => {}
                 }
             }
@@ -111,7 +128,11 @@ async fn stack_vpcs(
         });
     }
     notes.push(format!("stack {stack}: VPCs {}", vpcs.iter().cloned().collect::<Vec<_>>().join(", ")));
-    Ok((vpcs.into_iter().collect(), services))
+    Ok(StackScope {
+        vpcs: vpcs.into_iter().collect(),
+        endpoint_services: services,
+        ecs_services,
+    })
 }
 
 async fn read_network(
@@ -328,9 +349,14 @@ async fn read_endpoint_services(
     Ok(())
 }
 
-/// ECS services whose awsvpc subnets are in the audited VPCs, their clusters, task definitions,
-/// IAM roles and log groups.
-async fn read_ecs(aws: &Aws, m: &mut Model, notes: &mut Vec<String>) -> Result<(), AwsError> {
+/// ECS services whose awsvpc subnets are in the audited VPCs (or that the audited stack
+/// created), their clusters, task definitions, IAM roles and log groups.
+async fn read_ecs(
+    aws: &Aws,
+    stack_services: &[String],
+    m: &mut Model,
+    notes: &mut Vec<String>,
+) -> Result<(), AwsError> {
     let subnets: HashSet<String> = m.subnets.iter().map(|s| s.id.0.clone()).collect();
     let mut clusters = Vec::new();
     pages!(aws.ecs.list_clusters(), "ecs:ListClusters", |p| {
@@ -359,7 +385,11 @@ async fn read_ecs(aws: &Aws, m: &mut Model, notes: &mut Vec<String>) -> Result<(
                 let ours = svc
                     .network_configuration()
                     .and_then(|n| n.awsvpc_configuration())
-                    .is_some_and(|c| c.subnets().iter().any(|s| subnets.contains(s)));
+                    .is_some_and(|c| c.subnets().iter().any(|s| subnets.contains(s)))
+                    || [svc.service_arn(), svc.service_name()]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| stack_services.iter().any(|x| x == n));
                 if !ours {
                     skipped += 1;
                     continue;

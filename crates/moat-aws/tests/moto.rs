@@ -78,6 +78,89 @@ async fn check(aws: &Aws, target: &AuditTarget) -> Vec<Finding> {
     moat_verify::check(&model, &moat_verify::Options::default())
 }
 
+/// Register the full task definition and point the service at it with its awsvpc settings.
+async fn complete_ecs(aws: &Aws) {
+    use aws_sdk_ecs::types as ecs;
+    let out = aws.cfn.describe_stacks().stack_name(STACK).send().await.expect("describe");
+    let output = |k: &str| {
+        out.stacks()[0]
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some(k))
+            .and_then(|o| o.output_value())
+            .unwrap_or_else(|| panic!("stack output {k}"))
+            .to_string()
+    };
+    let (role, cluster, service) = (output("ExecutionRoleArn"), output("ClusterName"), output("ServiceArn"));
+    let res = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources");
+    let physical = |t: &str| -> Vec<String> {
+        res.stack_resource_summaries()
+            .iter()
+            .filter(|r| r.resource_type() == Some(t))
+            .filter_map(|r| r.physical_resource_id().map(str::to_string))
+            .collect()
+    };
+    let subnets = physical("AWS::EC2::Subnet");
+    let sgs: Vec<String> = {
+        let ids = physical("AWS::EC2::SecurityGroup");
+        let d = aws.ec2.describe_security_groups().set_group_ids(Some(ids)).send().await.expect("sgs");
+        d.security_groups()
+            .iter()
+            .filter(|g| g.description() == Some("tasks"))
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect()
+    };
+    let td = aws
+        .ecs
+        .register_task_definition()
+        .family("app")
+        .network_mode(ecs::NetworkMode::Awsvpc)
+        .requires_compatibilities(ecs::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(&role)
+        .container_definitions(
+            ecs::ContainerDefinition::builder()
+                .name("app")
+                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1")
+                .essential(true)
+                .log_configuration(
+                    ecs::LogConfiguration::builder()
+                        .log_driver(ecs::LogDriver::Awslogs)
+                        .options("awslogs-group", "/moat/test/app")
+                        .options("awslogs-region", "us-east-1")
+                        .options("awslogs-stream-prefix", "app")
+                        .build()
+                        .expect("log configuration"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("register task definition");
+    let td_arn = td.task_definition().and_then(|t| t.task_definition_arn()).expect("arn").to_string();
+    aws.ecs
+        .update_service()
+        .cluster(&cluster)
+        .service(&service)
+        .task_definition(&td_arn)
+        .network_configuration(
+            ecs::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    ecs::AwsVpcConfiguration::builder()
+                        .set_subnets(Some(subnets))
+                        .set_security_groups(Some(sgs))
+                        .assign_public_ip(ecs::AssignPublicIp::Disabled)
+                        .build()
+                        .expect("awsvpc"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("update service");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_audit_diff_destroy_against_moto() {
     let Some(moto) = start_moto() else { return };
@@ -120,6 +203,11 @@ async fn deploy_audit_diff_destroy_against_moto() {
     assert!(outcome.success, "{outcome:?}");
     assert_eq!(outcome.status, "CREATE_COMPLETE");
     assert!(events.iter().any(|e| e.logical_id == "Vpc"), "events: {events:?}");
+
+    // moto's CloudFormation keeps only the family, containers and memory of a task definition
+    // and drops a service's network configuration; put them back through the ECS API so the
+    // audit reads what real CloudFormation would have created.
+    complete_ecs(&aws).await;
 
     // Audit the stack: the isolated design has no error finding.
     let stack = AuditTarget::Stack(STACK.into());
