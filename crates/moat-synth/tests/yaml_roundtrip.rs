@@ -95,11 +95,31 @@ fn yaml_to_json(src: &str) -> Value {
 
 #[test]
 fn yaml_means_what_json_says() {
-    for spec in [common::isolated(), common::full()] {
-        let p = plan(&spec).unwrap();
+    let mut plans = vec![
+        plan(&common::isolated()).unwrap(),
+        plan(&common::full()).unwrap(),
+    ];
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut dirs: Vec<_> = std::fs::read_dir(&examples)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|d| d.join("moat.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    for d in dirs {
+        let (spec, extras) = moat_spec::load_with_extras(&d).unwrap();
+        plans.push(
+            moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras)).unwrap(),
+        );
+    }
+    assert!(plans.len() >= 6, "examples missing");
+    for p in plans {
         let from_yaml = yaml_to_json(&synth(&p, TemplateFormat::Yaml));
         let from_json: Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
-        assert_eq!(from_yaml, from_json, "{}", spec.name);
+        assert_eq!(from_yaml, from_json, "{}", p.name);
     }
 }
 
