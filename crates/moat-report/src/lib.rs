@@ -29,7 +29,10 @@ pub struct Sources {
 
 impl Sources {
     pub fn line(&self, file: &str, line: u32) -> Option<&str> {
-        self.files.get(file)?.lines().nth(line.checked_sub(1)? as usize)
+        self.files
+            .get(file)?
+            .lines()
+            .nth(line.checked_sub(1)? as usize)
     }
 }
 

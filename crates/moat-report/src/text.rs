@@ -28,7 +28,12 @@ fn paint(opts: &TextOptions, code: &str, s: &str) -> String {
 }
 
 /// Render findings for a terminal.
-pub fn text(findings: &[Finding], sources: &Sources, summary: &Summary, opts: &TextOptions) -> String {
+pub fn text(
+    findings: &[Finding],
+    sources: &Sources,
+    summary: &Summary,
+    opts: &TextOptions,
+) -> String {
     let mut out = String::new();
     for f in findings {
         let (label, color) = match f.severity {
@@ -47,33 +52,65 @@ pub fn text(findings: &[Finding], sources: &Sources, summary: &Summary, opts: &T
         match (&f.prov.file, f.prov.line) {
             (Some(file), Some(line)) => {
                 let col = f.prov.column.unwrap_or(1);
-                let _ = writeln!(out, "{pad}{} {file}:{line}:{col} ({})", paint(opts, "1;34", "-->"), f.prov.resource);
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {file}:{line}:{col} ({})",
+                    paint(opts, "1;34", "-->"),
+                    f.prov.resource
+                );
                 if let Some(src) = sources.line(file, line) {
                     let bar = paint(opts, "1;34", "|");
                     let _ = writeln!(out, "{pad} {bar}");
-                    let _ = writeln!(out, "{} {bar} {}", paint(opts, "1;34", &line.to_string()), src);
+                    let _ = writeln!(
+                        out,
+                        "{} {bar} {}",
+                        paint(opts, "1;34", &line.to_string()),
+                        src
+                    );
                     let start = (col as usize).saturating_sub(1).min(src.len());
                     let len = underline_len(&src[start.min(src.len())..]);
-                    let marker = format!("{}{}", " ".repeat(display_width(&src[..start])), "^".repeat(len.max(1)));
+                    let marker = format!(
+                        "{}{}",
+                        " ".repeat(display_width(&src[..start])),
+                        "^".repeat(len.max(1))
+                    );
                     let _ = writeln!(out, "{pad} {bar} {}", paint(opts, color, &marker));
                 }
             }
             (Some(file), None) => {
-                let _ = writeln!(out, "{pad}{} {file} ({})", paint(opts, "1;34", "-->"), f.prov.resource);
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {file} ({})",
+                    paint(opts, "1;34", "-->"),
+                    f.prov.resource
+                );
             }
             _ => {
-                let _ = writeln!(out, "{pad}{} {}", paint(opts, "1;34", "-->"), f.prov.resource);
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {}",
+                    paint(opts, "1;34", "-->"),
+                    f.prov.resource
+                );
             }
         }
         if !f.path.is_empty() {
             let hops: Vec<String> = f
                 .path
                 .iter()
-                .map(|h| format!("{} `{}` {}", h.what, h.resource, if h.ok { "ok" } else { "BLOCKED" }))
+                .map(|h| {
+                    format!(
+                        "{} `{}` {}",
+                        h.what,
+                        h.resource,
+                        if h.ok { "ok" } else { "BLOCKED" }
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "{pad} = path: {}", hops.join(" -> "));
         }
-        let _ = writeln!(out, "{pad} = {}: {}", paint(opts, "1", "help"), f.help);
+        let help = f.help.replace('\n', &format!("\n{pad}         "));
+        let _ = writeln!(out, "{pad} = {}: {help}", paint(opts, "1", "help"));
         out.push('\n');
     }
     let c = counts(findings);
@@ -83,7 +120,10 @@ pub fn text(findings: &[Finding], sources: &Sources, summary: &Summary, opts: &T
     let verdict = if findings.is_empty() {
         "no findings".to_string()
     } else {
-        format!("{} error(s), {} warning(s), {} info", c["error"], c["warning"], c["info"])
+        format!(
+            "{} error(s), {} warning(s), {} info",
+            c["error"], c["warning"], c["info"]
+        )
     };
     let _ = writeln!(out, "checked {}: {verdict}", summary.checked.join(", "));
     out
@@ -110,18 +150,31 @@ mod tests {
     #[test]
     fn renders_snippet_and_path() {
         let mut sources = Sources::default();
-        sources
-            .files
-            .insert("t.yml".into(), "Resources:\n  Ep:\n    Properties:\n      PrivateDnsEnabled: false # no\n".into());
+        sources.files.insert(
+            "t.yml".into(),
+            "Resources:\n  Ep:\n    Properties:\n      PrivateDnsEnabled: false # no\n".into(),
+        );
         let f = Finding {
             code: "MOAT102",
             severity: Severity::Error,
             message: "private DNS off".into(),
             prov: Provenance::at("Ep", "t.yml", 4, 7),
             help: "set it".into(),
-            path: vec![Hop { what: "sg egress".into(), resource: "Sg".into(), ok: false }],
+            path: vec![Hop {
+                what: "sg egress".into(),
+                resource: "Sg".into(),
+                ok: false,
+            }],
         };
-        let out = text(&[f], &sources, &Summary { checked: vec!["t.yml".into()], ..Default::default() }, &TextOptions::default());
+        let out = text(
+            &[f],
+            &sources,
+            &Summary {
+                checked: vec!["t.yml".into()],
+                ..Default::default()
+            },
+            &TextOptions::default(),
+        );
         insta::assert_snapshot!(out);
     }
 }

@@ -62,6 +62,44 @@ pub fn glob(pattern: &str, text: &str, ci: bool) -> bool {
     pi == p.len()
 }
 
+/// Could a statement's resource pattern `a` match some resource the needed pattern `b` stands
+/// for? `b` holds `*` for one ARN segment moat does not know (the account id of a role given
+/// only by reference, a log stream name), so a `*` in `b` never spans a `:`; a `*` in `a` is
+/// IAM's and matches anything.
+pub fn globs_intersect(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // reach[i][j]: prefixes a[..i] and b[..j] can produce a common string.
+    let mut reach = vec![vec![false; b.len() + 1]; a.len() + 1];
+    reach[0][0] = true;
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            if !reach[i][j] {
+                continue;
+            }
+            let (ca, cb) = (a.get(i).copied(), b.get(j).copied());
+            if ca == Some('*') {
+                reach[i + 1][j] = true; // a's star matches nothing more
+                if j < b.len() {
+                    reach[i][j + 1] = true; // a's star absorbs b's next symbol
+                }
+            }
+            if cb == Some('*') {
+                reach[i][j + 1] = true;
+                if i < a.len() && ca != Some(':') {
+                    reach[i + 1][j] = true;
+                }
+            }
+            if let (Some(x), Some(y)) = (ca, cb) {
+                if x != '*' && y != '*' && (x == y || x == '?' || y == '?') {
+                    reach[i + 1][j + 1] = true;
+                }
+            }
+        }
+    }
+    reach[a.len()][b.len()]
+}
+
 /// The answer to "is this allowed?".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Allowed {
@@ -85,6 +123,7 @@ pub fn role_allows(role: &Role, action: &str, resource: &str) -> Allowed {
             Maybe::Known(r) => glob(r, resource, false),
             Maybe::Unknown(_) => false,
         });
+        // A deny counts only when it certainly covers the resource (plain glob).
         if acts && res && !st.allow {
             return Allowed::No;
         }
@@ -106,7 +145,7 @@ pub fn role_allows(role: &Role, action: &str, resource: &str) -> Allowed {
         }
         for r in &st.resources {
             match r {
-                Maybe::Known(r) if glob(r, resource, false) => return Allowed::Yes,
+                Maybe::Known(r) if globs_intersect(r, resource) => return Allowed::Yes,
                 Maybe::Unknown(w) => unknown = Some(format!("a resource is unknown ({w})")),
                 _ => {}
             }
@@ -220,6 +259,23 @@ mod tests {
         ));
         assert!(glob("logs:createloggroup", "logs:CreateLogGroup", true));
         assert!(!glob("logs:Create?", "logs:CreateLogGroup", true));
+    }
+
+    #[test]
+    fn glob_intersection() {
+        let role = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*";
+        assert!(globs_intersect(
+            role,
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"
+        ));
+        assert!(!globs_intersect(
+            role,
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/other:*"
+        ));
+        assert!(globs_intersect("*", "anything"));
+        assert!(globs_intersect("a*c", "ab*"));
+        assert!(!globs_intersect("abc", "abd"));
+        assert!(globs_intersect("a?c", "abc"));
     }
 
     #[test]

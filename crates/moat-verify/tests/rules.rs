@@ -22,33 +22,48 @@ fn load(path: &Path) -> (Vec<moat_model::Finding>, Sources) {
     let mut findings = Vec::new();
     for root in &loaded.roots {
         for sc in &root.scenarios {
-            findings.extend(moat_verify::check(&sc.model, &moat_verify::Options::default()));
+            findings.extend(moat_verify::check(
+                &sc.model,
+                &moat_verify::Options::default(),
+            ));
         }
     }
     moat_verify::sort_dedup(&mut findings);
     let mut sources = Sources::default();
     for s in &loaded.sources {
-        sources.files.insert(s.path.display().to_string(), s.text.clone());
+        sources
+            .files
+            .insert(s.path.display().to_string(), s.text.clone());
     }
     (findings, sources)
 }
 
 /// Paths in snapshots are relative to the fixtures directory.
-fn relativize(mut findings: Vec<moat_model::Finding>, sources: Sources) -> (Vec<moat_model::Finding>, Sources) {
+fn relativize(
+    mut findings: Vec<moat_model::Finding>,
+    sources: Sources,
+) -> (Vec<moat_model::Finding>, Sources) {
     let root = format!("{}/", fixtures().display());
     for f in &mut findings {
         if let Some(file) = &mut f.prov.file {
             *file = file.replace(&root, "");
         }
     }
-    let files = sources.files.into_iter().map(|(k, v)| (k.replace(&root, ""), v)).collect();
+    let files = sources
+        .files
+        .into_iter()
+        .map(|(k, v)| (k.replace(&root, ""), v))
+        .collect();
     (findings, Sources { files })
 }
 
 #[test]
 fn base_is_clean_for_every_rule() {
     let (findings, _) = load(&fixtures().join("base.yml"));
-    assert!(findings.is_empty(), "base.yml should be clean, got:\n{findings:#?}");
+    assert!(
+        findings.is_empty(),
+        "base.yml should be clean, got:\n{findings:#?}"
+    );
 }
 
 #[test]
@@ -62,17 +77,36 @@ fn every_rule_fires_on_its_fixture() {
         }
         let (findings, sources) = load(&path);
         let (findings, sources) = relativize(findings, sources);
-        let mine: Vec<_> = findings.into_iter().filter(|f| f.code == rule.code).collect();
+        let mine: Vec<_> = findings
+            .into_iter()
+            .filter(|f| f.code == rule.code)
+            .collect();
         if mine.is_empty() {
             missing.push(format!("{}: did not fire on its fixture", rule.code));
             continue;
         }
         for f in &mine {
-            assert!(f.prov.line.is_some(), "{}: finding without a line: {f:?}", rule.code);
-            assert_eq!(f.severity, rule.severity, "{}: severity differs from the rule's", rule.code);
+            assert!(
+                f.prov.line.is_some(),
+                "{}: finding without a line: {f:?}",
+                rule.code
+            );
+            assert_eq!(
+                f.severity, rule.severity,
+                "{}: severity differs from the rule's",
+                rule.code
+            );
             assert!(!f.help.is_empty(), "{}: finding without help", rule.code);
         }
-        let rendered = moat_report::text(&mine, &sources, &Summary { checked: vec![format!("{}/fail.yml", rule.code)], ..Default::default() }, &TextOptions::default());
+        let rendered = moat_report::text(
+            &mine,
+            &sources,
+            &Summary {
+                checked: vec![format!("{}/fail.yml", rule.code)],
+                ..Default::default()
+            },
+            &TextOptions::default(),
+        );
         insta::assert_snapshot!(rule.code, rendered);
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
@@ -82,10 +116,20 @@ fn every_rule_fires_on_its_fixture() {
 fn every_rule_is_documented() {
     for rule in moat_verify::all_rules() {
         let doc = rule.markdown();
-        for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix", "## References"] {
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Fix",
+            "## References",
+        ] {
             assert!(doc.contains(section), "{} lacks `{section}`", rule.code);
         }
-        assert!(doc.contains("https://docs.aws.amazon.com/"), "{} cites no AWS page", rule.code);
+        assert!(
+            doc.contains("https://docs.aws.amazon.com/"),
+            "{} cites no AWS page",
+            rule.code
+        );
     }
 }
 

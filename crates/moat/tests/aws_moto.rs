@@ -32,7 +32,10 @@ fn start_moto() -> Option<Moto> {
             .map(|p| p.display().to_string())
     });
     let Some(bin) = bin else {
-        assert!(std::env::var_os("CI").is_none(), "moto_server not found; required under CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server not found; required under CI"
+        );
         eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
         return None;
     };
@@ -46,7 +49,10 @@ fn start_moto() -> Option<Moto> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "moto_server did not start");
@@ -67,7 +73,10 @@ fn moat(moto: &Moto) -> Command {
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/moat-test-credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        )
         .env_remove("AWS_PROFILE")
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(600));
@@ -94,7 +103,14 @@ fn deploy_audit_redeploy_break_destroy() {
         .stderr(predicate::str::contains("--yes"));
 
     moat(&moto)
-        .args(["deploy", "--yes", "--stack-name", stack, "--endpoint-url", &moto.url])
+        .args([
+            "deploy",
+            "--yes",
+            "--stack-name",
+            stack,
+            "--endpoint-url",
+            &moto.url,
+        ])
         .arg(spec())
         .assert()
         .code(0)
@@ -110,7 +126,9 @@ fn deploy_audit_redeploy_break_destroy() {
     // asserts no error at all); the isolation itself must hold.
     let findings = json_findings(&out.stdout);
     assert!(
-        !findings.iter().any(|f| f["code"] == "MOAT001" || f["code"] == "MOAT005"),
+        !findings
+            .iter()
+            .any(|f| f["code"] == "MOAT001" || f["code"] == "MOAT005"),
         "isolated stack has an internet path: {findings:#?}"
     );
 
@@ -134,7 +152,10 @@ fn deploy_audit_redeploy_break_destroy() {
         std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
-        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/moat-test-credentials");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        );
         let aws = moat_aws::connect(&moat_aws::AwsOptions {
             region: Some("us-east-1".into()),
             profile: None,
@@ -163,7 +184,13 @@ fn deploy_audit_redeploy_break_destroy() {
             .internet_gateway()
             .and_then(|g| g.internet_gateway_id().map(str::to_string))
             .expect("igw id");
-        aws.ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("attach");
+        aws.ec2
+            .attach_internet_gateway()
+            .internet_gateway_id(&igw)
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .expect("attach");
         aws.ec2
             .create_route()
             .route_table_id(&rtb)
@@ -181,16 +208,38 @@ fn deploy_audit_redeploy_break_destroy() {
     assert_eq!(out.status.code(), Some(1));
     let findings = json_findings(&out.stdout);
     assert!(
-        findings.iter().any(|f| f["code"] == "MOAT001" && f["resource"] == rtb.as_str()),
+        findings
+            .iter()
+            .any(|f| f["code"] == "MOAT001" && f["resource"] == rtb.as_str()),
         "{findings:#?}"
     );
-    assert!(findings.iter().any(|f| f["code"] == "MOAT005"), "{findings:#?}");
+    assert!(
+        findings.iter().any(|f| f["code"] == "MOAT005"),
+        "{findings:#?}"
+    );
 
     let (aws, igw) = igw;
     rt.block_on(async {
-        aws.ec2.delete_route().route_table_id(&rtb).destination_cidr_block("0.0.0.0/0").send().await.expect("del route");
-        aws.ec2.detach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("detach");
-        aws.ec2.delete_internet_gateway().internet_gateway_id(&igw).send().await.expect("del igw");
+        aws.ec2
+            .delete_route()
+            .route_table_id(&rtb)
+            .destination_cidr_block("0.0.0.0/0")
+            .send()
+            .await
+            .expect("del route");
+        aws.ec2
+            .detach_internet_gateway()
+            .internet_gateway_id(&igw)
+            .vpc_id(&vpc)
+            .send()
+            .await
+            .expect("detach");
+        aws.ec2
+            .delete_internet_gateway()
+            .internet_gateway_id(&igw)
+            .send()
+            .await
+            .expect("del igw");
     });
 
     moat(&moto)

@@ -54,64 +54,84 @@ impl Rule for EndpointBlockedBySecurityGroup {
     }
 }
 
-/// Shared by MOAT105 and MOAT106: report the first denying hop of each walk that matches `is_mine`.
+/// Shared by MOAT105 and MOAT106: report the first denying hop of each walk that matches
+/// `is_mine`, one finding per (service, blocking hop) listing the endpoints and subnets it cuts.
 pub(crate) fn report_blocked(
     cx: &Context<'_>,
     out: &mut Vec<Finding>,
     meta: &'static RuleMeta,
     is_mine: impl Fn(&moat_model::Hop) -> bool,
 ) {
+    struct Group {
+        service: String,
+        hop: moat_model::Hop,
+        shorts: Vec<&'static str>,
+        subnets: Vec<String>,
+        prov: moat_model::Provenance,
+        path: Vec<moat_model::Hop>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
     for u in endpoint_uses(cx) {
         let Some(ep) = chosen(&u) else { continue };
         let walks: Vec<(String, crate::reach::Walk)> = match ep.kind.known() {
             Some(EndpointKind::Interface) => interface_walks(cx, &u, ep)
                 .into_iter()
-                .map(|(from, to, w)| {
-                    (
-                        format!(
-                            "from subnet `{}` to endpoint `{}` in subnet `{}`",
-                            from.id, ep.id, to.id
-                        ),
-                        w,
-                    )
-                })
+                .map(|(from, _, w)| (from.id.to_string(), w))
                 .collect(),
             Some(EndpointKind::Gateway) => gateway_walks(cx, &u)
                 .into_iter()
-                .map(|(from, w)| {
-                    (
-                        format!(
-                            "from subnet `{}` to {} through gateway endpoint `{}`",
-                            from.id, u.short, ep.id
-                        ),
-                        w,
-                    )
-                })
+                .map(|(from, w)| (from.id.to_string(), w))
                 .collect(),
             _ => continue,
         };
-        for (where_, walk) in walks {
+        for (subnet, walk) in walks {
             let Some((hop, Verdict::Deny)) = walk.first_problem() else {
                 continue;
             };
             if !is_mine(hop) {
                 continue;
             }
-            let prov = blocking_prov(cx, &hop.resource).unwrap_or_else(|| need_prov(u.view, u.req));
-            out.push(meta.finding_path(
-                format!(
-                    "{} on `{}` blocks service `{}` {where_} ({} needed: container {})",
-                    hop.what,
-                    hop.resource,
-                    u.view.name,
-                    u.short,
-                    u.req.reason.container.as_deref().unwrap_or("-"),
-                ),
-                prov,
-                help_for(hop, u.short),
-                walk.hops(),
-            ));
+            let pos = groups.iter().position(|g| {
+                g.service == u.view.name && g.hop.what == hop.what && g.hop.resource == hop.resource
+            });
+            let g = match pos {
+                Some(i) => &mut groups[i],
+                None => {
+                    groups.push(Group {
+                        service: u.view.name.clone(),
+                        hop: hop.clone(),
+                        shorts: Vec::new(),
+                        subnets: Vec::new(),
+                        prov: blocking_prov(cx, &hop.resource)
+                            .unwrap_or_else(|| need_prov(u.view, u.req)),
+                        path: walk.hops(),
+                    });
+                    groups.last_mut().expect("just pushed")
+                }
+            };
+            if !g.shorts.contains(&u.short) {
+                g.shorts.push(u.short);
+            }
+            if !g.subnets.contains(&subnet) {
+                g.subnets.push(subnet);
+            }
         }
+    }
+    for g in groups {
+        let s3 = g.shorts == ["s3"];
+        out.push(meta.finding_path(
+            format!(
+                "{} on `{}` blocks service `{}` from reaching {} (from subnets {})",
+                g.hop.what,
+                g.hop.resource,
+                g.service,
+                g.shorts.join(", "),
+                g.subnets.join(", "),
+            ),
+            g.prov,
+            help_for(&g.hop, if s3 { "s3" } else { "" }),
+            g.path,
+        ));
     }
 }
 

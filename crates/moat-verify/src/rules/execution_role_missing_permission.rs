@@ -76,21 +76,31 @@ impl Rule for ExecutionRoleMissingPermission {
                     None => continue,
                 },
             };
+            // One finding per resource, listing the actions the role lacks on it.
+            let mut groups: Vec<(&str, Vec<&str>, &moat_catalog::Requirement)> = Vec::new();
             for (action, resource, req) in needed {
-                if role_allows(role, action, resource) == Allowed::No {
-                    out.push(Self::META.finding(
-                        format!(
-                            "execution role `{}` does not allow {action} on {resource}; {}",
-                            role.id,
-                            need_why(view, req)
-                        ),
-                        need_prov(view, req),
-                        format!(
-                            "add to role `{}` a statement allowing {action} on {resource}",
-                            role.id
-                        ),
-                    ));
+                if role_allows(role, action, resource) != Allowed::No {
+                    continue;
                 }
+                match groups.iter_mut().find(|g| g.0 == resource) {
+                    Some(g) => g.1.push(action),
+                    None => groups.push((resource, vec![action], req)),
+                }
+            }
+            for (resource, actions, req) in groups {
+                let actions = actions.join(", ");
+                out.push(Self::META.finding(
+                    format!(
+                        "execution role `{}` does not allow {actions} on {resource}; {}",
+                        role.id,
+                        need_why(view, req)
+                    ),
+                    need_prov(view, req),
+                    format!(
+                        "add to role `{}` a statement allowing {actions} on {resource}",
+                        role.id
+                    ),
+                ));
             }
         }
     }

@@ -37,6 +37,9 @@ impl Rule for TaskRoleMissingPermission {
             let Some(td) = view.task_definition else {
                 continue;
             };
+            // One finding per (problem, resource), listing the actions.
+            let mut groups: Vec<(String, String, Vec<&str>, &moat_catalog::Requirement)> =
+                Vec::new();
             for req in &view.needs.requirements {
                 let Need::TaskRole { action, resource } = &req.need else {
                     continue;
@@ -45,24 +48,31 @@ impl Rule for TaskRoleMissingPermission {
                     None => Some("the task definition has no task role".to_string()),
                     Some(Maybe::Known(r)) => match find_role(cx, r) {
                         Some(role) if role_allows(role, action, resource) == Allowed::No => {
-                            Some(format!(
-                                "task role `{}` does not allow {action} on {resource}",
-                                role.id
-                            ))
+                            Some(format!("task role `{}` lacks permissions", role.id))
                         }
                         _ => None,
                     },
                     Some(Maybe::Unknown(_)) => None,
                 };
-                if let Some(m) = missing {
-                    out.push(Self::META.finding(
-                        format!("{m}; {}", need_why(view, req)),
-                        td.prov.clone(),
-                        format!(
-                            "give the task definition a task role allowing {action} on {resource}"
-                        ),
-                    ));
+                let Some(m) = missing else { continue };
+                match groups.iter_mut().find(|g| g.0 == m && &g.1 == resource) {
+                    Some(g) => g.2.push(action),
+                    None => groups.push((m, resource.clone(), vec![action], req)),
                 }
+            }
+            for (m, resource, actions, req) in groups {
+                out.push(Self::META.finding(
+                    format!(
+                        "{m}: {} on {resource}; {}",
+                        actions.join(", "),
+                        need_why(view, req)
+                    ),
+                    td.prov.clone(),
+                    format!(
+                        "give the task definition a task role allowing {} on {resource}",
+                        actions.join(", ")
+                    ),
+                ));
             }
         }
     }

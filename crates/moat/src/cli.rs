@@ -1,0 +1,217 @@
+//! The command-line interface (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// moat builds and guards isolated container workloads on AWS: ECS on Fargate in a VPC with no
+/// internet gateway and no NAT, reaching AWS services only through VPC endpoints.
+#[derive(Debug, Parser)]
+#[command(name = "moat", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit status: 0 clean, 1 findings at or above --fail-on, 2 could not run.\n\
+Start with `moat plan examples/isolated-service`."
+)]
+pub struct Cli {
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What an isolated environment for this workload needs: every endpoint with the reasons
+    /// that require it, subnets, security groups, IAM, and the monthly cost.
+    Plan(PlanArgs),
+    /// Write the CloudFormation template that deploys the plan.
+    Synth(SynthArgs),
+    /// Check CloudFormation templates (nested stacks too): isolated, and every task reaches every
+    /// AWS service it needs on TCP 443.
+    Check(CheckArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Print one rule's documentation.
+    Explain(ExplainArgs),
+    /// The egress gateway: lets out only named hosts and logs every host a workload tried
+    /// (`moat gate --proxy-listen …`, `moat gate report LOG`). See docs/gate.md.
+    Gate(moat_gate::cli::GateCli),
+    /// Draw the architecture (SVG), its Graphviz source, or an HTML report with the plan, the
+    /// findings and the picture.
+    Diagram(DiagramArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// A moat.toml, or a directory holding one.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// A moat.toml, or a directory holding one.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Directory to write `template.yaml` (or `template.json`) into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = TemplateFormatArg::Yaml)]
+    pub format: TemplateFormatArg,
+    /// Replace an existing template that differs.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TemplateFormatArg {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagramArgs {
+    /// A moat.toml (or a directory holding one), or a CloudFormation template.
+    #[arg(value_name = "SPEC|TEMPLATE")]
+    pub input: PathBuf,
+    /// Output file; the format follows its extension (.svg, .html, .dot) unless --format is given.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<DiagramFormat>,
+    /// Region, for templates.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Account id, for templates.
+    #[arg(long, default_value = "123456789012")]
+    pub account_id: String,
+    /// A template parameter value, `KEY=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DiagramFormat {
+    Svg,
+    Html,
+    Dot,
+}
+
+impl DiagramArgs {
+    pub fn load_options(&self) -> moat_cfn::LoadOptions {
+        moat_cfn::LoadOptions {
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            stack_name: "moat-diagram".into(),
+            parameters: self
+                .params
+                .iter()
+                .filter_map(|p| {
+                    p.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect(),
+            max_scenarios: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FindingFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Template files or directories (templates nested by another one given are checked through
+    /// their parent).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// A parameter value, `KEY=VALUE` (repeatable); overrides --params-file.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Parameter values in CloudFormation's parameter-file JSON
+    /// (`[{"ParameterKey": "K", "ParameterValue": "V"}]`).
+    #[arg(long, value_name = "FILE")]
+    pub params_file: Option<PathBuf>,
+    /// Region for AWS::Region and endpoint service names.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Account id for AWS::AccountId.
+    #[arg(long, default_value = "123456789012")]
+    pub account_id: String,
+    /// Stack name for AWS::StackName.
+    #[arg(long, default_value = "moat-check")]
+    pub stack_name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Exit 1 when a finding at or above this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Write the report to this file instead of stdout (replaced if it exists).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Most unknown-condition combinations to explore.
+    #[arg(long, default_value_t = 64)]
+    pub max_scenarios: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Print docs/rules.md (every rule's full documentation as Markdown).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule code (`MOAT101`) or name (`endpoint-missing`).
+    pub code: String,
+}

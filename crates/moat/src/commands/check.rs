@@ -1,0 +1,177 @@
+//! `moat check`: templates -> model(s) -> rules -> report.
+
+use crate::cli::{CheckArgs, FailOn, FindingFormat};
+use crate::output::{print, write_file};
+use anyhow::{bail, Context, Result};
+use moat_model::{Finding, Severity};
+use moat_report::{RuleInfo, Sources, Summary, TextOptions};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub fn run(a: CheckArgs, color: bool) -> Result<u8> {
+    let mut parameters = BTreeMap::new();
+    if let Some(f) = &a.params_file {
+        parameters.extend(read_params_file(f)?);
+    }
+    for p in &a.params {
+        let Some((k, v)) = p.split_once('=') else {
+            bail!("--param `{p}`: expected KEY=VALUE");
+        };
+        parameters.insert(k.to_string(), v.to_string());
+    }
+    let opts = moat_cfn::LoadOptions {
+        region: a.region.clone(),
+        account_id: a.account_id.clone(),
+        stack_name: a.stack_name.clone(),
+        parameters,
+        max_scenarios: a.max_scenarios,
+    };
+    let loaded = moat_cfn::load_paths(&a.paths, &opts)?;
+    let outcome = check_loaded(&loaded, &a.region);
+    let rendered = render(&outcome, a.format, color && a.output.is_none());
+    match &a.output {
+        Some(path) => {
+            write_file(path, &rendered, true)?;
+        }
+        None => print(&rendered)?,
+    }
+    Ok(exit_code(&outcome.findings, a.fail_on))
+}
+
+/// Findings of a whole load, with what a report needs.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub sources: Sources,
+    pub summary: Summary,
+}
+
+/// Run the rules on every scenario of every root. A finding that appears only under some
+/// assumptions about unknown conditions says which.
+pub fn check_loaded(loaded: &moat_cfn::Loaded, region: &str) -> Outcome {
+    let opts = moat_verify::Options {
+        region: region.to_string(),
+    };
+    let mut findings = Vec::new();
+    let mut summary = Summary {
+        assumptions: vec![format!("region {region}")],
+        ..Default::default()
+    };
+    for root in &loaded.roots {
+        summary.checked.push(root.path.display().to_string());
+        summary.assumptions.extend(root.notes.iter().cloned());
+        let total = root.scenarios.len();
+        let mut per: Vec<(String, Vec<Finding>)> = Vec::new();
+        for sc in &root.scenarios {
+            let label = sc
+                .assumptions
+                .iter()
+                .map(|(c, v)| format!("{c}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            per.push((label, moat_verify::check(&sc.model, &opts)));
+        }
+        if total > 1 {
+            summary.assumptions.push(format!(
+                "{}: {total} combinations of unknown conditions explored",
+                root.path.display()
+            ));
+        }
+        let mut merged: Vec<Finding> = Vec::new();
+        for (label, fs) in &per {
+            for f in fs {
+                if merged.iter().any(|m| same(m, f)) {
+                    continue;
+                }
+                let everywhere = per
+                    .iter()
+                    .all(|(_, other)| other.iter().any(|o| same(o, f)));
+                let mut f = f.clone();
+                if !everywhere && !label.is_empty() {
+                    f.message = format!("{} [when {label}]", f.message);
+                }
+                merged.push(f);
+            }
+        }
+        findings.extend(merged);
+    }
+    moat_verify::sort_dedup(&mut findings);
+    let mut sources = Sources::default();
+    for s in &loaded.sources {
+        sources
+            .files
+            .insert(s.path.display().to_string(), s.text.clone());
+    }
+    Outcome {
+        findings,
+        sources,
+        summary,
+    }
+}
+
+fn same(a: &Finding, b: &Finding) -> bool {
+    a.code == b.code && a.prov == b.prov && a.message == b.message
+}
+
+pub fn render(o: &Outcome, format: FindingFormat, color: bool) -> String {
+    match format {
+        FindingFormat::Text => {
+            moat_report::text(&o.findings, &o.sources, &o.summary, &TextOptions { color })
+        }
+        FindingFormat::Json => moat_report::json(&o.findings, &o.summary),
+        FindingFormat::Sarif => {
+            moat_report::sarif(&o.findings, &rule_infos(), env!("CARGO_PKG_VERSION"))
+        }
+    }
+}
+
+pub fn rule_infos() -> Vec<RuleInfo> {
+    moat_verify::all_rules()
+        .into_iter()
+        .map(|r| RuleInfo {
+            code: r.code,
+            name: r.name,
+            summary: r.summary,
+            help_markdown: r.markdown(),
+            severity: r.severity,
+        })
+        .collect()
+}
+
+pub fn exit_code(findings: &[Finding], fail_on: FailOn) -> u8 {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Never => return 0,
+    };
+    u8::from(findings.iter().any(|f| f.severity >= threshold))
+}
+
+/// CloudFormation's parameter file: `[{"ParameterKey": "K", "ParameterValue": "V"}, …]`.
+fn read_params_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let Some(items) = v.as_array() else {
+        bail!(
+            "{}: expected a JSON array of {{\"ParameterKey\", \"ParameterValue\"}} objects",
+            path.display()
+        );
+    };
+    let mut out = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = item.get("ParameterKey").and_then(|k| k.as_str());
+        let value = item.get("ParameterValue").and_then(|k| k.as_str());
+        match (key, value) {
+            (Some(k), Some(v)) => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            _ => bail!(
+                "{}: item {i} needs string ParameterKey and ParameterValue",
+                path.display()
+            ),
+        }
+    }
+    Ok(out)
+}

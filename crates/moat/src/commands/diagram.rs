@@ -1,0 +1,107 @@
+//! `moat diagram`: the architecture picture (SVG), its DOT source, or the HTML report, from a
+//! spec or from templates.
+
+use crate::cli::{DiagramArgs, DiagramFormat};
+use crate::output::write_file;
+use anyhow::{bail, Result};
+use moat_diagram::{DiagramOptions, EgressGateway, EndpointRow, Report};
+use std::path::Path;
+
+fn is_spec(p: &Path) -> bool {
+    p.is_dir() && p.join("moat.toml").is_file() || p.extension().is_some_and(|e| e == "toml")
+}
+
+pub fn run(a: DiagramArgs) -> Result<u8> {
+    let format = match a.format {
+        Some(f) => f,
+        None => match a.out.extension().and_then(|e| e.to_str()) {
+            Some("html") | Some("htm") => DiagramFormat::Html,
+            Some("dot") | Some("gv") => DiagramFormat::Dot,
+            Some("svg") => DiagramFormat::Svg,
+            _ => bail!(
+                "--out {}: cannot tell the format from the extension; pass --format svg|html|dot",
+                a.out.display()
+            ),
+        },
+    };
+    let mut opts = DiagramOptions::default();
+    let (model, findings, title, summary, endpoints, monthly) = if is_spec(&a.input) {
+        let b = super::plan::build(&a.input)?;
+        if b.spec.egress.is_some() {
+            opts.egress_hosts = b
+                .spec
+                .egress
+                .as_ref()
+                .map(|e| e.allow.clone())
+                .unwrap_or_default();
+        } else {
+            opts.egress_gateway = EgressGateway::None;
+        }
+        let title = format!("moat: {} ({})", b.spec.name, b.spec.region);
+        let summary = vec![super::plan::verdict(&b.findings)];
+        let (rows, monthly) = plan_rows(&b.plan);
+        (b.model, b.findings, title, summary, rows, monthly)
+    } else {
+        let loaded = moat_cfn::load_paths(std::slice::from_ref(&a.input), &a.load_options())?;
+        let outcome = super::check::check_loaded(&loaded, &a.region);
+        let model = loaded
+            .roots
+            .first()
+            .and_then(|r| r.scenarios.first())
+            .map(|s| s.model.clone())
+            .unwrap_or_default();
+        let title = format!("moat: {}", a.input.display());
+        let summary = vec![format!(
+            "{} finding(s) from moat check",
+            outcome.findings.len()
+        )];
+        (model, outcome.findings, title, summary, Vec::new(), None)
+    };
+    opts.title = Some(title.clone());
+    let dot = moat_diagram::to_dot(&model, &findings, &opts);
+    let out = match format {
+        DiagramFormat::Dot => dot,
+        DiagramFormat::Svg => moat_diagram::render_svg(&dot)?,
+        DiagramFormat::Html => moat_diagram::html_report(&Report {
+            title,
+            summary,
+            endpoints,
+            monthly_cost: monthly,
+            findings,
+            svg: moat_diagram::render_svg(&dot)?,
+        }),
+    };
+    write_file(&a.out, &out, true)?;
+    eprintln!("wrote {}", a.out.display());
+    Ok(0)
+}
+
+/// The endpoint table and monthly total of the HTML report, from the plan.
+fn plan_rows(plan: &moat_synth::Plan) -> (Vec<EndpointRow>, Option<String>) {
+    let rows = plan
+        .endpoints
+        .iter()
+        .map(|e| EndpointRow {
+            service: e.name.clone(),
+            kind: format!("{:?}", e.kind),
+            reasons: e
+                .reasons
+                .iter()
+                .map(|r| match &r.reason.container {
+                    Some(c) => format!(
+                        "{} / {}: {} ({})",
+                        r.service, c, r.reason.detail, r.reason.field
+                    ),
+                    None => format!("{}: {} ({})", r.service, r.reason.detail, r.reason.field),
+                })
+                .collect(),
+            monthly_cost: format!("${:.2}", e.monthly_usd),
+        })
+        .collect();
+    let c = &plan.cost;
+    let monthly = format!(
+        "${:.2}/month for the planned endpoints ({} AZs, {} GB/month assumed; prices of {} as of {}); a NAT design for the same AZs: ${:.2}",
+        c.planned.monthly_usd, c.azs, c.gb_per_month, c.price_region, c.as_of, c.nat.monthly_usd
+    );
+    (rows, Some(monthly))
+}

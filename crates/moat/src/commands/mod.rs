@@ -1,0 +1,26 @@
+//! One module per command.
+
+mod check;
+mod diagram;
+mod plan;
+mod rules;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+
+/// Run a command; the `u8` is the exit status.
+pub fn run(cli: Cli) -> Result<u8> {
+    let color = cli.color.enabled();
+    match cli.command {
+        Command::Plan(a) => plan::plan(a),
+        Command::Synth(a) => plan::synth(a),
+        Command::Diagram(a) => diagram::run(a),
+        Command::Check(a) => check::run(a, color),
+        Command::Rules(a) => rules::run(a),
+        Command::Explain(a) => rules::explain(a),
+        Command::Gate(a) => {
+            let code = moat_gate::cli::run(a)?;
+            Ok(u8::try_from(code).unwrap_or(2))
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! `moat plan` and `moat synth`: spec -> plan -> template, proven by the same rules as `check`.
+
+use crate::cli::{PlanArgs, PlanFormat, SynthArgs, TemplateFormatArg};
+use crate::output::{print, write_file, Written};
+use anyhow::{Context, Result};
+use moat_model::{Finding, Severity};
+use moat_synth::TemplateFormat;
+use std::fmt::Write;
+
+/// Load a spec, plan it, synthesize the template and check it.
+pub struct Built {
+    pub spec: moat_spec::Spec,
+    pub plan: moat_synth::Plan,
+    pub template_yaml: String,
+    pub findings: Vec<Finding>,
+    pub model: moat_model::Model,
+}
+
+pub fn build(spec_path: &std::path::Path) -> Result<Built> {
+    let (spec, extras) = moat_spec::load_with_extras(spec_path)?;
+    let plan = moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras))?;
+    let template_yaml = moat_synth::synth(&plan, TemplateFormat::Yaml);
+    let opts = moat_cfn::LoadOptions {
+        region: spec.region.clone(),
+        account_id: spec
+            .account_id
+            .clone()
+            .unwrap_or_else(|| "123456789012".into()),
+        stack_name: spec.name.clone(),
+        parameters: Default::default(),
+        max_scenarios: 64,
+    };
+    let loaded = moat_cfn::load_str("synthesized template", &template_yaml, &opts)
+        .context("reading back the synthesized template")?;
+    let mut findings = Vec::new();
+    let mut model = moat_model::Model::default();
+    for root in &loaded.roots {
+        for sc in &root.scenarios {
+            findings.extend(moat_verify::check(
+                &sc.model,
+                &moat_verify::Options {
+                    region: spec.region.clone(),
+                },
+            ));
+            model = sc.model.clone();
+        }
+    }
+    moat_verify::sort_dedup(&mut findings);
+    Ok(Built {
+        spec,
+        plan,
+        template_yaml,
+        findings,
+        model,
+    })
+}
+
+/// One line saying what `moat check` thinks of the synthesized template.
+pub fn verdict(findings: &[Finding]) -> String {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    if findings.is_empty() {
+        "moat check on the synthesized template: no findings (isolated; every task reaches every service it needs on TCP 443)".into()
+    } else {
+        let mut s = format!(
+            "moat check on the synthesized template: {errors} error(s), {warnings} warning(s), {} info",
+            findings.len() - errors - warnings
+        );
+        for f in findings {
+            let _ = write!(s, "\n  {}[{}] {}", f.severity, f.code, f.message);
+        }
+        s
+    }
+}
+
+pub fn plan(a: PlanArgs) -> Result<u8> {
+    let b = build(&a.spec)?;
+    match a.format {
+        PlanFormat::Text => {
+            let mut s = moat_synth::render_plan_text(&b.plan);
+            let _ = writeln!(s, "\n{}", verdict(&b.findings));
+            let _ = writeln!(
+                s,
+                "\nNext: `moat synth {0} --out DIR` writes the template; `moat diagram {0} --out {1}.svg` draws it (`--format html` for a report).",
+                a.spec.display(),
+                b.spec.name
+            );
+            print(&s)?;
+        }
+        PlanFormat::Json => {
+            let v = serde_json::json!({
+                "plan": b.plan,
+                "check": {
+                    "findings": b.findings.iter().map(|f| serde_json::json!({
+                        "code": f.code, "severity": f.severity, "message": f.message,
+                        "resource": f.prov.resource, "help": f.help
+                    })).collect::<Vec<_>>()
+                }
+            });
+            print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+        }
+    }
+    Ok(u8::from(
+        b.findings.iter().any(|f| f.severity == Severity::Error),
+    ))
+}
+
+pub fn synth(a: SynthArgs) -> Result<u8> {
+    let b = build(&a.spec)?;
+    let (text, name) = match a.format {
+        TemplateFormatArg::Yaml => (b.template_yaml.clone(), "template.yaml"),
+        TemplateFormatArg::Json => (
+            moat_synth::synth(&b.plan, TemplateFormat::Json),
+            "template.json",
+        ),
+    };
+    let path = a.out.join(name);
+    let what = match write_file(&path, &text, a.force)? {
+        Written::Created => "wrote",
+        Written::Replaced => "replaced",
+        Written::Unchanged => "unchanged",
+    };
+    eprintln!("{what} {}", path.display());
+    eprintln!("{}", verdict(&b.findings));
+    Ok(u8::from(
+        b.findings.iter().any(|f| f.severity == Severity::Error),
+    ))
+}

@@ -1,0 +1,187 @@
+//! `moat check`, `moat rules`, `moat explain` through the real binary.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn moat() -> Command {
+    let mut c = Command::cargo_bin("moat").expect("moat binary");
+    c.env_remove("AWS_REGION").env("NO_COLOR", "1");
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    repo().join("crates/moat-verify/tests/fixtures").join(rel)
+}
+
+#[test]
+fn clean_template_exits_zero() {
+    moat()
+        .arg("check")
+        .arg(fixture("base.yml"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no findings"));
+}
+
+#[test]
+fn finding_exits_one_and_shows_the_line() {
+    let out = moat()
+        .arg("check")
+        .arg(fixture("MOAT102/fail.yml"))
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("error[MOAT102]"), "{stdout}");
+    assert!(
+        stdout.contains("PrivateDnsEnabled: false"),
+        "snippet missing: {stdout}"
+    );
+    assert!(stdout.contains("^^^"), "underline missing: {stdout}");
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    // MOAT202 is a warning: exit 0 by default, 1 with --fail-on warning.
+    moat()
+        .arg("check")
+        .arg(fixture("MOAT202/fail.yml"))
+        .assert()
+        .code(0);
+    moat()
+        .args(["check", "--fail-on", "warning"])
+        .arg(fixture("MOAT202/fail.yml"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let out = moat()
+        .args(["check", "--format", "json"])
+        .arg(fixture("MOAT006/fail.yml"))
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let f = &v["findings"][0];
+    for key in [
+        "code", "severity", "message", "resource", "file", "line", "column", "help",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
+    }
+    assert_eq!(f["code"], "MOAT006");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["resource"], "Service");
+    assert!(f["line"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(v["summary"]["errors"], 1);
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_locations() {
+    let out = moat()
+        .args(["check", "--format", "sarif"])
+        .arg(fixture("MOAT001/fail.yml"))
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert!(run["tool"]["driver"]["rules"]
+        .as_array()
+        .is_some_and(|r| r.len() > 20));
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "MOAT001");
+    assert_eq!(result["level"], "error");
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("fail.yml")));
+    assert!(loc["region"]["startLine"].as_u64().unwrap_or(0) > 0);
+}
+
+#[test]
+fn missing_file_is_a_clear_error_exit_two() {
+    moat()
+        .args(["check", "does/not/exist.yml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does/not/exist.yml"));
+}
+
+#[test]
+fn malformed_yaml_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.yml");
+    std::fs::write(
+        &p,
+        "Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties: [unclosed\n",
+    )
+    .unwrap();
+    moat()
+        .arg("check")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yml:"));
+}
+
+#[test]
+fn bad_param_is_exit_two() {
+    moat()
+        .args(["check", "--param", "NoEquals"])
+        .arg(fixture("base.yml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("KEY=VALUE"));
+}
+
+#[test]
+fn rules_lists_every_code_and_explain_prints_docs() {
+    moat().arg("rules").assert().code(0).stdout(
+        predicate::str::contains("MOAT101").and(predicate::str::contains("endpoint-missing")),
+    );
+    moat().args(["explain", "MOAT102"]).assert().code(0).stdout(
+        predicate::str::contains("## Why is this bad?")
+            .and(predicate::str::contains("PrivateDnsEnabled")),
+    );
+    moat().args(["explain", "MOAT999"]).assert().code(2);
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rules() {
+    let out = moat().args(["rules", "--markdown"]).assert().code(0);
+    let generated = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let path = repo().join("docs/rules.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated && std::env::var_os("MOAT_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: run `MOAT_BLESS=1 cargo test -p moat --test cli_check docs_rules_md`"
+    );
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    // `moat rules | head -1`: the binary must not fail when its reader goes away.
+    let bin = assert_cmd::cargo::cargo_bin("moat");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' rules --markdown | head -c 10 >/dev/null",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
