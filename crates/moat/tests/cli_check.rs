@@ -185,3 +185,33 @@ fn broken_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn seed_001_checks_clean_through_its_parent_stack() {
+    let parent = repo().join("crates/moat-cfn/tests/fixtures/parent.yml");
+    let out = moat()
+        .args(["check", "--format", "json", "--param"])
+        .arg("ImageUri=123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-app-repo:sample")
+        .arg(&parent)
+        .assert()
+        .code(0);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(v["summary"]["errors"], 0, "{v:#}");
+    assert_eq!(v["summary"]["warnings"], 0, "{v:#}");
+    // What remains is information: seed 001 has no flow logs, and its log group's name is
+    // assigned by AWS, which moat says rather than guesses.
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(
+        codes.iter().all(|c| *c == "MOAT301" || *c == "MOAT113"),
+        "{codes:?}"
+    );
+    // The nested children are reached through the parent and point into their own files.
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["file"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("isolated-vpc.yml"))));
+}

@@ -6,20 +6,55 @@ use moat_model::*;
 use std::collections::HashMap;
 
 pub enum Pending {
-    Assoc { rt: Maybe<Id>, subnet: Maybe<Id> },
+    Assoc {
+        rt: Maybe<Id>,
+        subnet: Maybe<Id>,
+    },
     /// `gateway`: the `GatewayId` text, classified once every resource type is known.
-    Route { rt: Maybe<Id>, route: Route, gateway: Option<Maybe<Id>> },
-    SgRule { group: Maybe<Id>, egress: bool, rule: SgRule },
-    IgwAttach { igw: Maybe<Id>, vpc: Maybe<Id>, prov: Provenance },
-    VpcCidr { vpc: Maybe<Id>, cidr: Maybe<ipnet::Ipv4Net> },
-    NaclAssoc { nacl: Maybe<Id>, subnet: Maybe<Id> },
-    NaclEntry { nacl: Maybe<Id>, entry: NaclEntry },
-    Permissions { service: Maybe<Id>, principals: Vec<(Maybe<String>, Provenance)> },
-    RolePolicy { roles: Vec<Maybe<Id>>, statements: Vec<Statement>, managed: Option<String> },
+    Route {
+        rt: Maybe<Id>,
+        route: Route,
+        gateway: Option<Maybe<Id>>,
+    },
+    SgRule {
+        group: Maybe<Id>,
+        egress: bool,
+        rule: SgRule,
+    },
+    IgwAttach {
+        igw: Maybe<Id>,
+        vpc: Maybe<Id>,
+        prov: Provenance,
+    },
+    VpcCidr {
+        vpc: Maybe<Id>,
+        cidr: Maybe<ipnet::Ipv4Net>,
+    },
+    NaclAssoc {
+        nacl: Maybe<Id>,
+        subnet: Maybe<Id>,
+    },
+    NaclEntry {
+        nacl: Maybe<Id>,
+        entry: NaclEntry,
+    },
+    Permissions {
+        service: Maybe<Id>,
+        principals: Vec<(Maybe<String>, Provenance)>,
+    },
+    RolePolicy {
+        roles: Vec<Maybe<Id>>,
+        statements: Vec<Statement>,
+        managed: Option<String>,
+    },
 }
 
 fn index<T>(items: &[T], id: impl Fn(&T) -> &Id) -> HashMap<Id, usize> {
-    items.iter().enumerate().map(|(i, x)| (id(x).clone(), i)).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (id(x).clone(), i))
+        .collect()
 }
 
 /// Classify `GatewayId`: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html
@@ -30,11 +65,15 @@ fn gateway_target(env: &Env, g: Maybe<Id>) -> RouteTarget {
         Maybe::Known(id) => match env.kinds.get(id.as_str()).map(String::as_str) {
             Some("AWS::EC2::InternetGateway") => RouteTarget::InternetGateway(Maybe::Known(id)),
             Some("AWS::EC2::VPNGateway") => RouteTarget::VpnGateway(Maybe::Known(id)),
-            Some("AWS::EC2::EgressOnlyInternetGateway") => RouteTarget::EgressOnlyInternetGateway(Maybe::Known(id)),
+            Some("AWS::EC2::EgressOnlyInternetGateway") => {
+                RouteTarget::EgressOnlyInternetGateway(Maybe::Known(id))
+            }
             _ if id.as_str() == "local" => RouteTarget::Local,
             _ if id.as_str().starts_with("igw-") => RouteTarget::InternetGateway(Maybe::Known(id)),
             _ if id.as_str().starts_with("vgw-") => RouteTarget::VpnGateway(Maybe::Known(id)),
-            _ => RouteTarget::UnknownGateway(format!("GatewayId {id} is not a gateway of this template")),
+            _ => RouteTarget::UnknownGateway(format!(
+                "GatewayId {id} is not a gateway of this template"
+            )),
         },
     }
 }
@@ -56,7 +95,11 @@ pub fn finish(env: &mut Env) {
                     env.model.route_tables[i].subnets.push(subnet);
                 }
             }
-            Pending::Route { rt, mut route, gateway } => {
+            Pending::Route {
+                rt,
+                mut route,
+                gateway,
+            } => {
                 if let Some(g) = gateway {
                     route.target = gateway_target(env, g);
                 }
@@ -70,15 +113,25 @@ pub fn finish(env: &mut Env) {
                     )),
                 }
             }
-            Pending::SgRule { group, egress, rule } => {
+            Pending::SgRule {
+                group,
+                egress,
+                rule,
+            } => {
                 if let Some(i) = known(&sgs, &group) {
                     let sg = &mut env.model.security_groups[i];
-                    if egress { sg.egress.push(rule) } else { sg.ingress.push(rule) }
+                    if egress {
+                        sg.egress.push(rule)
+                    } else {
+                        sg.ingress.push(rule)
+                    }
                 }
             }
             Pending::IgwAttach { igw, vpc, prov } => {
                 if let Some(i) = known(&igws, &igw) {
-                    env.model.internet_gateways[i].attached_vpcs.push((vpc, prov));
+                    env.model.internet_gateways[i]
+                        .attached_vpcs
+                        .push((vpc, prov));
                 }
             }
             Pending::VpcCidr { vpc, cidr } => {
@@ -96,12 +149,21 @@ pub fn finish(env: &mut Env) {
                     env.model.network_acls[i].entries.push(entry);
                 }
             }
-            Pending::Permissions { service, principals } => {
+            Pending::Permissions {
+                service,
+                principals,
+            } => {
                 if let Some(i) = known(&svcs, &service) {
-                    env.model.endpoint_services[i].allowed_principals.extend(principals);
+                    env.model.endpoint_services[i]
+                        .allowed_principals
+                        .extend(principals);
                 }
             }
-            Pending::RolePolicy { roles: targets, statements, managed } => {
+            Pending::RolePolicy {
+                roles: targets,
+                statements,
+                managed,
+            } => {
                 for r in &targets {
                     if let Some(i) = known(&roles, r) {
                         let role = &mut env.model.roles[i];
@@ -114,4 +176,5 @@ pub fn finish(env: &mut Env) {
             }
         }
     }
+    super::physical::apply(env);
 }

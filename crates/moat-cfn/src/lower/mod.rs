@@ -3,6 +3,7 @@
 pub mod deps;
 mod finish;
 mod network;
+mod physical;
 pub mod util;
 mod workload;
 
@@ -19,7 +20,9 @@ use std::rc::Rc;
 /// Lower every resource of `cx` (and of its child stacks) present under this scenario.
 pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
     let tpl = Rc::clone(&cx.tpl);
-    let Some(resources) = tpl.get("Resources").and_then(Node::as_map) else { return Ok(()) };
+    let Some(resources) = tpl.get("Resources").and_then(Node::as_map) else {
+        return Ok(());
+    };
     for (k, r) in resources {
         let ty = r.get("Type").and_then(Node::as_str).unwrap_or("");
         if let Some(c) = r.get("Condition") {
@@ -30,10 +33,14 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
                 continue;
             }
         }
-        if matches!(ty, "AWS::CloudFormation::Stack" | "AWS::Serverless::Application") {
+        if matches!(
+            ty,
+            "AWS::CloudFormation::Stack" | "AWS::Serverless::Application"
+        ) {
             if crate::nested::ensure_child(cx, env, &k.name)? {
                 if let Some(mut child) = cx.child_cx.remove(&k.name) {
-                    let canon = std::fs::canonicalize(&child.path).unwrap_or_else(|_| child.path.clone());
+                    let canon =
+                        std::fs::canonicalize(&child.path).unwrap_or_else(|_| child.path.clone());
                     env.chain.push(canon);
                     let r = lower_stack(&mut child, env);
                     env.chain.pop();
@@ -48,10 +55,19 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
             None => V::new(Val::Map(Vec::new()), k.pos),
         };
         if !matches!(props.val, Val::Map(_)) {
-            return Err(cx.err(props.pos, format!("Properties of `{}` must be a mapping", k.name)));
+            return Err(cx.err(
+                props.pos,
+                format!("Properties of `{}` must be a mapping", k.name),
+            ));
         }
-        let prov = Provenance::at(format!("{}{}", cx.prefix, k.name), cx.file.clone(), k.pos.line, k.pos.col);
-        let known = network::lower(env, ty, &props, prov.clone())? || workload::lower(env, ty, &props, prov)?;
+        let prov = Provenance::at(
+            format!("{}{}", cx.prefix, k.name),
+            cx.file.clone(),
+            k.pos.line,
+            k.pos.col,
+        );
+        let known = network::lower(env, ty, &props, prov.clone())?
+            || workload::lower(env, ty, &props, prov)?;
         if !known {
             *env.ignored.entry(ty.to_string()).or_insert(0) += 1;
         }
