@@ -102,27 +102,73 @@ pub enum Error {
     #[error("{file}: cannot read: {msg}")]
     Read { file: String, msg: String },
     #[error("{file}:{line}:{col}: {msg}")]
-    Syntax { file: String, line: u32, col: u32, msg: String },
+    Syntax {
+        file: String,
+        line: u32,
+        col: u32,
+        msg: String,
+    },
     #[error("{file}:{line}:{col}: duplicate key `{key}` (first at line {first_line})")]
-    DuplicateKey { file: String, line: u32, col: u32, key: String, first_line: u32 },
+    DuplicateKey {
+        file: String,
+        line: u32,
+        col: u32,
+        key: String,
+        first_line: u32,
+    },
     #[error("{file}:{line}:{col}: unknown intrinsic function `{name}`")]
-    UnknownIntrinsic { file: String, line: u32, col: u32, name: String },
+    UnknownIntrinsic {
+        file: String,
+        line: u32,
+        col: u32,
+        name: String,
+    },
     #[error("{file}:{line}:{col}: {msg}")]
-    Intrinsic { file: String, line: u32, col: u32, msg: String },
+    Intrinsic {
+        file: String,
+        line: u32,
+        col: u32,
+        msg: String,
+    },
     #[error("{file}:{line}:{col}: `{name}` is not a parameter, pseudo parameter or resource of this template")]
-    UnknownRef { file: String, line: u32, col: u32, name: String },
+    UnknownRef {
+        file: String,
+        line: u32,
+        col: u32,
+        name: String,
+    },
     #[error("{file}:{line}:{col}: nested template `{path}` not found")]
-    MissingTemplate { file: String, line: u32, col: u32, path: String },
+    MissingTemplate {
+        file: String,
+        line: u32,
+        col: u32,
+        path: String,
+    },
     #[error("{file}:{line}:{col}: circular dependency: {what}")]
-    Cycle { file: String, line: u32, col: u32, what: String },
+    Cycle {
+        file: String,
+        line: u32,
+        col: u32,
+        what: String,
+    },
     #[error("{file}:{line}:{col}: {msg}")]
-    Template { file: String, line: u32, col: u32, msg: String },
+    Template {
+        file: String,
+        line: u32,
+        col: u32,
+        msg: String,
+    },
 }
 
 /// Read a CloudFormation parameter file (`[{"ParameterKey": …, "ParameterValue": …}]`, as
 /// `aws cloudformation create-stack --parameters file://…` takes) into a parameter map.
 pub fn parse_parameter_file(name: &str, text: &str) -> Result<BTreeMap<String, String>, Error> {
-    let bad = |msg: String| Error::Syntax { file: name.to_string(), line: 1, col: 1, msg };
+    let bad = |msg: String| Error::Syntax {
+        file: name.to_string(),
+        line: 1,
+        col: 1,
+        msg,
+    };
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Syntax {
         file: name.to_string(),
         line: u32::try_from(e.line()).unwrap_or(0),
@@ -130,7 +176,9 @@ pub fn parse_parameter_file(name: &str, text: &str) -> Result<BTreeMap<String, S
         msg: e.to_string(),
     })?;
     let Some(items) = v.as_array() else {
-        return Err(bad("a parameter file is a JSON list of {ParameterKey, ParameterValue}".into()));
+        return Err(bad(
+            "a parameter file is a JSON list of {ParameterKey, ParameterValue}".into(),
+        ));
     };
     let mut out = BTreeMap::new();
     for it in items {

@@ -31,7 +31,10 @@ impl Files {
 
     pub fn add(&mut self, path: &Path, text: String) -> Result<Rc<Node>, Error> {
         let node = Rc::new(crate::parse::parse(&path.display().to_string(), &text)?);
-        self.sources.push(SourceFile { path: path.to_path_buf(), text });
+        self.sources.push(SourceFile {
+            path: path.to_path_buf(),
+            text,
+        });
         self.parsed.insert(path.to_path_buf(), Rc::clone(&node));
         Ok(node)
     }
@@ -79,11 +82,17 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Error
     let mut list = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| Error::Read { file: p.display().to_string(), msg: e.to_string() })?;
+            let rd = std::fs::read_dir(p).map_err(|e| Error::Read {
+                file: p.display().to_string(),
+                msg: e.to_string(),
+            })?;
             let mut found: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
-                    matches!(f.extension().and_then(|e| e.to_str()), Some("yml" | "yaml" | "json" | "template"))
+                    matches!(
+                        f.extension().and_then(|e| e.to_str()),
+                        Some("yml" | "yaml" | "json" | "template")
+                    )
                 })
                 .collect();
             found.sort();
@@ -102,7 +111,10 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Error
     }
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     roots.retain(|r| !nested_all.contains(&canon(&r.path)));
-    Ok(Loaded { roots, sources: files.sources })
+    Ok(Loaded {
+        roots,
+        sources: files.sources,
+    })
 }
 
 /// Load one template from text (nested stacks resolve relative to `name`'s directory).
@@ -111,10 +123,17 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, Er
     let path = PathBuf::from(name);
     files.add(&path, text.to_string())?;
     let (root, _) = load_root(&mut files, &path, opts)?;
-    Ok(Loaded { roots: vec![root], sources: files.sources })
+    Ok(Loaded {
+        roots: vec![root],
+        sources: files.sources,
+    })
 }
 
-fn load_root(files: &mut Files, path: &Path, opts: &LoadOptions) -> Result<(LoadedRoot, HashSet<PathBuf>), Error> {
+fn load_root(
+    files: &mut Files,
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<(LoadedRoot, HashSet<PathBuf>), Error> {
     let tpl = files.get(path)?;
     let max = opts.max_scenarios.max(1);
     let mut queue: Vec<BTreeMap<String, bool>> = vec![BTreeMap::new()];
@@ -146,14 +165,24 @@ fn load_root(files: &mut Files, path: &Path, opts: &LoadOptions) -> Result<(Load
             }
         }
         nested.extend(run.nested);
-        scenarios.push(Scenario { assumptions: all.into_iter().collect(), model: run.model });
+        scenarios.push(Scenario {
+            assumptions: all.into_iter().collect(),
+            model: run.model,
+        });
     }
     if dropped > 0 {
         notes.push(format!(
             "more than {max} scenarios (combinations of unknown conditions); {dropped} not explored"
         ));
     }
-    Ok((LoadedRoot { path: path.to_path_buf(), scenarios, notes }, nested))
+    Ok((
+        LoadedRoot {
+            path: path.to_path_buf(),
+            scenarios,
+            notes,
+        },
+        nested,
+    ))
 }
 
 struct Run {
@@ -163,7 +192,13 @@ struct Run {
     nested: HashSet<PathBuf>,
 }
 
-fn run_once(files: &mut Files, path: &Path, tpl: Rc<Node>, opts: &LoadOptions, assumed: &BTreeMap<String, bool>) -> Result<Run, Error> {
+fn run_once(
+    files: &mut Files,
+    path: &Path,
+    tpl: Rc<Node>,
+    opts: &LoadOptions,
+    assumed: &BTreeMap<String, bool>,
+) -> Result<Run, Error> {
     let mut env = Env {
         opts,
         files,
@@ -183,11 +218,26 @@ fn run_once(files: &mut Files, path: &Path, tpl: Rc<Node>, opts: &LoadOptions, a
         cluster_launch: HashMap::new(),
     };
     let given: HashMap<String, V> = HashMap::new();
-    let mut cx = StackCx::new(&mut env, path, tpl, String::new(), Ok(opts.stack_name.clone()), given, true)?;
+    let mut cx = StackCx::new(
+        &mut env,
+        path,
+        tpl,
+        String::new(),
+        Ok(opts.stack_name.clone()),
+        given,
+        true,
+    )?;
     lower::lower_stack(&mut cx, &mut env)?;
     lower::finish(&mut env);
     for (ty, n) in std::mem::take(&mut env.ignored) {
-        env.notes.push(format!("{n} resource(s) of type {ty} not modelled (ignored)"));
+        env.notes.push(format!(
+            "{n} resource(s) of type {ty} not modelled (ignored)"
+        ));
     }
-    Ok(Run { model: env.model, recorded: env.recorded, notes: env.notes, nested: env.nested })
+    Ok(Run {
+        model: env.model,
+        recorded: env.recorded,
+        notes: env.notes,
+        nested: env.nested,
+    })
 }

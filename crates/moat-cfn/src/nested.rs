@@ -27,17 +27,26 @@ impl StackCx {
         let mut types = HashMap::new();
         if let Some(res) = tpl.get("Resources") {
             let Some(entries) = res.as_map() else {
-                return Err(Error::Template { file, line: res.pos.line, col: res.pos.col, msg: "Resources must be a mapping".into() });
+                return Err(Error::Template {
+                    file,
+                    line: res.pos.line,
+                    col: res.pos.col,
+                    msg: "Resources must be a mapping".into(),
+                });
             };
             for (k, r) in entries {
-                let ty = r.get("Type").and_then(Node::as_str).ok_or_else(|| Error::Template {
-                    file: file.clone(),
-                    line: k.pos.line,
-                    col: k.pos.col,
-                    msg: format!("resource `{}` has no Type", k.name),
-                })?;
+                let ty = r
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .ok_or_else(|| Error::Template {
+                        file: file.clone(),
+                        line: k.pos.line,
+                        col: k.pos.col,
+                        msg: format!("resource `{}` has no Type", k.name),
+                    })?;
                 types.insert(k.name.clone(), ty.to_string());
-                env.kinds.insert(format!("{prefix}{}", k.name), ty.to_string());
+                env.kinds
+                    .insert(format!("{prefix}{}", k.name), ty.to_string());
             }
         }
         crate::lower::deps::check_cycles(&file, &tpl)?;
@@ -50,16 +59,27 @@ impl StackCx {
                     (None, Some(v), _) => v.clone(),
                     (None, None, Some(d)) => match &d.kind {
                         Kind::Scalar { text, .. } => V::str(text.clone(), d.pos),
-                        _ => V::unknown(format!("parameter {}{} has a non-scalar default", prefix, k.name), d.pos),
+                        _ => V::unknown(
+                            format!("parameter {}{} has a non-scalar default", prefix, k.name),
+                            d.pos,
+                        ),
                     },
-                    (None, None, None) => V::unknown(format!("parameter {}{} has no default and no value was given", prefix, k.name), k.pos),
+                    (None, None, None) => V::unknown(
+                        format!(
+                            "parameter {}{} has no default and no value was given",
+                            prefix, k.name
+                        ),
+                        k.pos,
+                    ),
                 };
                 params.insert(k.name.clone(), v);
             }
         }
         for name in given.keys() {
             if !params.contains_key(name) {
-                env.notes.push(format!("{file}: parameter {name} is passed but not declared"));
+                env.notes.push(format!(
+                    "{file}: parameter {name} is passed but not declared"
+                ));
             }
         }
         Ok(StackCx {
@@ -94,22 +114,41 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
             return Ok(false);
         }
     }
-    let empty = Node { kind: Kind::Map(Vec::new()), pos: key.pos };
+    let empty = Node {
+        kind: Kind::Map(Vec::new()),
+        pos: key.pos,
+    };
     let props = res.get("Properties").unwrap_or(&empty);
-    let loc_key = if res.get("Type").and_then(Node::as_str) == Some("AWS::Serverless::Application") { "Location" } else { "TemplateURL" };
+    let loc_key = if res.get("Type").and_then(Node::as_str) == Some("AWS::Serverless::Application")
+    {
+        "Location"
+    } else {
+        "TemplateURL"
+    };
     let Some((lk, loc)) = props.entry(loc_key) else {
-        return Err(Error::Template { file: cx.file.clone(), line: key.pos.line, col: key.pos.col, msg: format!("nested stack `{id}` has no {loc_key}") });
+        return Err(Error::Template {
+            file: cx.file.clone(),
+            line: key.pos.line,
+            col: key.pos.col,
+            msg: format!("nested stack `{id}` has no {loc_key}"),
+        });
     };
     let at: Pos = lk.pos;
     let url = match cx.resolve(env, loc)?.val {
         Val::Str(s) => s,
         _ => {
-            env.notes.push(format!("{}:{}:{}: nested stack {}{id} is not a local file; its outputs are unknown", cx.file, at.line, at.col, cx.prefix));
+            env.notes.push(format!(
+                "{}:{}:{}: nested stack {}{id} is not a local file; its outputs are unknown",
+                cx.file, at.line, at.col, cx.prefix
+            ));
             return Ok(false);
         }
     };
     if url.contains("://") {
-        env.notes.push(format!("{}:{}:{}: nested stack {}{id} is remote ({url}); its outputs are unknown", cx.file, at.line, at.col, cx.prefix));
+        env.notes.push(format!(
+            "{}:{}:{}: nested stack {}{id} is remote ({url}); its outputs are unknown",
+            cx.file, at.line, at.col, cx.prefix
+        ));
         return Ok(false);
     }
     let child_path = cx.path.parent().unwrap_or(Path::new("")).join(&url);
@@ -120,7 +159,12 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
         path: child_path.display().to_string(),
     })?;
     if env.chain.contains(&canon) {
-        return Err(Error::Cycle { file: cx.file.clone(), line: at.line, col: at.col, what: format!("nested template {} includes itself", child_path.display()) });
+        return Err(Error::Cycle {
+            file: cx.file.clone(),
+            line: at.line,
+            col: at.col,
+            what: format!("nested template {} includes itself", child_path.display()),
+        });
     }
     let mut given = HashMap::new();
     if let Some(ps) = props.get("Parameters").and_then(Node::as_map) {
@@ -133,7 +177,10 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
     env.nested.insert(canon.clone());
     env.chain.push(canon);
     let prefix = format!("{}{id}/", cx.prefix);
-    let name = Err(format!("the name of nested stack {}{id} is assigned by AWS", cx.prefix));
+    let name = Err(format!(
+        "the name of nested stack {}{id} is assigned by AWS",
+        cx.prefix
+    ));
     let child = StackCx::new(env, &child_path, child_tpl, prefix, name, given, false);
     env.chain.pop();
     cx.child_cx.insert(id.to_string(), Box::new(child?));
@@ -141,11 +188,17 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
 }
 
 /// The resolved outputs of child stack `id` (`None`: absent or remote).
-pub fn outputs(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<Option<HashMap<String, V>>, Error> {
+pub fn outputs(
+    cx: &mut StackCx,
+    env: &mut Env,
+    id: &str,
+) -> Result<Option<HashMap<String, V>>, Error> {
     if !ensure_child(cx, env, id)? {
         return Ok(None);
     }
-    let Some(mut child) = cx.child_cx.remove(id) else { return Ok(None) };
+    let Some(mut child) = cx.child_cx.remove(id) else {
+        return Ok(None);
+    };
     let canon = std::fs::canonicalize(&child.path).unwrap_or_else(|_| child.path.clone());
     env.chain.push(canon);
     let r = child_outputs(&mut child, env);

@@ -19,7 +19,10 @@ pub enum Kind {
     /// A scalar as written. `plain` is false for quoted and block scalars: CloudFormation reads an
     /// unquoted `true` as a boolean, a quoted one as a string, but coerces either where a property
     /// wants a boolean, so lowering coerces and the flag is kept for diagnostics.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Key, Node)>),
 }

@@ -6,9 +6,9 @@
 
 use crate::node::{Key, Kind, Node, Pos};
 use crate::Error;
+use yaml_rust2::parser::Tag;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
-use yaml_rust2::parser::Tag;
 
 /// Nesting deeper than this is refused: resolution recurses over the tree, and no real template
 /// comes near it.
@@ -138,7 +138,10 @@ impl Builder<'_> {
                         });
                         return;
                     }
-                    *pending = Some(Key { name, pos: node.pos });
+                    *pending = Some(Key {
+                        name,
+                        pos: node.pos,
+                    });
                 }
                 Some(k) => entries.push((k, node)),
             },
@@ -161,7 +164,10 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(text, style, _, tag) => {
                 let tag = self.tag(tag, p);
                 let plain = style == TScalarStyle::Plain;
-                let node = Node { kind: Kind::Scalar { text, plain }, pos: p };
+                let node = Node {
+                    kind: Kind::Scalar { text, plain },
+                    pos: p,
+                };
                 self.push_value(Self::wrap(node, tag));
             }
             Event::SequenceStart(_, tag) => {
@@ -180,13 +186,19 @@ impl MarkedEventReceiver for Builder<'_> {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq(sp, tag, items)) = self.stack.pop() {
-                    let node = Node { kind: Kind::Seq(items), pos: sp };
+                    let node = Node {
+                        kind: Kind::Seq(items),
+                        pos: sp,
+                    };
                     self.push_value(Self::wrap(node, tag));
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map(mp, tag, entries, _)) = self.stack.pop() {
-                    let node = Node { kind: Kind::Map(entries), pos: mp };
+                    let node = Node {
+                        kind: Kind::Map(entries),
+                        pos: mp,
+                    };
                     self.push_value(Self::wrap(node, tag));
                 }
             }
@@ -197,7 +209,13 @@ impl MarkedEventReceiver for Builder<'_> {
 
 /// Parse a template's text (YAML or JSON) into a tree.
 pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
-    let mut b = Builder { file, stack: Vec::new(), root: None, docs: 0, err: None };
+    let mut b = Builder {
+        file,
+        stack: Vec::new(),
+        root: None,
+        docs: 0,
+        err: None,
+    };
     let res = Parser::new_from_str(text).load(&mut b, true);
     if let Some(e) = b.err {
         return Err(e);
@@ -220,7 +238,11 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
         });
     }
     match b.root {
-        Some(n @ Node { kind: Kind::Map(_), .. }) => Ok(n),
+        Some(
+            n @ Node {
+                kind: Kind::Map(_), ..
+            },
+        ) => Ok(n),
         Some(n) => Err(Error::Syntax {
             file: file.to_string(),
             line: n.pos.line,

@@ -31,7 +31,12 @@ pub struct StackCx {
 
 impl StackCx {
     pub fn err(&self, pos: Pos, msg: impl Into<String>) -> Error {
-        Error::Intrinsic { file: self.file.clone(), line: pos.line, col: pos.col, msg: msg.into() }
+        Error::Intrinsic {
+            file: self.file.clone(),
+            line: pos.line,
+            col: pos.col,
+            msg: msg.into(),
+        }
     }
 
     /// Resolve a node to a value, removing `AWS::NoValue` from mappings and lists.
@@ -72,7 +77,10 @@ impl StackCx {
         }
         let tpl = Rc::clone(&self.tpl);
         let Some(def) = tpl.get("Conditions").and_then(|c| c.get(name)) else {
-            return Err(self.err(at, format!("condition `{name}` is not defined in Conditions")));
+            return Err(self.err(
+                at,
+                format!("condition `{name}` is not defined in Conditions"),
+            ));
         };
         if !self.conds_busy.insert(name.to_string()) {
             return Err(Error::Cycle {
@@ -156,10 +164,16 @@ impl StackCx {
             Some(Some(outs)) => match outs.get(output) {
                 Some(v) => V::new(v.val.clone(), at),
                 None => {
-                    return Err(self.err(at, format!("nested stack `{child}` has no output `{output}`")))
+                    return Err(self.err(
+                        at,
+                        format!("nested stack `{child}` has no output `{output}`"),
+                    ))
                 }
             },
-            _ => V::unknown(format!("output {output} of nested stack {child} (not loaded: remote or absent)"), at),
+            _ => V::unknown(
+                format!("output {output} of nested stack {child} (not loaded: remote or absent)"),
+                at,
+            ),
         })
     }
 }

@@ -11,7 +11,10 @@ pub enum Val {
     Map(Vec<(Key, V)>),
     /// `Fn::GetAtt` of an attribute AWS assigns; lowering reads some (a role's `Arn` names the
     /// role, a group's `GroupId` names the group), anything else treats it as unknown.
-    Att { res: String, attr: String },
+    Att {
+        res: String,
+        attr: String,
+    },
     /// `Fn::GetAZs region`: the names exist only in the account.
     Azs(String),
     Unknown(String),
@@ -31,10 +34,16 @@ impl V {
         V { val, pos }
     }
     pub fn str(s: impl Into<String>, pos: Pos) -> V {
-        V { val: Val::Str(s.into()), pos }
+        V {
+            val: Val::Str(s.into()),
+            pos,
+        }
     }
     pub fn unknown(why: impl Into<String>, pos: Pos) -> V {
-        V { val: Val::Unknown(why.into()), pos }
+        V {
+            val: Val::Unknown(why.into()),
+            pos,
+        }
     }
     pub fn get(&self, key: &str) -> Option<&V> {
         match &self.val {
@@ -56,14 +65,20 @@ impl V {
             Val::Att { res, attr } => Err(format!("{res}.{attr} is assigned by AWS")),
             Val::Azs(r) => Err(format!("availability zones of {r} (Fn::GetAZs)")),
             Val::NoValue => Err("AWS::NoValue".into()),
-            Val::List(_) | Val::Map(_) => Err("a list or mapping where a string was expected".into()),
+            Val::List(_) | Val::Map(_) => {
+                Err("a list or mapping where a string was expected".into())
+            }
         }
     }
     /// Items of a list value; a comma-separated string (a `CommaDelimitedList` or `List<…>`
     /// parameter passed as text) splits into items.
     pub fn items(&self) -> Result<Vec<V>, String> {
         match &self.val {
-            Val::List(l) => Ok(l.iter().filter(|v| v.val != Val::NoValue).cloned().collect()),
+            Val::List(l) => Ok(l
+                .iter()
+                .filter(|v| v.val != Val::NoValue)
+                .cloned()
+                .collect()),
             Val::Str(s) if s.is_empty() => Ok(Vec::new()),
             Val::Str(s) => Ok(s.split(',').map(|p| V::str(p.trim(), self.pos)).collect()),
             _ => Err(self.text().err().unwrap_or_default()),

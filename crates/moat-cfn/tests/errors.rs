@@ -22,27 +22,46 @@ fn malformed_json() {
 #[test]
 fn duplicate_key() {
     let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n  A:\n    Type: AWS::EC2::VPC\n");
-    assert_eq!(e.to_string(), "t.yml:4:3: duplicate key `A` (first at line 2)");
+    assert_eq!(
+        e.to_string(),
+        "t.yml:4:3: duplicate key `A` (first at line 2)"
+    );
 }
 
 #[test]
 fn unknown_intrinsic_tag_and_key() {
-    let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Frob x\n");
-    assert_eq!(e.to_string(), "t.yml:5:24: unknown intrinsic function `!Frob`");
+    let e = err(
+        "Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Frob x\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "t.yml:5:24: unknown intrinsic function `!Frob`"
+    );
     let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: {Fn::Frob: x}\n");
-    assert_eq!(e.to_string(), "t.yml:5:19: unknown intrinsic function `Fn::Frob`");
+    assert_eq!(
+        e.to_string(),
+        "t.yml:5:19: unknown intrinsic function `Fn::Frob`"
+    );
 }
 
 #[test]
 fn bad_arity() {
     let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Select [0]\n");
-    assert_eq!(e.to_string(), "t.yml:5:26: Fn::Select takes a list of 2 items");
+    assert_eq!(
+        e.to_string(),
+        "t.yml:5:26: Fn::Select takes a list of 2 items"
+    );
 }
 
 #[test]
 fn unknown_ref() {
-    let e = err("Resources:\n  A:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Nope\n");
-    assert_eq!(e.to_string(), "t.yml:5:19: `Nope` is not a parameter, pseudo parameter or resource of this template");
+    let e = err(
+        "Resources:\n  A:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Nope\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "t.yml:5:19: `Nope` is not a parameter, pseudo parameter or resource of this template"
+    );
 }
 
 #[test]
@@ -56,7 +75,10 @@ fn circular_resources() {
 fn circular_conditions() {
     let e = err("Conditions:\n  C1: !Condition C2\n  C2: !Not [!Condition C1]\nResources:\n  A:\n    Type: X::Y\n    Condition: C1\n");
     assert!(matches!(e, Error::Cycle { .. }), "{e}");
-    assert!(e.to_string().contains("condition `C1` depends on itself"), "{e}");
+    assert!(
+        e.to_string().contains("condition `C1` depends on itself"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -67,11 +89,31 @@ fn missing_and_circular_nested_templates() {
     std::fs::write(&a, "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: b.yml\n").unwrap();
     std::fs::write(dir.join("b.yml"), "Resources:\n  Back:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: a.yml\n").unwrap();
     let e = moat_cfn::load_paths(&[a.clone()], &LoadOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::Cycle { line: 5, col: 7, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::Cycle {
+                line: 5,
+                col: 7,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("b.yml:5:7"), "{e}");
     std::fs::write(dir.join("b.yml"), "Resources:\n  Gone:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: nothere.yml\n").unwrap();
     let e = moat_cfn::load_paths(&[a], &LoadOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::MissingTemplate { line: 5, col: 7, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::MissingTemplate {
+                line: 5,
+                col: 7,
+                ..
+            }
+        ),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -53,7 +53,11 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, node: &Node) -> Result<Option<bool>
             let v = cx.resolve(env, node)?;
             Ok(v.text().ok().and_then(|s| bool_text(&s)))
         }
-        _ => Ok(cx.resolve(env, node)?.text().ok().and_then(|s| bool_text(&s))),
+        _ => Ok(cx
+            .resolve(env, node)?
+            .text()
+            .ok()
+            .and_then(|s| bool_text(&s))),
     }
 }
 

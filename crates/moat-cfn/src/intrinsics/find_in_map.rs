@@ -22,7 +22,10 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         (Some(n), _) => cx.resolve(env, n),
         (None, Some(d)) => match d.get("DefaultValue") {
             Some(n) => cx.resolve(env, n),
-            None => Err(cx.err(d.pos, "Fn::FindInMap: the 4th item must be {DefaultValue: …}")),
+            None => Err(cx.err(
+                d.pos,
+                "Fn::FindInMap: the 4th item must be {DefaultValue: …}",
+            )),
         },
         (None, None) => Err(cx.err(at, format!("Fn::FindInMap: no entry {}", keys.join(" / ")))),
     }

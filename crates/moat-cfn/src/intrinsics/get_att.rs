@@ -16,19 +16,43 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             };
             let a = match cx.resolve(env, a)?.text() {
                 Ok(a) => a,
-                Err(w) => return Ok(V::unknown(format!("Fn::GetAtt {r}: attribute name unknown ({w})"), at)),
+                Err(w) => {
+                    return Ok(V::unknown(
+                        format!("Fn::GetAtt {r}: attribute name unknown ({w})"),
+                        at,
+                    ))
+                }
             };
             (r.to_string(), a)
         }
-        _ => return Err(cx.err(arg.pos, "Fn::GetAtt takes `Resource.Attribute` or [Resource, Attribute]")),
+        _ => {
+            return Err(cx.err(
+                arg.pos,
+                "Fn::GetAtt takes `Resource.Attribute` or [Resource, Attribute]",
+            ))
+        }
     };
     let Some(ty) = cx.types.get(&res).cloned() else {
-        return Err(Error::UnknownRef { file: cx.file.clone(), line: at.line, col: at.col, name: res });
+        return Err(Error::UnknownRef {
+            file: cx.file.clone(),
+            line: at.line,
+            col: at.col,
+            name: res,
+        });
     };
-    if matches!(ty.as_str(), "AWS::CloudFormation::Stack" | "AWS::Serverless::Application") {
+    if matches!(
+        ty.as_str(),
+        "AWS::CloudFormation::Stack" | "AWS::Serverless::Application"
+    ) {
         if let Some(out) = attr.strip_prefix("Outputs.") {
             return cx.child_output(env, &res, out, at);
         }
     }
-    Ok(V::new(Val::Att { res: format!("{}{res}", cx.prefix), attr }, at))
+    Ok(V::new(
+        Val::Att {
+            res: format!("{}{res}", cx.prefix),
+            attr,
+        },
+        at,
+    ))
 }

@@ -6,7 +6,10 @@ use crate::value::Val;
 
 pub fn transform(_cx: &mut StackCx, _env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
     let name = arg.get("Name").and_then(Node::as_str).unwrap_or("?");
-    Ok(V::unknown(format!("output of the macro {name} (Fn::Transform)"), at))
+    Ok(V::unknown(
+        format!("output of the macro {name} (Fn::Transform)"),
+        at,
+    ))
 }
 
 pub fn length(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {

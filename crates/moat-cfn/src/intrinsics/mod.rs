@@ -60,7 +60,13 @@ pub fn dispatch(cx: &mut StackCx, env: &mut Env, k: &Key, arg: &Node, at: Pos) -
 }
 
 /// The items of an argument that must be a list of exactly `n` (or `n..=max`) nodes.
-pub fn args<'a>(cx: &StackCx, name: &str, arg: &'a Node, n: usize, max: usize) -> Result<&'a [Node], Error> {
+pub fn args<'a>(
+    cx: &StackCx,
+    name: &str,
+    arg: &'a Node,
+    n: usize,
+    max: usize,
+) -> Result<&'a [Node], Error> {
     match arg.as_seq() {
         Some(items) if items.len() >= n && items.len() <= max => Ok(items),
         _ => Err(cx.err(

@@ -18,14 +18,22 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
     let list = cx.resolve(env, l)?;
     match &list.val {
         Val::Azs(region) => Ok(V::unknown(
-            format!("availability zone #{idx} of {region} (Fn::GetAZs; names are assigned per account)"),
+            format!(
+                "availability zone #{idx} of {region} (Fn::GetAZs; names are assigned per account)"
+            ),
             at,
         )),
         Val::Unknown(w) => Ok(V::unknown(format!("Fn::Select from {w}"), at)),
         _ => match list.items() {
             Ok(items) => match items.get(idx) {
                 Some(v) => Ok(v.clone()),
-                None => Err(cx.err(at, format!("Fn::Select: index {idx} out of range ({} items)", items.len()))),
+                None => Err(cx.err(
+                    at,
+                    format!(
+                        "Fn::Select: index {idx} out of range ({} items)",
+                        items.len()
+                    ),
+                )),
             },
             Err(w) => Ok(V::unknown(format!("Fn::Select from {w}"), at)),
         },

@@ -13,7 +13,10 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         _ => return Err(cx.err(d.pos, "Fn::Split: the delimiter must be a non-empty string")),
     };
     Ok(match cx.resolve(env, s)?.text() {
-        Ok(text) => V::new(Val::List(text.split(delim.as_str()).map(|p| V::str(p, at)).collect()), at),
+        Ok(text) => V::new(
+            Val::List(text.split(delim.as_str()).map(|p| V::str(p, at)).collect()),
+            at,
+        ),
         Err(w) => V::unknown(format!("Fn::Split of {w}"), at),
     })
 }

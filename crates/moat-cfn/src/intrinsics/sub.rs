@@ -33,7 +33,13 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             Some((_, n)) => cx.resolve(env, n)?,
             None => match name.split_once('.') {
                 Some((r, a)) if !r.starts_with("AWS::") => {
-                    let n = Node { kind: crate::node::Kind::Scalar { text: format!("{r}.{a}"), plain: true }, pos: at };
+                    let n = Node {
+                        kind: crate::node::Kind::Scalar {
+                            text: format!("{r}.{a}"),
+                            plain: true,
+                        },
+                        pos: at,
+                    };
                     super::get_att::eval(cx, env, &n, at)?
                 }
                 _ => cx.reference(env, name, at)?,

@@ -19,7 +19,9 @@ fn collect(n: &Node, names: &HashMap<&str, usize>, out: &mut Vec<usize>) {
                         ("Fn::GetAtt", Kind::Scalar { text, .. }) => text.split('.').next(),
                         ("Fn::GetAtt", Kind::Seq(s)) => s.first().and_then(Node::as_str),
                         ("Fn::Sub", _) => {
-                            let s = arg.as_str().or_else(|| arg.as_seq().and_then(|s| s.first()).and_then(Node::as_str));
+                            let s = arg.as_str().or_else(|| {
+                                arg.as_seq().and_then(|s| s.first()).and_then(Node::as_str)
+                            });
                             let mut rest = s.unwrap_or("");
                             while let Some(i) = rest.find("${") {
                                 let after = &rest[i + 2..];
@@ -45,8 +47,14 @@ fn collect(n: &Node, names: &HashMap<&str, usize>, out: &mut Vec<usize>) {
 }
 
 pub fn check_cycles(file: &str, tpl: &Node) -> Result<(), Error> {
-    let Some(res) = tpl.get("Resources").and_then(Node::as_map) else { return Ok(()) };
-    let names: HashMap<&str, usize> = res.iter().enumerate().map(|(i, (k, _))| (k.name.as_str(), i)).collect();
+    let Some(res) = tpl.get("Resources").and_then(Node::as_map) else {
+        return Ok(());
+    };
+    let names: HashMap<&str, usize> = res
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.name.as_str(), i))
+        .collect();
     let mut edges: Vec<Vec<usize>> = Vec::with_capacity(res.len());
     for (_, r) in res {
         let mut out = Vec::new();
@@ -55,7 +63,10 @@ pub fn check_cycles(file: &str, tpl: &Node) -> Result<(), Error> {
         }
         match r.get("DependsOn").map(|d| &d.kind) {
             Some(Kind::Scalar { text, .. }) => out.extend(names.get(text.as_str())),
-            Some(Kind::Seq(s)) => out.extend(s.iter().filter_map(|d| d.as_str().and_then(|t| names.get(t)))),
+            Some(Kind::Seq(s)) => out.extend(
+                s.iter()
+                    .filter_map(|d| d.as_str().and_then(|t| names.get(t))),
+            ),
             _ => {}
         }
         edges.push(out);
@@ -79,9 +90,18 @@ pub fn check_cycles(file: &str, tpl: &Node) -> Result<(), Error> {
                 Some(s) if colour.get(s) == Some(&1) => {
                     let (k, _) = &res[s];
                     let pos: Pos = k.pos;
-                    let mut cycle: Vec<&str> = stack.iter().skip_while(|(n, _)| *n != s).map(|(n, _)| res[*n].0.name.as_str()).collect();
+                    let mut cycle: Vec<&str> = stack
+                        .iter()
+                        .skip_while(|(n, _)| *n != s)
+                        .map(|(n, _)| res[*n].0.name.as_str())
+                        .collect();
                     cycle.push(k.name.as_str());
-                    return Err(Error::Cycle { file: file.to_string(), line: pos.line, col: pos.col, what: cycle.join(" -> ") });
+                    return Err(Error::Cycle {
+                        file: file.to_string(),
+                        line: pos.line,
+                        col: pos.col,
+                        what: cycle.join(" -> "),
+                    });
                 }
                 Some(s) if colour.get(s) == Some(&0) => {
                     colour[s] = 1;

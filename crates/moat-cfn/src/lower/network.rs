@@ -12,32 +12,46 @@ use moat_model::*;
 fn cidr4(v: Option<&V>) -> Maybe<ipnet::Ipv4Net> {
     match v.map(|v| v.text()) {
         None => Maybe::Unknown("CidrBlock not set (IPAM pool?)".into()),
-        Some(Ok(s)) => s.trim().parse().map_or_else(|_| Maybe::Unknown(format!("`{s}` is not an IPv4 CIDR")), Maybe::Known),
+        Some(Ok(s)) => s.trim().parse().map_or_else(
+            |_| Maybe::Unknown(format!("`{s}` is not an IPv4 CIDR")),
+            Maybe::Known,
+        ),
         Some(Err(w)) => Maybe::Unknown(w),
     }
 }
 
 fn cidr_any(v: &V) -> Maybe<ipnet::IpNet> {
     match v.text() {
-        Ok(s) => s.trim().parse().map_or_else(|_| Maybe::Unknown(format!("`{s}` is not a CIDR")), Maybe::Known),
+        Ok(s) => s.trim().parse().map_or_else(
+            |_| Maybe::Unknown(format!("`{s}` is not a CIDR")),
+            Maybe::Known,
+        ),
         Err(w) => Maybe::Unknown(w),
     }
 }
 
 /// Protocol and ports of an SG rule or NACL entry: `-1` means every port; ICMP has no ports.
-fn proto_ports(p: &V, ipproto: &str, from: Option<&V>, to: Option<&V>) -> (Maybe<Protocol>, Maybe<Option<PortRange>>) {
+fn proto_ports(
+    p: &V,
+    ipproto: &str,
+    from: Option<&V>,
+    to: Option<&V>,
+) -> (Maybe<Protocol>, Maybe<Option<PortRange>>) {
     let protocol = match p.get(ipproto).map(|v| v.text()) {
-        Some(Ok(s)) => Protocol::parse(&s).map_or_else(|| Maybe::Unknown(format!("protocol `{s}`")), Maybe::Known),
+        Some(Ok(s)) => Protocol::parse(&s)
+            .map_or_else(|| Maybe::Unknown(format!("protocol `{s}`")), Maybe::Known),
         Some(Err(w)) => Maybe::Unknown(w),
         None => Maybe::Unknown(format!("{ipproto} not set")),
     };
     let ports = match protocol.known() {
         Some(Protocol::Tcp | Protocol::Udp) => match (from.map(mnum::<i32>), to.map(mnum::<i32>)) {
             (Some(Maybe::Known(-1)), _) | (_, Some(Maybe::Known(-1))) => Maybe::Known(None),
-            (Some(Maybe::Known(f)), Some(Maybe::Known(t))) => match (u16::try_from(f), u16::try_from(t)) {
-                (Ok(f), Ok(t)) => Maybe::Known(Some(PortRange { from: f, to: t })),
-                _ => Maybe::Unknown(format!("ports {f}-{t} out of range")),
-            },
+            (Some(Maybe::Known(f)), Some(Maybe::Known(t))) => {
+                match (u16::try_from(f), u16::try_from(t)) {
+                    (Ok(f), Ok(t)) => Maybe::Known(Some(PortRange { from: f, to: t })),
+                    _ => Maybe::Unknown(format!("ports {f}-{t} out of range")),
+                }
+            }
             (Some(Maybe::Unknown(w)), _) | (_, Some(Maybe::Unknown(w))) => Maybe::Unknown(w),
             _ => Maybe::Unknown("port range not set".into()),
         },
@@ -62,14 +76,22 @@ fn sg_rule(r: &V, egress: bool, mut prov: Provenance) -> SgRule {
     } else if let Some(v) = r.get(pl) {
         Maybe::Known(Peer::PrefixList(mid(v)))
     } else if let Some(v) = r.get("SourceSecurityGroupName") {
-        Maybe::Unknown(format!("security group by name {}", v.text().unwrap_or_default()))
+        Maybe::Unknown(format!(
+            "security group by name {}",
+            v.text().unwrap_or_default()
+        ))
     } else {
         Maybe::Unknown("no peer (CidrIp, security group or prefix list) given".into())
     };
     if r.pos.line > 0 {
         prov = prov.with_pos(r.pos.line, r.pos.col);
     }
-    SgRule { protocol, ports, peer, prov }
+    SgRule {
+        protocol,
+        ports,
+        peer,
+        prov,
+    }
 }
 
 /// The rule AWS adds to a VPC security group created without egress rules:
@@ -81,7 +103,11 @@ fn default_egress(prov: Provenance) -> SgRule {
     SgRule {
         protocol: Maybe::Known(Protocol::All),
         ports: Maybe::Known(None),
-        peer: Maybe::Known(Peer::Cidr("0.0.0.0/0".parse().unwrap_or_else(|_| ipnet::IpNet::V4(Default::default())))),
+        peer: Maybe::Known(Peer::Cidr(
+            "0.0.0.0/0"
+                .parse()
+                .unwrap_or_else(|_| ipnet::IpNet::V4(Default::default())),
+        )),
         prov,
     }
 }
@@ -89,7 +115,10 @@ fn default_egress(prov: Provenance) -> SgRule {
 /// Route targets: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html
 fn route(env: &mut Env, p: &V, mut prov: Provenance) {
     field(&mut prov, "route_tables", p.get("RouteTableId"));
-    let dest = if let Some(v) = p.get("DestinationCidrBlock").or_else(|| p.get("DestinationIpv6CidrBlock")) {
+    let dest = if let Some(v) = p
+        .get("DestinationCidrBlock")
+        .or_else(|| p.get("DestinationIpv6CidrBlock"))
+    {
         field(&mut prov, "destination", Some(v));
         cidr_any(v).map(RouteDestination::Cidr)
     } else if let Some(v) = p.get("DestinationPrefixListId") {
@@ -101,7 +130,10 @@ fn route(env: &mut Env, p: &V, mut prov: Provenance) {
     type Mk = fn(Maybe<Id>) -> RouteTarget;
     const TARGETS: &[(&str, Mk)] = &[
         ("NatGatewayId", RouteTarget::NatGateway),
-        ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnlyInternetGateway),
+        (
+            "EgressOnlyInternetGatewayId",
+            RouteTarget::EgressOnlyInternetGateway,
+        ),
         ("TransitGatewayId", RouteTarget::TransitGateway),
         ("VpcPeeringConnectionId", RouteTarget::VpcPeering),
         ("InstanceId", RouteTarget::Instance),
@@ -124,7 +156,15 @@ fn route(env: &mut Env, p: &V, mut prov: Provenance) {
         target = mk(mid_opt(v, k));
     }
     let rt = mid_opt(p.get("RouteTableId"), "RouteTableId");
-    env.pending.push(Pending::Route { rt, route: Route { destination: dest, target, prov }, gateway });
+    env.pending.push(Pending::Route {
+        rt,
+        route: Route {
+            destination: dest,
+            target,
+            prov,
+        },
+        gateway,
+    });
 }
 
 /// Returns whether `ty` is one of ours.
@@ -149,7 +189,10 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpccidrblock.html
         "AWS::EC2::VPCCidrBlock" => {
             if p.get("CidrBlock").is_some() {
-                env.pending.push(Pending::VpcCidr { vpc: mid_opt(p.get("VpcId"), "VpcId"), cidr: cidr4(p.get("CidrBlock")) });
+                env.pending.push(Pending::VpcCidr {
+                    vpc: mid_opt(p.get("VpcId"), "VpcId"),
+                    cidr: cidr4(p.get("CidrBlock")),
+                });
             }
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnet.html
@@ -161,7 +204,11 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 id,
                 vpc: mid_opt(p.get("VpcId"), "VpcId"),
                 cidr: cidr4(p.get("CidrBlock")),
-                az: mstr(p.get("AvailabilityZone").or_else(|| p.get("AvailabilityZoneId")), "AvailabilityZone"),
+                az: mstr(
+                    p.get("AvailabilityZone")
+                        .or_else(|| p.get("AvailabilityZoneId")),
+                    "AvailabilityZone",
+                ),
                 map_public_ip: bool_or(p.get("MapPublicIpOnLaunch"), false),
                 prov,
             });
@@ -185,12 +232,21 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
             if egress_only {
                 attached.push((mid_opt(p.get("VpcId"), "VpcId"), prov.clone()));
             }
-            m.internet_gateways.push(InternetGateway { id, attached_vpcs: attached, egress_only, prov });
+            m.internet_gateways.push(InternetGateway {
+                id,
+                attached_vpcs: attached,
+                egress_only,
+                prov,
+            });
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcgatewayattachment.html
         "AWS::EC2::VPCGatewayAttachment" => {
             if let Some(g) = p.get("InternetGatewayId") {
-                env.pending.push(Pending::IgwAttach { igw: mid(g), vpc: mid_opt(p.get("VpcId"), "VpcId"), prov });
+                env.pending.push(Pending::IgwAttach {
+                    igw: mid(g),
+                    vpc: mid_opt(p.get("VpcId"), "VpcId"),
+                    prov,
+                });
             }
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-natgateway.html
@@ -211,8 +267,16 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
             field(&mut prov, "egress", p.get("SecurityGroupEgress"));
             let rules = |key: &str, egress: bool| -> Vec<SgRule> {
                 match p.get(key).map(|v| v.items()) {
-                    Some(Ok(items)) => items.iter().map(|r| sg_rule(r, egress, prov.clone())).collect(),
-                    Some(Err(w)) => vec![SgRule { protocol: Maybe::Unknown(w.clone()), ports: Maybe::Unknown(w.clone()), peer: Maybe::Unknown(w), prov: prov.clone() }],
+                    Some(Ok(items)) => items
+                        .iter()
+                        .map(|r| sg_rule(r, egress, prov.clone()))
+                        .collect(),
+                    Some(Err(w)) => vec![SgRule {
+                        protocol: Maybe::Unknown(w.clone()),
+                        ports: Maybe::Unknown(w.clone()),
+                        peer: Maybe::Unknown(w),
+                        prov: prov.clone(),
+                    }],
                     None => Vec::new(),
                 }
             };
@@ -223,15 +287,30 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
             };
             // No VpcId: the group is created in the default VPC (EC2-Classic for old accounts).
             let vpc = mid_opt(p.get("VpcId"), "VpcId (none: the default VPC)");
-            m.security_groups.push(SecurityGroup { id, vpc, ingress, egress, default: false, prov });
+            m.security_groups.push(SecurityGroup {
+                id,
+                vpc,
+                ingress,
+                egress,
+                default: false,
+                prov,
+            });
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroupingress.html
         "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
             let egress = ty.ends_with("Egress");
             let group = mid_opt(p.get("GroupId"), "GroupId");
-            field(&mut prov, if egress { "egress" } else { "ingress" }, Some(p));
+            field(
+                &mut prov,
+                if egress { "egress" } else { "ingress" },
+                Some(p),
+            );
             let rule = sg_rule(p, egress, prov);
-            env.pending.push(Pending::SgRule { group, egress, rule });
+            env.pending.push(Pending::SgRule {
+                group,
+                egress,
+                rule,
+            });
         }
         "AWS::EC2::NetworkAcl" => m.network_acls.push(NetworkAcl {
             id,
@@ -244,14 +323,28 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkaclentry.html
         "AWS::EC2::NetworkAclEntry" => {
             let range = p.get("PortRange");
-            let (protocol, ports) = proto_ports(p, "Protocol", range.and_then(|r| r.get("From")), range.and_then(|r| r.get("To")));
-            field(&mut prov, "cidr", p.get("CidrBlock").or_else(|| p.get("Ipv6CidrBlock")));
+            let (protocol, ports) = proto_ports(
+                p,
+                "Protocol",
+                range.and_then(|r| r.get("From")),
+                range.and_then(|r| r.get("To")),
+            );
+            field(
+                &mut prov,
+                "cidr",
+                p.get("CidrBlock").or_else(|| p.get("Ipv6CidrBlock")),
+            );
             let entry = NaclEntry {
-                rule_number: p.get("RuleNumber").map_or_else(|| Maybe::Unknown("RuleNumber not set".into()), mnum),
+                rule_number: p
+                    .get("RuleNumber")
+                    .map_or_else(|| Maybe::Unknown("RuleNumber not set".into()), mnum),
                 egress: p.get("Egress").map(mbool).is_some_and(|b| b.or(false)),
                 protocol,
                 ports,
-                cidr: p.get("CidrBlock").or_else(|| p.get("Ipv6CidrBlock")).map_or_else(|| Maybe::Unknown("no CIDR".into()), cidr_any),
+                cidr: p
+                    .get("CidrBlock")
+                    .or_else(|| p.get("Ipv6CidrBlock"))
+                    .map_or_else(|| Maybe::Unknown("no CIDR".into()), cidr_any),
                 allow: match p.get("RuleAction").map(|v| v.text()) {
                     Some(Ok(s)) => Maybe::Known(s.eq_ignore_ascii_case("allow")),
                     Some(Err(w)) => Maybe::Unknown(w),
@@ -259,7 +352,10 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 },
                 prov,
             };
-            env.pending.push(Pending::NaclEntry { nacl: mid_opt(p.get("NetworkAclId"), "NetworkAclId"), entry });
+            env.pending.push(Pending::NaclEntry {
+                nacl: mid_opt(p.get("NetworkAclId"), "NetworkAclId"),
+                entry,
+            });
         }
         "AWS::EC2::SubnetNetworkAclAssociation" => env.pending.push(Pending::NaclAssoc {
             nacl: mid_opt(p.get("NetworkAclId"), "NetworkAclId"),
@@ -268,7 +364,13 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpoint.html
         // (VpcEndpointType default Gateway; PrivateDnsEnabled default false)
         "AWS::EC2::VPCEndpoint" => {
-            for (f, k) in [("private_dns", "PrivateDnsEnabled"), ("policy", "PolicyDocument"), ("subnets", "SubnetIds"), ("security_groups", "SecurityGroupIds"), ("route_tables", "RouteTableIds")] {
+            for (f, k) in [
+                ("private_dns", "PrivateDnsEnabled"),
+                ("policy", "PolicyDocument"),
+                ("subnets", "SubnetIds"),
+                ("security_groups", "SecurityGroupIds"),
+                ("route_tables", "RouteTableIds"),
+            ] {
                 field(&mut prov, f, p.get(k));
             }
             let kind = match p.get("VpcEndpointType").map(|v| v.text()) {
@@ -282,7 +384,10 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 Some(Err(w)) => Maybe::Unknown(w),
             };
             let policy = p.get("PolicyDocument").map(|d| match &d.val {
-                crate::value::Val::Str(s) => serde_json::from_str(s).map_or_else(|e| Maybe::Unknown(format!("policy is not JSON: {e}")), Maybe::Known),
+                crate::value::Val::Str(s) => serde_json::from_str(s).map_or_else(
+                    |e| Maybe::Unknown(format!("policy is not JSON: {e}")),
+                    Maybe::Known,
+                ),
                 _ => to_json(d).map_or_else(Maybe::Unknown, Maybe::Known),
             });
             m.endpoints.push(VpcEndpoint {
@@ -301,7 +406,11 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservice.html
         // (AcceptanceRequired default false)
         "AWS::EC2::VPCEndpointService" => {
-            field(&mut prov, "acceptance_required", p.get("AcceptanceRequired"));
+            field(
+                &mut prov,
+                "acceptance_required",
+                p.get("AcceptanceRequired"),
+            );
             m.endpoint_services.push(EndpointService {
                 id,
                 network_load_balancers: ids(p.get("NetworkLoadBalancerArns")),
@@ -313,15 +422,29 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpointservicepermissions.html
         "AWS::EC2::VPCEndpointServicePermissions" => {
             field(&mut prov, "allowed_principals", p.get("AllowedPrincipals"));
-            let principals = strs(p.get("AllowedPrincipals")).into_iter().map(|s| (s, prov.clone())).collect();
-            env.pending.push(Pending::Permissions { service: mid_opt(p.get("ServiceId"), "ServiceId"), principals });
+            let principals = strs(p.get("AllowedPrincipals"))
+                .into_iter()
+                .map(|s| (s, prov.clone()))
+                .collect();
+            env.pending.push(Pending::Permissions {
+                service: mid_opt(p.get("ServiceId"), "ServiceId"),
+                principals,
+            });
         }
-        "AWS::EC2::FlowLog" => m.flow_logs.push(FlowLog { id, resource: mid_opt(p.get("ResourceId"), "ResourceId"), prov }),
+        "AWS::EC2::FlowLog" => m.flow_logs.push(FlowLog {
+            id,
+            resource: mid_opt(p.get("ResourceId"), "ResourceId"),
+            prov,
+        }),
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-loadbalancer.html
         // (Type default application; Scheme default internet-facing)
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
             field(&mut prov, "scheme", p.get("Scheme"));
-            field(&mut prov, "subnets", p.get("Subnets").or_else(|| p.get("SubnetMappings")));
+            field(
+                &mut prov,
+                "subnets",
+                p.get("Subnets").or_else(|| p.get("SubnetMappings")),
+            );
             field(&mut prov, "security_groups", p.get("SecurityGroups"));
             let kind = match p.get("Type").map(|v| v.text()) {
                 None => Maybe::Known(LoadBalancerKind::Application),
@@ -342,20 +465,35 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
             if let Some(Ok(maps)) = p.get("SubnetMappings").map(|v| v.items()) {
                 subnets.extend(maps.iter().map(|s| mid_opt(s.get("SubnetId"), "SubnetId")));
             }
-            m.load_balancers.push(LoadBalancer { id, kind, internal, subnets, security_groups: ids(p.get("SecurityGroups")), prov });
+            m.load_balancers.push(LoadBalancer {
+                id,
+                kind,
+                internal,
+                subnets,
+                security_groups: ids(p.get("SecurityGroups")),
+                prov,
+            });
         }
         "AWS::ElasticLoadBalancingV2::TargetGroup" => m.target_groups.push(TargetGroup {
             id,
-            port: p.get("Port").map_or_else(|| Maybe::Unknown("Port not set".into()), mnum),
+            port: p
+                .get("Port")
+                .map_or_else(|| Maybe::Unknown("Port not set".into()), mnum),
             protocol: mstr(p.get("Protocol"), "Protocol"),
-            target_type: p.get("TargetType").map_or_else(|| Maybe::Known("instance".into()), |v| mstr(Some(v), "TargetType")),
+            target_type: p.get("TargetType").map_or_else(
+                || Maybe::Known("instance".into()),
+                |v| mstr(Some(v), "TargetType"),
+            ),
             vpc: mid_opt(p.get("VpcId"), "VpcId"),
             prov,
         }),
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-elasticloadbalancingv2-listener.html
         "AWS::ElasticLoadBalancingV2::Listener" => {
             let certificates = match p.get("Certificates").map(|v| v.items()) {
-                Some(Ok(c)) => c.iter().map(|c| mstr(c.get("CertificateArn"), "CertificateArn")).collect(),
+                Some(Ok(c)) => c
+                    .iter()
+                    .map(|c| mstr(c.get("CertificateArn"), "CertificateArn"))
+                    .collect(),
                 Some(Err(w)) => vec![Maybe::Unknown(w)],
                 None => Vec::new(),
             };
@@ -365,15 +503,24 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                     if let Some(t) = a.get("TargetGroupArn") {
                         tgs.push(mid(t));
                     }
-                    if let Some(Ok(fw)) = a.get("ForwardConfig").and_then(|f| f.get("TargetGroups")).map(|v| v.items()) {
-                        tgs.extend(fw.iter().map(|t| mid_opt(t.get("TargetGroupArn"), "TargetGroupArn")));
+                    if let Some(Ok(fw)) = a
+                        .get("ForwardConfig")
+                        .and_then(|f| f.get("TargetGroups"))
+                        .map(|v| v.items())
+                    {
+                        tgs.extend(
+                            fw.iter()
+                                .map(|t| mid_opt(t.get("TargetGroupArn"), "TargetGroupArn")),
+                        );
                     }
                 }
             }
             m.listeners.push(Listener {
                 id,
                 load_balancer: mid_opt(p.get("LoadBalancerArn"), "LoadBalancerArn"),
-                port: p.get("Port").map_or_else(|| Maybe::Unknown("Port not set".into()), mnum),
+                port: p
+                    .get("Port")
+                    .map_or_else(|| Maybe::Unknown("Port not set".into()), mnum),
                 protocol: mstr(p.get("Protocol"), "Protocol"),
                 certificates,
                 target_groups: tgs,

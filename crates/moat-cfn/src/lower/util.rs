@@ -7,8 +7,19 @@ use moat_model::{Id, Maybe, Provenance};
 /// names the group `SG`). Return values per resource type are listed on each resource's page,
 /// e.g. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html#aws-resource-ec2-securitygroup-return-values
 const SELF_ATTRS: &[&str] = &[
-    "GroupId", "Id", "Arn", "LoadBalancerArn", "TargetGroupArn", "ServiceId", "AllocationId",
-    "SubnetId", "RouteTableId", "VpcEndpointId", "InternetGatewayId", "NatGatewayId", "NetworkAclId",
+    "GroupId",
+    "Id",
+    "Arn",
+    "LoadBalancerArn",
+    "TargetGroupArn",
+    "ServiceId",
+    "AllocationId",
+    "SubnetId",
+    "RouteTableId",
+    "VpcEndpointId",
+    "InternetGatewayId",
+    "NatGatewayId",
+    "NetworkAclId",
 ];
 
 pub fn mstr(v: Option<&V>, what: &str) -> Maybe<String> {
@@ -40,14 +51,19 @@ pub fn bool_or(v: Option<&V>, default: bool) -> Maybe<bool> {
 
 pub fn mnum<T: std::str::FromStr>(v: &V) -> Maybe<T> {
     match v.text() {
-        Ok(s) => s.trim().parse().map_or_else(|_| Maybe::Unknown(format!("`{s}` is not a number")), Maybe::Known),
+        Ok(s) => s.trim().parse().map_or_else(
+            |_| Maybe::Unknown(format!("`{s}` is not a number")),
+            Maybe::Known,
+        ),
         Err(w) => Maybe::Unknown(w),
     }
 }
 
 pub fn mid(v: &V) -> Maybe<Id> {
     match &v.val {
-        Val::Att { res, attr } if SELF_ATTRS.contains(&attr.as_str()) => Maybe::Known(Id(res.clone())),
+        Val::Att { res, attr } if SELF_ATTRS.contains(&attr.as_str()) => {
+            Maybe::Known(Id(res.clone()))
+        }
         _ => match v.text() {
             Ok(s) => Maybe::Known(Id(s)),
             Err(w) => Maybe::Unknown(w),
@@ -74,7 +90,10 @@ pub fn strs(v: Option<&V>) -> Vec<Maybe<String>> {
     match v {
         None => Vec::new(),
         Some(v) => match v.items() {
-            Ok(items) => items.iter().map(|i| i.text().map_or_else(Maybe::Unknown, Maybe::Known)).collect(),
+            Ok(items) => items
+                .iter()
+                .map(|i| i.text().map_or_else(Maybe::Unknown, Maybe::Known))
+                .collect(),
             Err(w) => vec![Maybe::Unknown(w)],
         },
     }
@@ -95,7 +114,11 @@ pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
     Ok(match &v.val {
         Val::Str(s) => J::String(s.clone()),
         Val::List(l) => J::Array(l.iter().map(to_json).collect::<Result<_, _>>()?),
-        Val::Map(m) => J::Object(m.iter().map(|(k, v)| Ok((k.name.clone(), to_json(v)?))).collect::<Result<_, String>>()?),
+        Val::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.name.clone(), to_json(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
         _ => return Err(v.text().err().unwrap_or_default()),
     })
 }

@@ -19,9 +19,17 @@ fn secrets(v: Option<&V>, prov: &Provenance) -> Vec<Secret> {
     match v.map(|v| v.items()) {
         Some(Ok(items)) => items
             .iter()
-            .map(|s| Secret { name: mstr(s.get("Name"), "Name"), value_from: mstr(s.get("ValueFrom"), "ValueFrom"), prov: prov.with_pos(s.pos.line, s.pos.col) })
+            .map(|s| Secret {
+                name: mstr(s.get("Name"), "Name"),
+                value_from: mstr(s.get("ValueFrom"), "ValueFrom"),
+                prov: prov.with_pos(s.pos.line, s.pos.col),
+            })
             .collect(),
-        Some(Err(w)) => vec![Secret { name: Maybe::Unknown(w.clone()), value_from: Maybe::Unknown(w), prov: prov.clone() }],
+        Some(Err(w)) => vec![Secret {
+            name: Maybe::Unknown(w.clone()),
+            value_from: Maybe::Unknown(w),
+            prov: prov.clone(),
+        }],
         None => Vec::new(),
     }
 }
@@ -33,18 +41,37 @@ fn container(c: &V, prov: &Provenance) -> Container {
     let log = c.get("LogConfiguration").map(|l| LogConfiguration {
         driver: mstr(l.get("LogDriver"), "LogDriver"),
         options: match l.get("Options").map(|o| &o.val) {
-            Some(Val::Map(m)) => m.iter().map(|(k, v)| (k.name.clone(), v.text().map_or_else(Maybe::Unknown, Maybe::Known))).collect(),
+            Some(Val::Map(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.name.clone(),
+                        v.text().map_or_else(Maybe::Unknown, Maybe::Known),
+                    )
+                })
+                .collect(),
             _ => Default::default(),
         },
         secret_options: secrets(l.get("SecretOptions"), &cp),
         prov: cp.with_pos(l.pos.line, l.pos.col),
     });
     let environment = match c.get("Environment").map(|e| e.items()) {
-        Some(Ok(items)) => items.iter().filter_map(|e| Some((e.get("Name")?.text().ok()?, mstr(e.get("Value"), "Value")))).collect(),
+        Some(Ok(items)) => items
+            .iter()
+            .filter_map(|e| Some((e.get("Name")?.text().ok()?, mstr(e.get("Value"), "Value"))))
+            .collect(),
         _ => Vec::new(),
     };
     let environment_files = match c.get("EnvironmentFiles").map(|e| e.items()) {
-        Some(Ok(items)) => items.iter().map(|e| (mstr(e.get("Value"), "Value"), cp.with_pos(e.pos.line, e.pos.col))).collect(),
+        Some(Ok(items)) => items
+            .iter()
+            .map(|e| {
+                (
+                    mstr(e.get("Value"), "Value"),
+                    cp.with_pos(e.pos.line, e.pos.col),
+                )
+            })
+            .collect(),
         _ => Vec::new(),
     };
     Container {
@@ -54,16 +81,24 @@ fn container(c: &V, prov: &Provenance) -> Container {
         essential: bool_or(c.get("Essential"), true),
         log,
         secrets: secrets(c.get("Secrets"), &cp),
-        repository_credentials: c.get("RepositoryCredentials").map(|r| mstr(r.get("CredentialsParameter"), "CredentialsParameter")),
+        repository_credentials: c
+            .get("RepositoryCredentials")
+            .map(|r| mstr(r.get("CredentialsParameter"), "CredentialsParameter")),
         environment_files,
-        firelens: c.get("FirelensConfiguration").map(|f| mstr(f.get("Type"), "Type")),
+        firelens: c
+            .get("FirelensConfiguration")
+            .map(|f| mstr(f.get("Type"), "Type")),
         environment,
         prov: cp,
     }
 }
 
 fn launch_of(provider: &str) -> LaunchType {
-    if provider == "FARGATE" || provider == "FARGATE_SPOT" { LaunchType::Fargate } else { LaunchType::Ec2 }
+    if provider == "FARGATE" || provider == "FARGATE_SPOT" {
+        LaunchType::Fargate
+    } else {
+        LaunchType::Ec2
+    }
 }
 
 fn strategy(v: &V) -> Option<Maybe<LaunchType>> {
@@ -80,7 +115,11 @@ fn strategy(v: &V) -> Option<Maybe<LaunchType>> {
 fn statements(doc: Option<&V>, prov: &Provenance) -> Vec<Statement> {
     let Some(doc) = doc else { return Vec::new() };
     let st = match doc.get("Statement") {
-        Some(s @ V { val: Val::Map(_), .. }) => vec![s.clone()],
+        Some(
+            s @ V {
+                val: Val::Map(_), ..
+            },
+        ) => vec![s.clone()],
         Some(s) => s.items().unwrap_or_default(),
         None => Vec::new(),
     };
@@ -104,13 +143,21 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 Some(Ok(items)) => items
                     .iter()
                     .find(|s| s.get("Name").and_then(V::as_str) == Some("containerInsights"))
-                    .map(|s| mstr(s.get("Value"), "Value").map(|v| v == "enabled" || v == "enhanced")),
+                    .map(|s| {
+                        mstr(s.get("Value"), "Value").map(|v| v == "enabled" || v == "enhanced")
+                    }),
                 _ => None,
             };
             if let Some(Some(l)) = p.get("DefaultCapacityProviderStrategy").map(strategy) {
                 env.cluster_launch.insert(id.clone(), l);
             }
-            m.clusters.push(Cluster { id, container_insights: insights.unwrap_or_else(|| Maybe::Unknown("containerInsights not set (account default)".into())), prov });
+            m.clusters.push(Cluster {
+                id,
+                container_insights: insights.unwrap_or_else(|| {
+                    Maybe::Unknown("containerInsights not set (account default)".into())
+                }),
+                prov,
+            });
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskdefinition.html
         "AWS::ECS::TaskDefinition" => {
@@ -122,7 +169,10 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 id,
                 family: mstr(p.get("Family"), "Family"),
                 requires_compatibilities: strs(p.get("RequiresCompatibilities")),
-                network_mode: p.get("NetworkMode").map_or_else(|| Maybe::Known("bridge".into()), |v| mstr(Some(v), "NetworkMode")),
+                network_mode: p.get("NetworkMode").map_or_else(
+                    || Maybe::Known("bridge".into()),
+                    |v| mstr(Some(v), "NetworkMode"),
+                ),
                 execution_role: p.get("ExecutionRoleArn").map(role_ref),
                 task_role: p.get("TaskRoleArn").map(role_ref),
                 containers,
@@ -131,11 +181,21 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html
         "AWS::ECS::Service" => {
-            field(&mut prov, "launch_type", p.get("LaunchType").or_else(|| p.get("CapacityProviderStrategy")));
-            let cluster = p.get("Cluster").map_or_else(|| Maybe::Known(Id("default".into())), mid);
+            field(
+                &mut prov,
+                "launch_type",
+                p.get("LaunchType")
+                    .or_else(|| p.get("CapacityProviderStrategy")),
+            );
+            let cluster = p
+                .get("Cluster")
+                .map_or_else(|| Maybe::Known(Id("default".into())), mid);
             // Neither LaunchType nor a strategy: the cluster's default strategy, and without one
             // the EC2 launch type. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
-            let launch_type = match (p.get("LaunchType").map(|v| v.text()), p.get("CapacityProviderStrategy").and_then(strategy)) {
+            let launch_type = match (
+                p.get("LaunchType").map(|v| v.text()),
+                p.get("CapacityProviderStrategy").and_then(strategy),
+            ) {
                 (Some(Ok(s)), _) => match s.as_str() {
                     "FARGATE" => Maybe::Known(LaunchType::Fargate),
                     "EC2" => Maybe::Known(LaunchType::Ec2),
@@ -145,22 +205,45 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 (Some(Err(w)), _) => Maybe::Unknown(w),
                 (None, Some(l)) => l,
                 (None, None) => match cluster.known() {
-                    Some(c) if env.cluster_launch.contains_key(c) => env.cluster_launch.get(c).cloned().unwrap_or(Maybe::Known(LaunchType::Ec2)),
-                    Some(c) if env.kinds.get(c.as_str()).map(String::as_str) == Some("AWS::ECS::Cluster") => Maybe::Known(LaunchType::Ec2),
+                    Some(c) if env.cluster_launch.contains_key(c) => env
+                        .cluster_launch
+                        .get(c)
+                        .cloned()
+                        .unwrap_or(Maybe::Known(LaunchType::Ec2)),
+                    Some(c)
+                        if env.kinds.get(c.as_str()).map(String::as_str)
+                            == Some("AWS::ECS::Cluster") =>
+                    {
+                        Maybe::Known(LaunchType::Ec2)
+                    }
                     _ => Maybe::Unknown("the cluster's default capacity provider strategy".into()),
                 },
             };
-            let net = p.get("NetworkConfiguration").and_then(|n| n.get("AwsvpcConfiguration"));
+            let net = p
+                .get("NetworkConfiguration")
+                .and_then(|n| n.get("AwsvpcConfiguration"));
             field(&mut prov, "subnets", net.and_then(|n| n.get("Subnets")));
-            field(&mut prov, "security_groups", net.and_then(|n| n.get("SecurityGroups")));
-            field(&mut prov, "assign_public_ip", net.and_then(|n| n.get("AssignPublicIp")));
-            let assign_public_ip = match net.and_then(|n| n.get("AssignPublicIp")).map(|v| v.text()) {
+            field(
+                &mut prov,
+                "security_groups",
+                net.and_then(|n| n.get("SecurityGroups")),
+            );
+            field(
+                &mut prov,
+                "assign_public_ip",
+                net.and_then(|n| n.get("AssignPublicIp")),
+            );
+            let assign_public_ip = match net.and_then(|n| n.get("AssignPublicIp")).map(|v| v.text())
+            {
                 None => Maybe::Known(false),
                 Some(Ok(s)) => Maybe::Known(s == "ENABLED"),
                 Some(Err(w)) => Maybe::Unknown(w),
             };
             let target_groups = match p.get("LoadBalancers").map(|l| l.items()) {
-                Some(Ok(items)) => items.iter().filter_map(|l| l.get("TargetGroupArn").map(mid)).collect(),
+                Some(Ok(items)) => items
+                    .iter()
+                    .filter_map(|l| l.get("TargetGroupArn").map(mid))
+                    .collect(),
                 _ => Vec::new(),
             };
             env.model.services.push(Service {
@@ -173,7 +256,9 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 security_groups: ids(net.and_then(|n| n.get("SecurityGroups"))),
                 assign_public_ip,
                 enable_execute_command: bool_or(p.get("EnableExecuteCommand"), false),
-                desired_count: p.get("DesiredCount").map_or_else(|| Maybe::Unknown("DesiredCount not set".into()), mnum),
+                desired_count: p
+                    .get("DesiredCount")
+                    .map_or_else(|| Maybe::Unknown("DesiredCount not set".into()), mnum),
                 target_groups,
                 prov,
             });
@@ -183,9 +268,18 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
             field(&mut prov, "policy", p.get("AssumeRolePolicyDocument"));
             let mut trusted = Vec::new();
             let mut source_cond = false;
-            for s in p.get("AssumeRolePolicyDocument").and_then(|d| d.get("Statement")).and_then(|s| s.items().ok()).unwrap_or_default() {
+            for s in p
+                .get("AssumeRolePolicyDocument")
+                .and_then(|d| d.get("Statement"))
+                .and_then(|s| s.items().ok())
+                .unwrap_or_default()
+            {
                 if let Some(svc) = s.get("Principal").and_then(|pr| pr.get("Service")) {
-                    let list = if matches!(svc.val, Val::Str(_)) { vec![svc.clone()] } else { svc.items().unwrap_or_default() };
+                    let list = if matches!(svc.val, Val::Str(_)) {
+                        vec![svc.clone()]
+                    } else {
+                        svc.items().unwrap_or_default()
+                    };
                     trusted.extend(list.iter().filter_map(|v| v.text().ok()));
                 }
                 if let Some(Val::Map(ops)) = s.get("Condition").map(|c| &c.val) {
@@ -218,7 +312,11 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
             let stmts = statements(p.get("PolicyDocument"), &prov);
             let managed = (ty == "AWS::IAM::ManagedPolicy").then(|| prov.resource.clone());
-            env.pending.push(Pending::RolePolicy { roles: ids(p.get("Roles")), statements: stmts, managed });
+            env.pending.push(Pending::RolePolicy {
+                roles: ids(p.get("Roles")),
+                statements: stmts,
+                managed,
+            });
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html
         "AWS::Logs::LogGroup" => m.log_groups.push(LogGroup {
