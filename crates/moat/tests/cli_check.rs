@@ -215,3 +215,43 @@ fn seed_001_checks_clean_through_its_parent_stack() {
         .as_str()
         .is_some_and(|p| p.ends_with("isolated-vpc.yml"))));
 }
+
+#[test]
+fn getazs_selections_compare_by_index() {
+    let base = std::fs::read_to_string(fixture("base.yml")).unwrap();
+    let with_getazs = base
+        .replace(
+            "AvailabilityZone: us-east-1a",
+            "AvailabilityZone: !Select [0, !GetAZs '']",
+        )
+        .replace(
+            "AvailabilityZone: us-east-1b",
+            "AvailabilityZone: !Select [1, !GetAZs '']",
+        );
+    assert_ne!(with_getazs, base);
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.yml");
+    std::fs::write(&clean, &with_getazs).unwrap();
+    moat()
+        .args(["check", "--fail-on", "info"])
+        .arg(&clean)
+        .assert()
+        .code(0);
+    let one_az = with_getazs.replacen(
+        "ServiceName: !Sub com.amazonaws.${AWS::Region}.logs\n      VpcId: !Ref VPC\n      PrivateDnsEnabled: true\n      SubnetIds: [!Ref SubnetA, !Ref SubnetB]",
+        "ServiceName: !Sub com.amazonaws.${AWS::Region}.logs\n      VpcId: !Ref VPC\n      PrivateDnsEnabled: true\n      SubnetIds: [!Ref SubnetA]",
+        1,
+    );
+    assert_ne!(one_az, with_getazs);
+    let p = dir.path().join("one-az.yml");
+    std::fs::write(&p, one_az).unwrap();
+    moat()
+        .args(["check", "--fail-on", "warning"])
+        .arg(&p)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("warning[MOAT104]")
+                .and(predicate::str::contains("availability zone #1")),
+        );
+}

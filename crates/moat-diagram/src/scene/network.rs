@@ -24,9 +24,11 @@ impl<'m> Builder<'m> {
         for s in &self.model.subnets {
             let key = self.vpc_key(&s.vpc);
             let vi = self.vpc_slot(&key);
+            // An unknown AZ that is `Fn::Select [i, Fn::GetAZs]` is still a distinct zone per
+            // index: group by the index and say so, without inventing a zone name.
             let az = match &s.az {
                 Maybe::Known(a) => (false, a.clone()),
-                Maybe::Unknown(_) => (true, "?".into()),
+                Maybe::Unknown(why) => (true, az_index_label(why).unwrap_or_else(|| "?".into())),
             };
             per_vpc_az.entry((vi, az)).or_default().push(s);
         }
@@ -35,7 +37,7 @@ impl<'m> Builder<'m> {
             let mut az_box = AzBox {
                 cluster: format!("cluster_vpc{vi}_az{ai}"),
                 label: if unknown {
-                    "AZ ?".into()
+                    format!("AZ {az}")
                 } else {
                     format!("AZ {az}")
                 },
@@ -260,5 +262,27 @@ fn route_target_text(t: &RouteTarget) -> (String, bool) {
         RouteTarget::LocalGateway(id) => (m("lgw", id), false),
         RouteTarget::CoreNetwork(a) => (format!("core network {}", show(a)), false),
         RouteTarget::UnknownGateway(_) => ("gateway ?".into(), false),
+    }
+}
+
+/// `availability zone #1 of us-east-1 (Fn::GetAZs …)` -> `#1 (Fn::GetAZs)`.
+fn az_index_label(why: &str) -> Option<String> {
+    let rest = why.strip_prefix("availability zone #")?;
+    let idx: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (!idx.is_empty()).then(|| format!("#{idx} (Fn::GetAZs)"))
+}
+
+#[cfg(test)]
+mod az_tests {
+    #[test]
+    fn getazs_index_labels() {
+        assert_eq!(
+            super::az_index_label(
+                "availability zone #1 of us-east-1 (Fn::GetAZs; names are assigned per account)"
+            )
+            .as_deref(),
+            Some("#1 (Fn::GetAZs)")
+        );
+        assert_eq!(super::az_index_label("parameter Az has no value"), None);
     }
 }

@@ -284,3 +284,18 @@ pub(crate) fn all_problems<'m>(cx: &'m Context<'m>) -> Vec<&'m moat_catalog::Pro
     );
     out
 }
+
+/// Are two subnets in the same Availability Zone? Known names compare; two unknown zones that are
+/// both `Fn::Select [i, Fn::GetAZs region]` compare by index and region (the same selection is
+/// the same zone in one account). Anything else: `None`.
+pub(crate) fn same_az(a: &Maybe<String>, b: &Maybe<String>) -> Option<bool> {
+    match (a, b) {
+        (Maybe::Known(x), Maybe::Known(y)) => Some(x == y),
+        (Maybe::Unknown(x), Maybe::Unknown(y))
+            if x.starts_with("availability zone #") && y.starts_with("availability zone #") =>
+        {
+            Some(x == y)
+        }
+        _ => None,
+    }
+}

@@ -42,10 +42,14 @@ impl Rule for EndpointNotInTaskAz {
                 continue;
             }
             for ts in &u.view.subnets {
-                let Maybe::Known(az) = &ts.az else { continue };
+                // Covered unless every endpoint subnet is certainly in another zone.
                 let covered = ep_subnets
                     .iter()
-                    .any(|s| s.az.known().is_none_or(|a| a == az));
+                    .any(|s| same_az(&s.az, &ts.az) != Some(false));
+                let az = match &ts.az {
+                    Maybe::Known(a) => a.clone(),
+                    Maybe::Unknown(w) => w.split(" (").next().unwrap_or(w).to_string(),
+                };
                 if !covered {
                     out.push(Self::META.finding(
                         format!(
