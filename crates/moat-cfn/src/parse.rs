@@ -42,9 +42,20 @@ fn long_form(tag: &str) -> Option<&'static str> {
     })
 }
 
+/// Keys of a mapping seen so far: a linear scan while small, a hash set once large (a
+/// `Resources` section may hold hundreds of keys).
+#[derive(Default)]
+struct Seen(Option<std::collections::HashMap<String, Pos>>);
+
 enum Frame {
     Seq(Pos, Option<(String, Pos)>, Vec<Node>),
-    Map(Pos, Option<(String, Pos)>, Vec<(Key, Node)>, Option<Key>),
+    Map(
+        Pos,
+        Option<(String, Pos)>,
+        Vec<(Key, Node)>,
+        Option<Key>,
+        Seen,
+    ),
 }
 
 struct Builder<'a> {
@@ -116,7 +127,7 @@ impl Builder<'_> {
                 }
             }
             Some(Frame::Seq(_, _, items)) => items.push(node),
-            Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+            Some(Frame::Map(_, _, entries, pending, seen)) => match pending.take() {
                 None => {
                     let name = match &node.kind {
                         Kind::Scalar { text, .. } => text.clone(),
@@ -126,8 +137,22 @@ impl Builder<'_> {
                             return;
                         }
                     };
-                    if let Some((k, _)) = entries.iter().find(|(k, _)| k.name == name) {
-                        let first = k.pos;
+                    if seen.0.is_none() && entries.len() >= 16 {
+                        seen.0 = Some(
+                            entries
+                                .iter()
+                                .map(|(k, _)| (k.name.clone(), k.pos))
+                                .collect(),
+                        );
+                    }
+                    let dup = match &mut seen.0 {
+                        Some(set) => set.insert(name.clone(), node.pos),
+                        None => entries
+                            .iter()
+                            .find(|(k, _)| k.name == name)
+                            .map(|(k, _)| k.pos),
+                    };
+                    if let Some(first) = dup {
                         let p = node.pos;
                         self.err.get_or_insert(Error::DuplicateKey {
                             file: self.file.to_string(),
@@ -146,6 +171,15 @@ impl Builder<'_> {
                 Some(k) => entries.push((k, node)),
             },
         }
+    }
+}
+
+/// A block collection's start marker sits after its first key (at the `:`); the position a
+/// reader expects is the first key or item, so take whichever comes first.
+fn earliest(start: Pos, first: Option<Pos>) -> Pos {
+    match first {
+        Some(f) if (f.line, f.col) < (start.line, start.col) => f,
+        _ => start,
     }
 }
 
@@ -182,10 +216,12 @@ impl MarkedEventReceiver for Builder<'_> {
                 if self.stack.len() >= MAX_DEPTH {
                     return self.fail(p, format!("nesting deeper than {MAX_DEPTH} levels"));
                 }
-                self.stack.push(Frame::Map(p, tag, Vec::new(), None));
+                self.stack
+                    .push(Frame::Map(p, tag, Vec::new(), None, Seen::default()));
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq(sp, tag, items)) = self.stack.pop() {
+                    let sp = earliest(sp, items.first().map(|i| i.pos));
                     let node = Node {
                         kind: Kind::Seq(items),
                         pos: sp,
@@ -194,7 +230,8 @@ impl MarkedEventReceiver for Builder<'_> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map(mp, tag, entries, _)) = self.stack.pop() {
+                if let Some(Frame::Map(mp, tag, entries, _, _)) = self.stack.pop() {
+                    let mp = earliest(mp, entries.first().map(|(k, _)| k.pos));
                     let node = Node {
                         kind: Kind::Map(entries),
                         pos: mp,

@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 
+const MAX_CONDITION_DEPTH: usize = 64;
+
 /// One stack (the root, or a nested stack) being resolved under one scenario.
 pub struct StackCx {
     pub file: String,
@@ -82,6 +84,13 @@ impl StackCx {
                 format!("condition `{name}` is not defined in Conditions"),
             ));
         };
+        // Conditions evaluate recursively; a chain this long is not a real template.
+        if self.conds_busy.len() >= MAX_CONDITION_DEPTH {
+            return Err(self.err(
+                at,
+                format!("conditions nest deeper than {MAX_CONDITION_DEPTH}"),
+            ));
+        }
         if !self.conds_busy.insert(name.to_string()) {
             return Err(Error::Cycle {
                 file: self.file.clone(),

@@ -88,7 +88,7 @@ fn missing_and_circular_nested_templates() {
     let a = dir.join("a.yml");
     std::fs::write(&a, "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: b.yml\n").unwrap();
     std::fs::write(dir.join("b.yml"), "Resources:\n  Back:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: a.yml\n").unwrap();
-    let e = moat_cfn::load_paths(&[a.clone()], &LoadOptions::default()).unwrap_err();
+    let e = moat_cfn::load_paths(std::slice::from_ref(&a), &LoadOptions::default()).unwrap_err();
     assert!(
         matches!(
             e,
@@ -149,4 +149,29 @@ fn every_prefix_and_garbling_no_panic() {
             let _ = load_str(name, &String::from_utf8_lossy(&b), &LoadOptions::default());
         }
     }
+}
+
+#[test]
+fn duplicate_key_in_a_large_mapping() {
+    let mut t = String::from("Resources:\n");
+    for i in 0..40 {
+        t.push_str(&format!("  R{i}:\n    Type: X::Y\n"));
+    }
+    t.push_str("  R7:\n    Type: X::Y\n");
+    let e = err(&t);
+    assert_eq!(
+        e.to_string(),
+        "t.yml:82:3: duplicate key `R7` (first at line 16)"
+    );
+}
+
+#[test]
+fn long_condition_chain_is_an_error_not_a_crash() {
+    let mut t = String::from("Conditions:\n  C0: !Equals [a, a]\n");
+    for i in 1..5000 {
+        t.push_str(&format!("  C{i}: !Condition C{}\n", i - 1));
+    }
+    t.push_str("Resources:\n  A:\n    Type: X::Y\n    Condition: C4999\n");
+    let e = err(&t);
+    assert!(e.to_string().contains("conditions nest deeper than"), "{e}");
 }

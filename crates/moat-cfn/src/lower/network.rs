@@ -62,7 +62,7 @@ fn proto_ports(
 }
 
 /// One SG rule (inline or standalone): https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-security-group-rule.html
-fn sg_rule(r: &V, egress: bool, mut prov: Provenance) -> SgRule {
+fn sg_rule(r: &V, egress: bool, prov: Provenance) -> SgRule {
     let (protocol, ports) = proto_ports(r, "IpProtocol", r.get("FromPort"), r.get("ToPort"));
     let (sg, pl) = if egress {
         ("DestinationSecurityGroupId", "DestinationPrefixListId")
@@ -83,9 +83,6 @@ fn sg_rule(r: &V, egress: bool, mut prov: Provenance) -> SgRule {
     } else {
         Maybe::Unknown("no peer (CidrIp, security group or prefix list) given".into())
     };
-    if r.pos.line > 0 {
-        prov = prov.with_pos(r.pos.line, r.pos.col);
-    }
     SgRule {
         protocol,
         ports,
@@ -269,7 +266,7 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 match p.get(key).map(|v| v.items()) {
                     Some(Ok(items)) => items
                         .iter()
-                        .map(|r| sg_rule(r, egress, prov.clone()))
+                        .map(|r| sg_rule(r, egress, prov.with_pos(r.pos.line, r.pos.col)))
                         .collect(),
                     Some(Err(w)) => vec![SgRule {
                         protocol: Maybe::Unknown(w.clone()),
