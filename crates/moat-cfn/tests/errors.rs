@@ -175,3 +175,28 @@ fn long_condition_chain_is_an_error_not_a_crash() {
     let e = err(&t);
     assert!(e.to_string().contains("conditions nest deeper than"), "{e}");
 }
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let deep = |n: usize| {
+        format!(
+            "Resources:\n  A:\n    Type: X::Y\n    Properties:\n      P: {}{}\n",
+            "[".repeat(n),
+            "]".repeat(n)
+        )
+    };
+    assert!(load_str("t.yml", &deep(190), &LoadOptions::default()).is_ok());
+    let e = err(&deep(5000));
+    // The YAML parser's own recursion limit or ours, whichever is lower: an error, not a crash.
+    assert!(matches!(e, Error::Syntax { line: 5, .. }), "{e}");
+    let s = e.to_string();
+    assert!(s.contains("recursion limit") || s.contains("nesting deeper"), "{e}");
+    // Intrinsics nested as deep as the parser allows resolve without exhausting the stack.
+    let sel = format!(
+        "Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: {}10.0.0.0/16{}\n",
+        "{Fn::Select: [0, [".repeat(60),
+        "]]}".repeat(60)
+    );
+    let l = load_str("t.yml", &sel, &LoadOptions::default()).unwrap();
+    assert!(l.roots[0].scenarios[0].model.vpcs[0].cidrs[0].is_known());
+}
