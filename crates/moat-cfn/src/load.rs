@@ -104,12 +104,25 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, Error
     let mut files = Files::default();
     let mut roots = Vec::new();
     let mut nested_all = HashSet::new();
+    // A file that fails on its own may be a child that only works with its parent's
+    // parameters: hold its error until we know whether some other file nests it.
+    let mut failed = Vec::new();
     for p in &list {
-        let (root, nested) = load_root(&mut files, p, opts)?;
-        nested_all.extend(nested);
-        roots.push(root);
+        match load_root(&mut files, p, opts) {
+            Ok((root, nested)) => {
+                nested_all.extend(nested);
+                roots.push(root);
+            }
+            Err(e) => failed.push((p.clone(), e)),
+        }
     }
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Some((_, e)) = failed
+        .into_iter()
+        .find(|(p, _)| !nested_all.contains(&canon(p)))
+    {
+        return Err(e);
+    }
     roots.retain(|r| !nested_all.contains(&canon(&r.path)));
     Ok(Loaded {
         roots,

@@ -190,7 +190,10 @@ fn deep_nesting_is_bounded() {
     // The YAML parser's own recursion limit or ours, whichever is lower: an error, not a crash.
     assert!(matches!(e, Error::Syntax { line: 5, .. }), "{e}");
     let s = e.to_string();
-    assert!(s.contains("recursion limit") || s.contains("nesting deeper"), "{e}");
+    assert!(
+        s.contains("recursion limit") || s.contains("nesting deeper"),
+        "{e}"
+    );
     // Intrinsics nested as deep as the parser allows resolve without exhausting the stack.
     let sel = format!(
         "Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: {}10.0.0.0/16{}\n",

@@ -105,3 +105,29 @@ fn lowered_model_snapshot() {
     let l = load_str("isolated-vpc.yml", &text, &LoadOptions::default()).unwrap();
     insta::assert_json_snapshot!(l.roots[0].scenarios[0].model);
 }
+
+#[test]
+fn directory_holds_back_errors_of_nested_children() {
+    let dir = std::env::temp_dir().join(format!("moat-cfn-dir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Alone, the child fails (Fn::Select index out of range of its default list); its parent
+    // passes a list long enough.
+    std::fs::write(dir.join("child.yml"), "Parameters:\n  L:\n    Type: CommaDelimitedList\n    Default: a\nResources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Select [1, !Ref L]\n").unwrap();
+    std::fs::write(dir.join("parent.yml"), "Resources:\n  C:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yml\n      Parameters:\n        L: a,10.0.0.0/16\n").unwrap();
+    let l = moat_cfn::load_paths(std::slice::from_ref(&dir), &LoadOptions::default()).unwrap();
+    assert_eq!(l.roots.len(), 1);
+    let m = &l.roots[0].scenarios[0].model;
+    assert_eq!(m.vpcs[0].id, Id::from("C/V"));
+    assert_eq!(
+        m.vpcs[0].cidrs[0],
+        Maybe::Known("10.0.0.0/16".parse().unwrap())
+    );
+    // Alone, the child's error is reported.
+    let e = moat_cfn::load_paths(&[dir.join("child.yml")], &LoadOptions::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("child.yml:9:26: Fn::Select: index 1 out of range"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -51,7 +51,14 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
             continue;
         }
         let props = match r.get("Properties") {
-            Some(p) => cx.resolve(env, p)?,
+            Some(p) => match cx.resolve(env, p)? {
+                // `Properties: !If [C, {...}, !Ref AWS::NoValue]`: no properties.
+                V {
+                    val: Val::NoValue,
+                    pos,
+                } => V::new(Val::Map(Vec::new()), pos),
+                v => v,
+            },
             None => V::new(Val::Map(Vec::new()), k.pos),
         };
         if !matches!(props.val, Val::Map(_)) {
