@@ -135,7 +135,7 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
     };
     let at: Pos = lk.pos;
     let url = match cx.resolve(env, loc)?.val {
-        Val::Str(s) => s,
+        Val::Str(s) | Val::Res(s) => s,
         _ => {
             env.notes.push(format!(
                 "{}:{}:{}: nested stack {}{id} is not a local file; its outputs are unknown",

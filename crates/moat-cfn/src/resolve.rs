@@ -133,7 +133,7 @@ impl StackCx {
                     return Ok(V::new(p.val.clone(), at));
                 }
                 if self.types.contains_key(name) {
-                    Val::Str(format!("{}{name}", self.prefix))
+                    Val::Res(format!("{}{name}", self.prefix))
                 } else {
                     return Err(Error::UnknownRef {
                         file: self.file.clone(),

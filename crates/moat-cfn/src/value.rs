@@ -7,6 +7,10 @@ pub enum Val {
     /// Every scalar (CloudFormation passes numbers and booleans as strings too). A `Ref` to a
     /// resource resolves to the resource's model id (`VpcStack/PrivateSubnetOne`).
     Str(String),
+    /// A `Ref` to a resource of the template: its model id (`VpcStack/PrivateSubnetOne`).
+    /// Kept apart from text so that embedding it in a larger string (`arn:…:${Bucket}`) is
+    /// seen as the AWS-assigned physical name it is, not taken for the id.
+    Res(String),
     List(Vec<V>),
     Map(Vec<(Key, V)>),
     /// `Fn::GetAtt` of an attribute AWS assigns; lowering reads some (a role's `Arn` names the
@@ -53,14 +57,14 @@ impl V {
     }
     pub fn as_str(&self) -> Option<&str> {
         match &self.val {
-            Val::Str(s) => Some(s),
+            Val::Str(s) | Val::Res(s) => Some(s),
             _ => None,
         }
     }
     /// The value as text, or why it is not known as text.
     pub fn text(&self) -> Result<String, String> {
         match &self.val {
-            Val::Str(s) => Ok(s.clone()),
+            Val::Str(s) | Val::Res(s) => Ok(s.clone()),
             Val::Unknown(w) => Err(w.clone()),
             Val::Att { res, attr } => Err(format!("{res}.{attr} is assigned by AWS")),
             Val::Azs(r) => Err(format!("availability zones of {r} (Fn::GetAZs)")),
@@ -79,6 +83,7 @@ impl V {
                 .filter(|v| v.val != Val::NoValue)
                 .cloned()
                 .collect()),
+            Val::Res(_) => Ok(vec![self.clone()]),
             Val::Str(s) if s.is_empty() => Ok(Vec::new()),
             Val::Str(s) => Ok(s.split(',').map(|p| V::str(p.trim(), self.pos)).collect()),
             _ => Err(self.text().err().unwrap_or_default()),

@@ -148,3 +148,23 @@ fn parameter_file_and_options() {
         net("10.9.0.0/16")
     );
 }
+
+#[test]
+fn embedded_resource_refs_are_physical_names_not_ids() {
+    // Alone or comma-joined, a resource Ref names the resource; inside other text it is the
+    // physical name AWS assigns.
+    let (_, az) = subnet_cidr_az("      AvailabilityZone: !Sub '${V}'\n");
+    assert_eq!(az, Maybe::Known("V".into()));
+    let (_, az) = subnet_cidr_az("      AvailabilityZone: !Sub 'arn:aws:ec2:::vpc/${V}'\n");
+    assert_eq!(
+        az.why_unknown(),
+        Some("Fn::Sub embeds the physical name of V, which AWS assigns")
+    );
+    let (_, az) = subnet_cidr_az("      AvailabilityZone: !Join ['', ['vpc/', !Ref V]]\n");
+    assert_eq!(
+        az.why_unknown(),
+        Some("Fn::Join embeds the physical name of V, which AWS assigns")
+    );
+    let (_, az) = subnet_cidr_az("      AvailabilityZone: !Join [',', [!Ref V, subnet-1]]\n");
+    assert_eq!(az, Maybe::Known("V,subnet-1".into()));
+}

@@ -21,6 +21,8 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, node: &Node) -> Result<Option<bool>
             };
             Ok(match (&x.val, &y.val) {
                 (crate::value::Val::Str(a), crate::value::Val::Str(b)) => Some(a == b),
+                // A resource's physical id is assigned by AWS: unknown against any text.
+                (crate::value::Val::Res(_), _) | (_, crate::value::Val::Res(_)) => None,
                 (crate::value::Val::List(_), crate::value::Val::List(_)) => Some(x.val == y.val),
                 _ => None,
             })

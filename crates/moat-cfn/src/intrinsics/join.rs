@@ -1,5 +1,6 @@
 //! `Fn::Join`: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-join.html
 use super::*;
+use crate::value::Val;
 
 pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
     let a = args(cx, "Fn::Join", arg, 2, 2)?;
@@ -16,6 +17,26 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         Ok(i) => i,
         Err(w) => return Ok(V::unknown(format!("Fn::Join of {w}"), at)),
     };
+    if let [one @ V {
+        val: Val::Res(_), ..
+    }] = items.as_slice()
+    {
+        return Ok(one.clone());
+    }
+    // Joined with commas, resources form a list lowering reads as ids; joined into other text
+    // (`arn:…:` + Ref), their physical names are assigned by AWS.
+    let list_like = delim.chars().all(|c| c == ',' || c.is_whitespace()) && !delim.is_empty();
+    if let Some(V {
+        val: Val::Res(id), ..
+    }) = items.iter().find(|i| matches!(i.val, Val::Res(_)))
+    {
+        if !list_like {
+            return Ok(V::unknown(
+                format!("Fn::Join embeds the physical name of {id}, which AWS assigns"),
+                at,
+            ));
+        }
+    }
     let mut parts = Vec::with_capacity(items.len());
     for i in &items {
         match i.text() {

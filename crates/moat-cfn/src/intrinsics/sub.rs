@@ -15,8 +15,12 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
     let mut out = String::with_capacity(tpl.len());
     let mut rest = tpl;
     let mut unknown: Option<String> = None;
+    // Text written in the template (not substituted), and resources referenced.
+    let mut literal = String::new();
+    let mut resources: Vec<String> = Vec::new();
     while let Some(i) = rest.find("${") {
         out.push_str(&rest[..i]);
+        literal.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
             return Err(cx.err(at, "Fn::Sub: `${` without a closing `}`"));
@@ -27,6 +31,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             out.push_str("${");
             out.push_str(lit);
             out.push('}');
+            literal.push_str(lit);
             continue;
         }
         let v = match vars.and_then(|m| m.iter().find(|(k, _)| k.name == name)) {
@@ -45,6 +50,9 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
                 _ => cx.reference(env, name, at)?,
             },
         };
+        if let Val::Res(id) = &v.val {
+            resources.push(id.clone());
+        }
         match v.text() {
             Ok(s) => out.push_str(&s),
             Err(w) => {
@@ -53,8 +61,20 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         }
     }
     out.push_str(rest);
-    Ok(match unknown {
-        Some(w) => V::new(Val::Unknown(format!("Fn::Sub uses {w}")), at),
-        None => V::str(out, at),
+    literal.push_str(rest);
+    if let Some(w) = unknown {
+        return Ok(V::new(Val::Unknown(format!("Fn::Sub uses {w}")), at));
+    }
+    Ok(match resources.as_slice() {
+        [] => V::str(out, at),
+        // `${Vpc}` alone is the Ref itself.
+        [one] if literal.is_empty() => V::new(Val::Res(one.clone()), at),
+        // `${SubnetA},${SubnetB}`: a list of resources, which lowering reads as ids.
+        _ if literal.chars().all(|c| c == ',' || c.is_whitespace()) => V::str(out, at),
+        // `arn:aws:s3:::${Bucket}/*`: the physical name inside is assigned by AWS.
+        [first, ..] => V::unknown(
+            format!("Fn::Sub embeds the physical name of {first}, which AWS assigns"),
+            at,
+        ),
     })
 }

@@ -112,7 +112,7 @@ pub fn field(prov: &mut Provenance, name: &'static str, v: Option<&V>) {
 pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
     use serde_json::Value as J;
     Ok(match &v.val {
-        Val::Str(s) => J::String(s.clone()),
+        Val::Str(s) | Val::Res(s) => J::String(s.clone()),
         Val::List(l) => J::Array(l.iter().map(to_json).collect::<Result<_, _>>()?),
         Val::Map(m) => J::Object(
             m.iter()

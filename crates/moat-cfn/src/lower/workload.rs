@@ -275,7 +275,7 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 .unwrap_or_default()
             {
                 if let Some(svc) = s.get("Principal").and_then(|pr| pr.get("Service")) {
-                    let list = if matches!(svc.val, Val::Str(_)) {
+                    let list = if matches!(svc.val, Val::Str(_) | Val::Res(_)) {
                         vec![svc.clone()]
                     } else {
                         svc.items().unwrap_or_default()
