@@ -75,7 +75,8 @@ impl StackCx {
                 params.insert(k.name.clone(), v);
             }
         }
-        for name in given.keys() {
+        let from_cli = env.opts.parameters.keys().filter(|_| root);
+        for name in given.keys().chain(from_cli) {
             if !params.contains_key(name) {
                 env.notes.push(format!(
                     "{file}: parameter {name} is passed but not declared"
