@@ -260,6 +260,7 @@ async fn read_network(
                 .map(map_endpoint),
         );
     });
+    link_gateway_routes(m);
     pages!(
         ec2.describe_flow_logs()
             .filter(vpc_filter("resource-id", vpcs)),
@@ -269,6 +270,25 @@ async fn read_network(
         }
     );
     Ok(())
+}
+
+/// A gateway endpoint works through the prefix-list routes it installs; a route table holding
+/// such a route is associated with the endpoint even if DescribeVpcEndpoints' RouteTableIds
+/// omits it (some emulators do).
+fn link_gateway_routes(m: &mut Model) {
+    for rt in &m.route_tables {
+        for r in &rt.routes {
+            let moat_model::RouteTarget::VpcEndpoint(Maybe::Known(vpce)) = &r.target else {
+                continue;
+            };
+            if let Some(e) = m.endpoints.iter_mut().find(|e| &e.id == vpce) {
+                let id = Maybe::Known(rt.id.clone());
+                if !e.route_tables.contains(&id) {
+                    e.route_tables.push(id);
+                }
+            }
+        }
+    }
 }
 
 async fn read_load_balancers(aws: &Aws, vpcs: &[String], m: &mut Model) -> Result<(), AwsError> {
@@ -436,7 +456,7 @@ async fn read_ecs(
         }
     }
     for arn in &roles {
-        m.roles.push(read_role(aws, arn).await?);
+        m.roles.push(read_role(aws, arn, notes).await?);
     }
     for g in &groups {
         m.log_groups.push(read_log_group(aws, g).await?);
@@ -446,7 +466,11 @@ async fn read_ecs(
 
 /// GetRole + attached managed policies + inline policies. `arn` may carry a path
 /// (`arn:aws:iam::1:role/service/x`); the role name is the last segment.
-async fn read_role(aws: &Aws, arn: &str) -> Result<moat_model::Role, AwsError> {
+async fn read_role(
+    aws: &Aws,
+    arn: &str,
+    notes: &mut Vec<String>,
+) -> Result<moat_model::Role, AwsError> {
     let name = arn.rsplit('/').next().unwrap_or(arn);
     let out = aws
         .iam
@@ -481,8 +505,11 @@ async fn read_role(aws: &Aws, arn: &str) -> Result<moat_model::Role, AwsError> {
             .send()
             .await
             .map_err(|e| sdk("iam:GetRolePolicy", e))?;
-        if let Some(v) = decode_policy(doc.policy_document()) {
-            inline.push(v);
+        match decode_policy(doc.policy_document()) {
+            Some(v) => inline.push(v),
+            None => notes.push(format!(
+                "role {name}: inline policy {n} is not a readable JSON document and was ignored"
+            )),
         }
     }
     Ok(map_role(role, &attached, &inline))

@@ -120,10 +120,8 @@ fn route_table_main_associations_and_targets() {
         m.routes[3].destination,
         Maybe::Known(RouteDestination::PrefixList(Maybe::Known(Id::from("pl-63a5400a"))))
     );
-    assert_eq!(
-        m.routes[1].destination.known().map(|d| format!("{d:?}")),
-        Some("Cidr(V4(0.0.0.0/0))".to_string())
-    );
+    let default: ipnet::IpNet = "0.0.0.0/0".parse().expect("cidr");
+    assert_eq!(m.routes[1].destination, Maybe::Known(RouteDestination::Cidr(default)));
 }
 
 #[test]

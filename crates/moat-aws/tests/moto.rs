@@ -78,20 +78,9 @@ async fn check(aws: &Aws, target: &AuditTarget) -> Vec<Finding> {
     moat_verify::check(&model, &moat_verify::Options::default())
 }
 
-/// Register the full task definition and point the service at it with its awsvpc settings.
-async fn complete_ecs(aws: &Aws) {
+/// Register the task definition and create the Fargate service in the stack's subnets.
+async fn create_service(aws: &Aws) {
     use aws_sdk_ecs::types as ecs;
-    let out = aws.cfn.describe_stacks().stack_name(STACK).send().await.expect("describe");
-    let output = |k: &str| {
-        out.stacks()[0]
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(k))
-            .and_then(|o| o.output_value())
-            .unwrap_or_else(|| panic!("stack output {k}"))
-            .to_string()
-    };
-    let (role, cluster, service) = (output("ExecutionRoleArn"), output("ClusterName"), output("ServiceArn"));
     let res = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources");
     let physical = |t: &str| -> Vec<String> {
         res.stack_resource_summaries()
@@ -100,6 +89,28 @@ async fn complete_ecs(aws: &Aws) {
             .filter_map(|r| r.physical_resource_id().map(str::to_string))
             .collect()
     };
+    let one = |t: &str| physical(t).into_iter().next().unwrap_or_else(|| panic!("a {t} in the stack"));
+    let role_name = one("AWS::IAM::Role");
+    let role = aws.iam.get_role().role_name(role_name.rsplit('/').next().unwrap_or(&role_name)).send().await.expect("role");
+    let role = role.role().map(|r| r.arn().to_string()).expect("role arn");
+    let cluster = one("AWS::ECS::Cluster");
+    // moto's CloudFormation stores a role's inline policy as a Python dict that GetRolePolicy
+    // does not return as JSON; put the same policy back as JSON text.
+    aws.iam
+        .put_role_policy()
+        .role_name(role_name.rsplit('/').next().unwrap_or(&role_name))
+        .policy_name("pull-and-log")
+        .policy_document(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                    "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("put role policy");
     let subnets = physical("AWS::EC2::Subnet");
     let sgs: Vec<String> = {
         let ids = physical("AWS::EC2::SecurityGroup");
@@ -140,10 +151,12 @@ async fn complete_ecs(aws: &Aws) {
         .expect("register task definition");
     let td_arn = td.task_definition().and_then(|t| t.task_definition_arn()).expect("arn").to_string();
     aws.ecs
-        .update_service()
+        .create_service()
         .cluster(&cluster)
-        .service(&service)
+        .service_name("app")
         .task_definition(&td_arn)
+        .desired_count(1)
+        .launch_type(ecs::LaunchType::Fargate)
         .network_configuration(
             ecs::NetworkConfiguration::builder()
                 .awsvpc_configuration(
@@ -158,7 +171,7 @@ async fn complete_ecs(aws: &Aws) {
         )
         .send()
         .await
-        .expect("update service");
+        .expect("create service");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,12 +215,44 @@ async fn deploy_audit_diff_destroy_against_moto() {
         .expect("execute");
     assert!(outcome.success, "{outcome:?}");
     assert_eq!(outcome.status, "CREATE_COMPLETE");
-    assert!(events.iter().any(|e| e.logical_id == "Vpc"), "events: {events:?}");
+    // moto reports stack-level events only; the change set's REVIEW_IN_PROGRESS event predates
+    // the execution and must not be streamed again.
+    assert!(events.iter().any(|e| e.status == "CREATE_COMPLETE"), "events: {events:?}");
+    assert!(!events.iter().any(|e| e.status == "REVIEW_IN_PROGRESS"), "events: {events:?}");
 
     // moto's CloudFormation keeps only the family, containers and memory of a task definition
-    // and drops a service's network configuration; put them back through the ECS API so the
-    // audit reads what real CloudFormation would have created.
-    complete_ecs(&aws).await;
+    // and drops a service's launch type and network configuration, so the service is created
+    // through the ECS API, in the stack's cluster and subnets (found by its subnets).
+    create_service(&aws).await;
+    // moto's CloudFormation ignores the VPC's EnableDnsSupport/EnableDnsHostnames properties;
+    // set them as real CloudFormation would.
+    let vpc_id = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources")
+        .stack_resource_summaries()
+        .iter()
+        .find(|r| r.resource_type() == Some("AWS::EC2::VPC"))
+        .and_then(|r| r.physical_resource_id().map(str::to_string))
+        .expect("vpc");
+    aws.ec2
+        .modify_vpc_attribute()
+        .vpc_id(&vpc_id)
+        .enable_dns_hostnames(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .expect("dns hostnames");
+    // moto records AWS::EC2::SubnetRouteTableAssociation apart from the route table, so
+    // DescribeRouteTables does not show it; associate through the EC2 API instead.
+    let res = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources");
+    let of = |t: &str| -> Vec<String> {
+        res.stack_resource_summaries()
+            .iter()
+            .filter(|r| r.resource_type() == Some(t))
+            .filter_map(|r| r.physical_resource_id().map(str::to_string))
+            .collect()
+    };
+    let rtb_id = of("AWS::EC2::RouteTable").into_iter().next().expect("route table");
+    for subnet in of("AWS::EC2::Subnet") {
+        aws.ec2.associate_route_table().route_table_id(&rtb_id).subnet_id(subnet).send().await.expect("associate");
+    }
 
     // Audit the stack: the isolated design has no error finding.
     let stack = AuditTarget::Stack(STACK.into());
@@ -308,6 +353,8 @@ async fn deploy_audit_diff_destroy_against_moto() {
     );
 
     // Undo the manual changes, then destroy: the stack is gone, the retained log group is kept.
+    let cluster = model.clusters[0].id.0.clone();
+    aws.ecs.delete_service().cluster(&cluster).service("app").force(true).send().await.expect("del service");
     aws.ec2.delete_vpc_endpoint_service_configurations().service_ids(&svc).send().await.expect("del svc");
     aws.elb.delete_load_balancer().load_balancer_arn(&nlb).send().await.expect("del nlb");
     aws.ec2.delete_route().route_table_id(&rtb).destination_cidr_block("0.0.0.0/0").send().await.expect("del route");
