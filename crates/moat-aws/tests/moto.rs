@@ -250,8 +250,10 @@ async fn deploy_audit_diff_destroy_against_moto() {
             .collect()
     };
     let rtb_id = of("AWS::EC2::RouteTable").into_iter().next().expect("route table");
+    let mut associations = Vec::new();
     for subnet in of("AWS::EC2::Subnet") {
-        aws.ec2.associate_route_table().route_table_id(&rtb_id).subnet_id(subnet).send().await.expect("associate");
+        let out = aws.ec2.associate_route_table().route_table_id(&rtb_id).subnet_id(subnet).send().await.expect("associate");
+        associations.extend(out.association_id().map(str::to_string));
     }
 
     // Audit the stack: the isolated design has no error finding.
@@ -360,6 +362,12 @@ async fn deploy_audit_diff_destroy_against_moto() {
     aws.ec2.delete_route().route_table_id(&rtb).destination_cidr_block("0.0.0.0/0").send().await.expect("del route");
     aws.ec2.detach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("detach");
     aws.ec2.delete_internet_gateway().internet_gateway_id(&igw).send().await.expect("del igw");
+    for a in &associations {
+        aws.ec2.disassociate_route_table().association_id(a).send().await.expect("disassociate");
+    }
+    // moto's CloudFormation cannot delete an AWS::EC2::RouteTable (DeleteStack then fails with
+    // DependencyViolation on the VPC); delete it through the EC2 API first.
+    aws.ec2.delete_route_table().route_table_id(&rtb).send().await.expect("del route table");
     let report = destroy(&aws, STACK, false, |_| {}).await.expect("destroy");
     assert!(report.outcome.success, "{report:?}");
     assert_eq!(report.outcome.status, "DELETE_COMPLETE");
