@@ -117,7 +117,11 @@ async fn stack_scope(
             aws.ec2.describe_subnets().set_subnet_ids(Some(subnets)),
             "ec2:DescribeSubnets",
             |p| {
-                vpcs.extend(p.subnets().iter().filter_map(|s| s.vpc_id().map(str::to_string)));
+                vpcs.extend(
+                    p.subnets()
+                        .iter()
+                        .filter_map(|s| s.vpc_id().map(str::to_string)),
+                );
             }
         );
     }
@@ -127,7 +131,10 @@ async fn stack_scope(
             message: format!("stack `{stack}` has no VPC or subnet to audit"),
         });
     }
-    notes.push(format!("stack {stack}: VPCs {}", vpcs.iter().cloned().collect::<Vec<_>>().join(", ")));
+    notes.push(format!(
+        "stack {stack}: VPCs {}",
+        vpcs.iter().cloned().collect::<Vec<_>>().join(", ")
+    ));
     Ok(StackScope {
         vpcs: vpcs.into_iter().collect(),
         endpoint_services: services,
@@ -142,32 +149,45 @@ async fn read_network(
     notes: &mut Vec<String>,
 ) -> Result<(), AwsError> {
     let ec2 = &aws.ec2;
-    pages!(ec2.describe_vpcs().set_vpc_ids(Some(vpcs.to_vec())), "ec2:DescribeVpcs", |p| {
-        for v in p.vpcs() {
-            let id = v.vpc_id().unwrap_or_default();
-            let attr = |a: aws_sdk_ec2::types::VpcAttributeName| {
-                ec2.describe_vpc_attribute().vpc_id(id).attribute(a).send()
-            };
-            let support = attr(aws_sdk_ec2::types::VpcAttributeName::EnableDnsSupport)
-                .await
-                .map_err(|e| sdk("ec2:DescribeVpcAttribute", e))?;
-            let hostnames = attr(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
-                .await
-                .map_err(|e| sdk("ec2:DescribeVpcAttribute", e))?;
-            m.vpcs.push(map_vpc(
-                v,
-                support.enable_dns_support().and_then(|x| x.value()),
-                hostnames.enable_dns_hostnames().and_then(|x| x.value()),
-            ));
+    pages!(
+        ec2.describe_vpcs().set_vpc_ids(Some(vpcs.to_vec())),
+        "ec2:DescribeVpcs",
+        |p| {
+            for v in p.vpcs() {
+                let id = v.vpc_id().unwrap_or_default();
+                let attr = |a: aws_sdk_ec2::types::VpcAttributeName| {
+                    ec2.describe_vpc_attribute().vpc_id(id).attribute(a).send()
+                };
+                let support = attr(aws_sdk_ec2::types::VpcAttributeName::EnableDnsSupport)
+                    .await
+                    .map_err(|e| sdk("ec2:DescribeVpcAttribute", e))?;
+                let hostnames = attr(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
+                    .await
+                    .map_err(|e| sdk("ec2:DescribeVpcAttribute", e))?;
+                m.vpcs.push(map_vpc(
+                    v,
+                    support.enable_dns_support().and_then(|x| x.value()),
+                    hostnames.enable_dns_hostnames().and_then(|x| x.value()),
+                ));
+            }
         }
-    });
+    );
     let vf = || vpc_filter("vpc-id", vpcs);
-    pages!(ec2.describe_subnets().filters(vf()), "ec2:DescribeSubnets", |p| {
-        m.subnets.extend(p.subnets().iter().map(map_subnet));
-    });
-    pages!(ec2.describe_route_tables().filters(vf()), "ec2:DescribeRouteTables", |p| {
-        m.route_tables.extend(p.route_tables().iter().map(map_route_table));
-    });
+    pages!(
+        ec2.describe_subnets().filters(vf()),
+        "ec2:DescribeSubnets",
+        |p| {
+            m.subnets.extend(p.subnets().iter().map(map_subnet));
+        }
+    );
+    pages!(
+        ec2.describe_route_tables().filters(vf()),
+        "ec2:DescribeRouteTables",
+        |p| {
+            m.route_tables
+                .extend(p.route_tables().iter().map(map_route_table));
+        }
+    );
     pages!(
         ec2.describe_internet_gateways()
             .filters(vpc_filter("attachment.vpc-id", vpcs)),
@@ -196,20 +216,26 @@ async fn read_network(
         }
     );
     let mut nat_allocations = HashSet::new();
-    pages!(ec2.describe_nat_gateways().filter(vf()), "ec2:DescribeNatGateways", |p| {
-        for n in p.nat_gateways() {
-            // A deleted NAT gateway stays listed for about an hour; it routes nothing.
-            if n.state().is_some_and(|s| matches!(s.as_str(), "deleted" | "deleting" | "failed")) {
-                continue;
+    pages!(
+        ec2.describe_nat_gateways().filter(vf()),
+        "ec2:DescribeNatGateways",
+        |p| {
+            for n in p.nat_gateways() {
+                // A deleted NAT gateway stays listed for about an hour; it routes nothing.
+                if n.state()
+                    .is_some_and(|s| matches!(s.as_str(), "deleted" | "deleting" | "failed"))
+                {
+                    continue;
+                }
+                nat_allocations.extend(
+                    n.nat_gateway_addresses()
+                        .iter()
+                        .filter_map(|a| a.allocation_id().map(str::to_string)),
+                );
+                m.nat_gateways.push(map_nat_gateway(n));
             }
-            nat_allocations.extend(
-                n.nat_gateway_addresses()
-                    .iter()
-                    .filter_map(|a| a.allocation_id().map(str::to_string)),
-            );
-            m.nat_gateways.push(map_nat_gateway(n));
         }
-    });
+    );
     let mut enis = HashSet::new();
     pages!(
         ec2.describe_network_interfaces().filters(vf()),
@@ -230,7 +256,8 @@ async fn read_network(
     let mut unattributed = 0;
     for a in addrs.addresses() {
         let in_vpc = a.network_interface_id().is_some_and(|n| enis.contains(n))
-            || a.allocation_id().is_some_and(|x| nat_allocations.contains(x));
+            || a.allocation_id()
+                .is_some_and(|x| nat_allocations.contains(x));
         if in_vpc {
             m.elastic_ips.push(map_address(a));
         } else if a.association_id().is_none() {
@@ -242,24 +269,41 @@ async fn read_network(
             "{unattributed} unassociated Elastic IP(s) in the region belong to no VPC and were not audited"
         ));
     }
-    pages!(ec2.describe_security_groups().filters(vf()), "ec2:DescribeSecurityGroups", |p| {
-        m.security_groups
-            .extend(p.security_groups().iter().map(map_security_group));
-    });
-    pages!(ec2.describe_network_acls().filters(vf()), "ec2:DescribeNetworkAcls", |p| {
-        m.network_acls.extend(p.network_acls().iter().map(map_network_acl));
-    });
-    pages!(ec2.describe_vpc_endpoints().filters(vf()), "ec2:DescribeVpcEndpoints", |p| {
-        m.endpoints.extend(
-            p.vpc_endpoints()
-                .iter()
-                .filter(|e| {
-                    e.state()
-                        .is_none_or(|s| !matches!(s.as_str().to_ascii_lowercase().as_str(), "deleted" | "deleting" | "failed" | "rejected"))
-                })
-                .map(map_endpoint),
-        );
-    });
+    pages!(
+        ec2.describe_security_groups().filters(vf()),
+        "ec2:DescribeSecurityGroups",
+        |p| {
+            m.security_groups
+                .extend(p.security_groups().iter().map(map_security_group));
+        }
+    );
+    pages!(
+        ec2.describe_network_acls().filters(vf()),
+        "ec2:DescribeNetworkAcls",
+        |p| {
+            m.network_acls
+                .extend(p.network_acls().iter().map(map_network_acl));
+        }
+    );
+    pages!(
+        ec2.describe_vpc_endpoints().filters(vf()),
+        "ec2:DescribeVpcEndpoints",
+        |p| {
+            m.endpoints.extend(
+                p.vpc_endpoints()
+                    .iter()
+                    .filter(|e| {
+                        e.state().is_none_or(|s| {
+                            !matches!(
+                                s.as_str().to_ascii_lowercase().as_str(),
+                                "deleted" | "deleting" | "failed" | "rejected"
+                            )
+                        })
+                    })
+                    .map(map_endpoint),
+            );
+        }
+    );
     link_gateway_routes(m);
     pages!(
         ec2.describe_flow_logs()
@@ -347,7 +391,8 @@ async fn read_endpoint_services(
                     .network_load_balancer_arns()
                     .iter()
                     .any(|a| lbs.contains(a.as_str()))
-                    || s.service_id().is_some_and(|id| stack_services.iter().any(|x| x == id));
+                    || s.service_id()
+                        .is_some_and(|id| stack_services.iter().any(|x| x == id));
                 if ours {
                     found.push(s.clone());
                 }
@@ -358,13 +403,16 @@ async fn read_endpoint_services(
         let id = s.service_id().unwrap_or_default();
         let mut principals = Vec::new();
         pages!(
-            aws.ec2.describe_vpc_endpoint_service_permissions().service_id(id),
+            aws.ec2
+                .describe_vpc_endpoint_service_permissions()
+                .service_id(id),
             "ec2:DescribeVpcEndpointServicePermissions",
             |p| {
                 principals.extend(p.allowed_principals().iter().cloned());
             }
         );
-        m.endpoint_services.push(map_endpoint_service(&s, &principals));
+        m.endpoint_services
+            .push(map_endpoint_service(&s, &principals));
     }
     Ok(())
 }
@@ -386,9 +434,13 @@ async fn read_ecs(
     let mut skipped = 0usize;
     for cluster in &clusters {
         let mut arns = Vec::new();
-        pages!(aws.ecs.list_services().cluster(cluster), "ecs:ListServices", |p| {
-            arns.extend(p.service_arns().iter().cloned());
-        });
+        pages!(
+            aws.ecs.list_services().cluster(cluster),
+            "ecs:ListServices",
+            |p| {
+                arns.extend(p.service_arns().iter().cloned());
+            }
+        );
         let mut used = false;
         // DescribeServices takes at most 10 services per call.
         // Source: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html
@@ -432,7 +484,9 @@ async fn read_ecs(
         }
     }
     if skipped > 0 {
-        notes.push(format!("{skipped} ECS service(s) outside the audited VPCs were skipped"));
+        notes.push(format!(
+            "{skipped} ECS service(s) outside the audited VPCs were skipped"
+        ));
     }
     let mut roles = BTreeSet::new();
     let mut groups = BTreeSet::new();
@@ -446,9 +500,20 @@ async fn read_ecs(
             .map_err(|e| sdk("ecs:DescribeTaskDefinition", e))?;
         if let Some(t) = out.task_definition() {
             let mapped = map_task_definition(t);
-            roles.extend(mapped.execution_role.iter().chain(mapped.task_role.iter()).filter_map(|r| r.known().cloned()));
+            roles.extend(
+                mapped
+                    .execution_role
+                    .iter()
+                    .chain(mapped.task_role.iter())
+                    .filter_map(|r| r.known().cloned()),
+            );
             for c in &mapped.containers {
-                if let Some(g) = c.log.as_ref().and_then(|l| l.options.get("awslogs-group")).and_then(|g| g.known()) {
+                if let Some(g) = c
+                    .log
+                    .as_ref()
+                    .and_then(|l| l.options.get("awslogs-group"))
+                    .and_then(|g| g.known())
+                {
                     groups.insert(g.clone());
                 }
             }
@@ -492,9 +557,13 @@ async fn read_role(
         }
     );
     let mut names = Vec::new();
-    pages!(aws.iam.list_role_policies().role_name(name), "iam:ListRolePolicies", |p| {
-        names.extend(p.policy_names().iter().cloned());
-    });
+    pages!(
+        aws.iam.list_role_policies().role_name(name),
+        "iam:ListRolePolicies",
+        |p| {
+            names.extend(p.policy_names().iter().cloned());
+        }
+    );
     let mut inline = Vec::new();
     for n in &names {
         let doc = aws
@@ -521,7 +590,11 @@ async fn read_log_group(aws: &Aws, name: &str) -> Result<LogGroup, AwsError> {
         aws.logs.describe_log_groups().log_group_name_prefix(name),
         "logs:DescribeLogGroups",
         |p| {
-            if let Some(g) = p.log_groups().iter().find(|g| g.log_group_name() == Some(name)) {
+            if let Some(g) = p
+                .log_groups()
+                .iter()
+                .find(|g| g.log_group_name() == Some(name))
+            {
                 // No retention set means "never expire".
                 retention = Maybe::Known(g.retention_in_days().and_then(|d| u32::try_from(d).ok()));
             }

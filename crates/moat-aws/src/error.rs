@@ -41,7 +41,10 @@ const DENIED_CODES: &[&str] = &[
 ];
 
 /// Turn an SDK error into an [`AwsError`] naming `action` (IAM action, e.g. `ec2:DescribeVpcs`).
-pub fn sdk<E, R>(action: &str, e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> AwsError
+pub fn sdk<E, R>(
+    action: &str,
+    e: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

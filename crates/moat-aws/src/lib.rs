@@ -39,9 +39,9 @@ pub use error::AwsError;
 pub use map_ec2::*;
 pub use map_svc::*;
 pub use stack::{
-    create_change_set, delete_change_set, destroy, execute_and_wait, execute_change_set, stack_log_groups,
-    stack_status, wait_stack, Change, ChangeAction, ChangeSetOutcome, ChangeSetSummary,
-    DestroyReport, Replacement, StackEvent, StackOutcome, StackState,
+    create_change_set, delete_change_set, destroy, execute_and_wait, execute_change_set,
+    stack_log_groups, stack_status, wait_stack, Change, ChangeAction, ChangeSetOutcome,
+    ChangeSetSummary, DestroyReport, Replacement, StackEvent, StackOutcome, StackState,
 };
 
 use aws_config::retry::RetryConfig;

@@ -158,7 +158,10 @@ pub fn map_internet_gateway(g: &ec2::InternetGateway) -> InternetGateway {
 }
 
 pub fn map_egress_only_gateway(g: &ec2::EgressOnlyInternetGateway) -> InternetGateway {
-    let id = g.egress_only_internet_gateway_id().unwrap_or_default().to_string();
+    let id = g
+        .egress_only_internet_gateway_id()
+        .unwrap_or_default()
+        .to_string();
     igw(id, g.attachments(), true)
 }
 
@@ -228,8 +231,16 @@ pub fn map_permission(p: &ec2::IpPermission, prov: &Provenance) -> Vec<SgRule> {
         None => Maybe::unknown("protocol unknown"),
     };
     let mut peers: Vec<Maybe<Peer>> = Vec::new();
-    peers.extend(p.ip_ranges().iter().map(|r| parse(r.cidr_ip()).map(Peer::Cidr)));
-    peers.extend(p.ipv6_ranges().iter().map(|r| parse(r.cidr_ipv6()).map(Peer::Cidr)));
+    peers.extend(
+        p.ip_ranges()
+            .iter()
+            .map(|r| parse(r.cidr_ip()).map(Peer::Cidr)),
+    );
+    peers.extend(
+        p.ipv6_ranges()
+            .iter()
+            .map(|r| parse(r.cidr_ipv6()).map(Peer::Cidr)),
+    );
     peers.extend(
         p.user_id_group_pairs()
             .iter()
@@ -342,7 +353,11 @@ pub fn map_endpoint(e: &ec2::VpcEndpoint) -> VpcEndpoint {
         vpc: id_of(e.vpc_id()),
         service: known(e.service_name().map(str::to_string)),
         kind,
-        subnets: e.subnet_ids().iter().map(|s| Maybe::Known(Id::from(s.as_str()))).collect(),
+        subnets: e
+            .subnet_ids()
+            .iter()
+            .map(|s| Maybe::Known(Id::from(s.as_str())))
+            .collect(),
         security_groups: e.groups().iter().map(|g| id_of(g.group_id())).collect(),
         route_tables: e
             .route_table_ids()

@@ -33,7 +33,10 @@ fn vpc_keeps_associated_cidrs_and_dns() {
     let m = map_vpc(&v, Some(true), None);
     assert_eq!(m.id.as_str(), "vpc-1");
     assert_eq!(m.cidrs.len(), 1);
-    assert_eq!(m.cidrs[0].known().map(|c| c.to_string()).as_deref(), Some("10.0.0.0/16"));
+    assert_eq!(
+        m.cidrs[0].known().map(|c| c.to_string()).as_deref(),
+        Some("10.0.0.0/16")
+    );
     assert_eq!(m.dns_support, Maybe::Known(true));
     assert!(!m.dns_hostnames.is_known());
     assert_eq!(m.prov.resource, "vpc-1");
@@ -108,20 +111,37 @@ fn route_table_main_associations_and_targets() {
     assert_eq!(m.subnets, vec![Maybe::Known(Id::from("subnet-1"))]);
     let targets: Vec<&RouteTarget> = m.routes.iter().map(|r| &r.target).collect();
     assert_eq!(targets[0], &RouteTarget::Local);
-    assert_eq!(targets[1], &RouteTarget::InternetGateway(Maybe::Known(Id::from("igw-1"))));
+    assert_eq!(
+        targets[1],
+        &RouteTarget::InternetGateway(Maybe::Known(Id::from("igw-1")))
+    );
     assert_eq!(
         targets[2],
         &RouteTarget::EgressOnlyInternetGateway(Maybe::Known(Id::from("eigw-1")))
     );
-    assert_eq!(targets[3], &RouteTarget::VpcEndpoint(Maybe::Known(Id::from("vpce-1"))));
-    assert_eq!(targets[4], &RouteTarget::NatGateway(Maybe::Known(Id::from("nat-1"))));
-    assert_eq!(targets[5], &RouteTarget::TransitGateway(Maybe::Known(Id::from("tgw-1"))));
+    assert_eq!(
+        targets[3],
+        &RouteTarget::VpcEndpoint(Maybe::Known(Id::from("vpce-1")))
+    );
+    assert_eq!(
+        targets[4],
+        &RouteTarget::NatGateway(Maybe::Known(Id::from("nat-1")))
+    );
+    assert_eq!(
+        targets[5],
+        &RouteTarget::TransitGateway(Maybe::Known(Id::from("tgw-1")))
+    );
     assert_eq!(
         m.routes[3].destination,
-        Maybe::Known(RouteDestination::PrefixList(Maybe::Known(Id::from("pl-63a5400a"))))
+        Maybe::Known(RouteDestination::PrefixList(Maybe::Known(Id::from(
+            "pl-63a5400a"
+        ))))
     );
     let default: ipnet::IpNet = "0.0.0.0/0".parse().expect("cidr");
-    assert_eq!(m.routes[1].destination, Maybe::Known(RouteDestination::Cidr(default)));
+    assert_eq!(
+        m.routes[1].destination,
+        Maybe::Known(RouteDestination::Cidr(default))
+    );
 }
 
 #[test]
@@ -147,7 +167,11 @@ fn gateways_attachments() {
     assert!(!m.egress_only);
     let e = ec2::EgressOnlyInternetGateway::builder()
         .egress_only_internet_gateway_id("eigw-1")
-        .attachments(ec2::InternetGatewayAttachment::builder().vpc_id("vpc-1").build())
+        .attachments(
+            ec2::InternetGatewayAttachment::builder()
+                .vpc_id("vpc-1")
+                .build(),
+        )
         .build();
     assert!(map_egress_only_gateway(&e).egress_only);
     let n = ec2::NatGateway::builder()
@@ -156,7 +180,10 @@ fn gateways_attachments() {
         .connectivity_type(ec2::ConnectivityType::Private)
         .build();
     assert_eq!(map_nat_gateway(&n).public, Maybe::Known(false));
-    let a = ec2::Address::builder().allocation_id("eipalloc-1").public_ip("1.2.3.4").build();
+    let a = ec2::Address::builder()
+        .allocation_id("eipalloc-1")
+        .public_ip("1.2.3.4")
+        .build();
     assert_eq!(map_address(&a).id.as_str(), "eipalloc-1");
 }
 
@@ -208,7 +235,11 @@ fn nacl_entries_and_associations() {
         .network_acl_id("acl-1")
         .vpc_id("vpc-1")
         .is_default(true)
-        .associations(ec2::NetworkAclAssociation::builder().subnet_id("subnet-1").build())
+        .associations(
+            ec2::NetworkAclAssociation::builder()
+                .subnet_id("subnet-1")
+                .build(),
+        )
         .entries(
             ec2::NetworkAclEntry::builder()
                 .rule_number(100)
@@ -251,9 +282,15 @@ fn endpoints_and_policies() {
         .service_name("com.amazonaws.us-east-1.ecr.dkr")
         .vpc_endpoint_type(ec2::VpcEndpointType::Interface)
         .subnet_ids("subnet-1")
-        .groups(ec2::SecurityGroupIdentifier::builder().group_id("sg-1").build())
+        .groups(
+            ec2::SecurityGroupIdentifier::builder()
+                .group_id("sg-1")
+                .build(),
+        )
         .private_dns_enabled(true)
-        .policy_document(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}]}"#)
+        .policy_document(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}]}"#,
+        )
         .build();
     let m = map_endpoint(&e);
     assert_eq!(m.kind, Maybe::Known(EndpointKind::Interface));
@@ -285,6 +322,9 @@ fn endpoint_service_and_flow_log() {
     assert_eq!(m.allowed_principals.len(), 1);
     assert_eq!(m.allowed_principals[0].0, Maybe::Known("*".to_string()));
     assert_eq!(m.network_load_balancers.len(), 1);
-    let f = ec2::FlowLog::builder().flow_log_id("fl-1").resource_id("vpc-1").build();
+    let f = ec2::FlowLog::builder()
+        .flow_log_id("fl-1")
+        .resource_id("vpc-1")
+        .build();
     assert_eq!(map_flow_log(&f).resource, Maybe::Known(Id::from("vpc-1")));
 }

@@ -5,9 +5,8 @@ use aws_sdk_ecs::types as ecs;
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_iam::types as iam;
 use moat_model::{
-    Cluster, Container, Id, LaunchType, Listener, LoadBalancer, LoadBalancerKind,
-    LogConfiguration, Maybe, Provenance, Role, Secret, Service, Statement, TargetGroup,
-    TaskDefinition,
+    Cluster, Container, Id, LaunchType, Listener, LoadBalancer, LoadBalancerKind, LogConfiguration,
+    Maybe, Provenance, Role, Secret, Service, Statement, TargetGroup, TaskDefinition,
 };
 use serde_json::Value;
 
@@ -74,7 +73,11 @@ pub fn map_listener(l: &elb::Listener) -> Listener {
         if let Some(tg) = a.target_group_arn() {
             target_groups.push(Maybe::Known(Id::from(tg)));
         }
-        for t in a.forward_config().map(|f| f.target_groups()).unwrap_or_default() {
+        for t in a
+            .forward_config()
+            .map(|f| f.target_groups())
+            .unwrap_or_default()
+        {
             if let Some(tg) = t.target_group_arn() {
                 let tg = Maybe::Known(Id::from(tg));
                 if !target_groups.contains(&tg) {
@@ -117,7 +120,9 @@ pub fn map_cluster(c: &ecs::Cluster) -> Cluster {
 
 pub fn map_service(v: &ecs::Service) -> Service {
     let id = v.service_arn().unwrap_or_default().to_string();
-    let net = v.network_configuration().and_then(|n| n.awsvpc_configuration());
+    let net = v
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration());
     let launch_type = match v.launch_type().map(|l| l.as_str()) {
         Some("FARGATE") => Maybe::Known(LaunchType::Fargate),
         Some("EC2") => Maybe::Known(LaunchType::Ec2),
@@ -137,7 +142,12 @@ pub fn map_service(v: &ecs::Service) -> Service {
         task_definition: known(v.task_definition().map(Id::from)),
         launch_type,
         subnets: net
-            .map(|n| n.subnets().iter().map(|x| Maybe::Known(Id::from(x.as_str()))).collect())
+            .map(|n| {
+                n.subnets()
+                    .iter()
+                    .map(|x| Maybe::Known(Id::from(x.as_str())))
+                    .collect()
+            })
             .unwrap_or_default(),
         security_groups: net
             .map(|n| {
@@ -196,7 +206,11 @@ pub fn map_task_definition(t: &ecs::TaskDefinition) -> TaskDefinition {
                             .collect()
                     })
                     .unwrap_or_default(),
-                secret_options: l.secret_options().iter().map(|x| secret(x, &prov)).collect(),
+                secret_options: l
+                    .secret_options()
+                    .iter()
+                    .map(|x| secret(x, &prov))
+                    .collect(),
                 prov: prov.clone(),
             }),
             secrets: c.secrets().iter().map(|x| secret(x, &prov)).collect(),
@@ -273,7 +287,10 @@ fn percent_decode(s: &str) -> Option<String> {
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -294,8 +311,14 @@ pub fn policy_statements(doc: &Value, prov: &Provenance) -> Vec<Statement> {
         .filter(|st| st.get("Action").is_some())
         .map(|st| Statement {
             allow: st.get("Effect").and_then(Value::as_str) == Some("Allow"),
-            actions: strings(st.get("Action")).into_iter().map(Maybe::Known).collect(),
-            resources: strings(st.get("Resource")).into_iter().map(Maybe::Known).collect(),
+            actions: strings(st.get("Action"))
+                .into_iter()
+                .map(Maybe::Known)
+                .collect(),
+            resources: strings(st.get("Resource"))
+                .into_iter()
+                .map(Maybe::Known)
+                .collect(),
             prov: prov.clone(),
         })
         .collect()
@@ -326,7 +349,10 @@ pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value
         id: Id::from(r.role_name()),
         arn: Maybe::Known(r.arn().to_string()),
         managed_policy_arns: attached.iter().map(|p| s(p.policy_arn())).collect(),
-        statements: inline.iter().flat_map(|d| policy_statements(d, &prov)).collect(),
+        statements: inline
+            .iter()
+            .flat_map(|d| policy_statements(d, &prov))
+            .collect(),
         trusted_services,
         trust_has_source_conditions: source_conditions,
         prov,

@@ -13,7 +13,11 @@ fn load_balancer_listener_target_group() {
         .r#type(elb::LoadBalancerTypeEnum::Network)
         .scheme(elb::LoadBalancerSchemeEnum::Internal)
         .vpc_id("vpc-1")
-        .availability_zones(elb::AvailabilityZone::builder().subnet_id("subnet-1").build())
+        .availability_zones(
+            elb::AvailabilityZone::builder()
+                .subnet_id("subnet-1")
+                .build(),
+        )
         .build();
     let m = map_load_balancer(&l);
     assert_eq!(m.kind, Maybe::Known(LoadBalancerKind::Network));
@@ -25,15 +29,27 @@ fn load_balancer_listener_target_group() {
         .load_balancer_arn("arn:lb")
         .port(443)
         .protocol(elb::ProtocolEnum::Tls)
-        .certificates(elb::Certificate::builder().certificate_arn("arn:cert").build())
+        .certificates(
+            elb::Certificate::builder()
+                .certificate_arn("arn:cert")
+                .build(),
+        )
         .default_actions(
             elb::Action::builder()
                 .r#type(elb::ActionTypeEnum::Forward)
                 .target_group_arn("arn:tg")
                 .forward_config(
                     elb::ForwardActionConfig::builder()
-                        .target_groups(elb::TargetGroupTuple::builder().target_group_arn("arn:tg").build())
-                        .target_groups(elb::TargetGroupTuple::builder().target_group_arn("arn:tg2").build())
+                        .target_groups(
+                            elb::TargetGroupTuple::builder()
+                                .target_group_arn("arn:tg")
+                                .build(),
+                        )
+                        .target_groups(
+                            elb::TargetGroupTuple::builder()
+                                .target_group_arn("arn:tg2")
+                                .build(),
+                        )
                         .build(),
                 )
                 .build(),
@@ -45,7 +61,10 @@ fn load_balancer_listener_target_group() {
     assert_eq!(m.certificates, vec![Maybe::Known("arn:cert".to_string())]);
     assert_eq!(
         m.target_groups,
-        vec![Maybe::Known(Id::from("arn:tg")), Maybe::Known(Id::from("arn:tg2"))]
+        vec![
+            Maybe::Known(Id::from("arn:tg")),
+            Maybe::Known(Id::from("arn:tg2"))
+        ]
     );
 
     let t = elb::TargetGroup::builder()
@@ -86,7 +105,11 @@ fn ecs_service_cluster() {
                 )
                 .build(),
         )
-        .load_balancers(ecs::LoadBalancer::builder().target_group_arn("arn:tg").build())
+        .load_balancers(
+            ecs::LoadBalancer::builder()
+                .target_group_arn("arn:tg")
+                .build(),
+        )
         .enable_execute_command(true)
         .build();
     let m = map_service(&s);
@@ -122,7 +145,13 @@ fn task_definition_containers() {
             ecs::ContainerDefinition::builder()
                 .name("app")
                 .image("1.dkr.ecr.us-east-1.amazonaws.com/api:1")
-                .secrets(ecs::Secret::builder().name("DB").value_from("arn:aws:secretsmanager:x").build().expect("valid"))
+                .secrets(
+                    ecs::Secret::builder()
+                        .name("DB")
+                        .value_from("arn:aws:secretsmanager:x")
+                        .build()
+                        .expect("valid"),
+                )
                 .log_configuration(
                     ecs::LogConfiguration::builder()
                         .log_driver(ecs::LogDriver::Awslogs)
@@ -130,22 +159,42 @@ fn task_definition_containers() {
                         .build()
                         .expect("valid"),
                 )
-                .environment(ecs::KeyValuePair::builder().name("MODE").value("prod").build())
+                .environment(
+                    ecs::KeyValuePair::builder()
+                        .name("MODE")
+                        .value("prod")
+                        .build(),
+                )
                 .build(),
         )
         .build();
     let m = map_task_definition(&t);
     assert_eq!(m.network_mode, Maybe::Known("awsvpc".to_string()));
-    assert_eq!(m.requires_compatibilities, vec![Maybe::Known("FARGATE".to_string())]);
-    assert_eq!(m.execution_role, Some(Maybe::Known("arn:aws:iam::1:role/exec".to_string())));
+    assert_eq!(
+        m.requires_compatibilities,
+        vec![Maybe::Known("FARGATE".to_string())]
+    );
+    assert_eq!(
+        m.execution_role,
+        Some(Maybe::Known("arn:aws:iam::1:role/exec".to_string()))
+    );
     assert!(m.task_role.is_none());
     let c = &m.containers[0];
     assert_eq!(c.essential, Maybe::Known(true));
-    assert_eq!(c.secrets[0].value_from, Maybe::Known("arn:aws:secretsmanager:x".to_string()));
+    assert_eq!(
+        c.secrets[0].value_from,
+        Maybe::Known("arn:aws:secretsmanager:x".to_string())
+    );
     let log = c.log.as_ref().expect("log config");
     assert_eq!(log.driver, Maybe::Known("awslogs".to_string()));
-    assert_eq!(log.options.get("awslogs-group"), Some(&Maybe::Known("/moat/api".to_string())));
-    assert_eq!(c.environment, vec![("MODE".to_string(), Maybe::Known("prod".to_string()))]);
+    assert_eq!(
+        log.options.get("awslogs-group"),
+        Some(&Maybe::Known("/moat/api".to_string()))
+    );
+    assert_eq!(
+        c.environment,
+        vec![("MODE".to_string(), Maybe::Known("prod".to_string()))]
+    );
 }
 
 #[test]
@@ -167,12 +216,18 @@ fn role_trust_and_policies() {
     let inline = serde_json::json!({"Statement": {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*"}});
     let m = map_role(&r, &[attached], &[inline]);
     assert_eq!(m.id.as_str(), "exec");
-    assert_eq!(m.trusted_services, vec!["ecs-tasks.amazonaws.com".to_string()]);
+    assert_eq!(
+        m.trusted_services,
+        vec!["ecs-tasks.amazonaws.com".to_string()]
+    );
     assert!(m.trust_has_source_conditions);
     assert_eq!(m.managed_policy_arns.len(), 1);
     assert_eq!(m.statements.len(), 1);
     assert!(m.statements[0].allow);
-    assert_eq!(m.statements[0].actions, vec![Maybe::Known("logs:PutLogEvents".to_string())]);
+    assert_eq!(
+        m.statements[0].actions,
+        vec![Maybe::Known("logs:PutLogEvents".to_string())]
+    );
 }
 
 #[test]

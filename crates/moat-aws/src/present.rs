@@ -9,7 +9,12 @@ use std::fmt::Write;
 pub fn render_changes(cs: &ChangeSetSummary) -> String {
     let mut out = String::new();
     let verb = if cs.creates_stack { "create" } else { "update" };
-    let _ = writeln!(out, "Stack {} ({verb}): {} change(s)", cs.stack, cs.changes.len());
+    let _ = writeln!(
+        out,
+        "Stack {} ({verb}): {} change(s)",
+        cs.stack,
+        cs.changes.len()
+    );
     for c in &cs.changes {
         let sign = match c.action {
             ChangeAction::Add => "+",
@@ -28,7 +33,11 @@ pub fn render_changes(cs: &ChangeSetSummary) -> String {
             .as_deref()
             .map(|p| format!(" [{p}]"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  {sign} {} ({}){phys}{repl}", c.logical_id, c.resource_type);
+        let _ = writeln!(
+            out,
+            "  {sign} {} ({}){phys}{repl}",
+            c.logical_id, c.resource_type
+        );
     }
     let n = cs.replacements().count();
     if n > 0 {
@@ -162,7 +171,10 @@ mod tests {
             ],
         };
         let t = render_changes(&cs);
-        assert!(t.contains("~ Subnet (AWS::EC2::Subnet) [subnet-1]  !! REPLACED"), "{t}");
+        assert!(
+            t.contains("~ Subnet (AWS::EC2::Subnet) [subnet-1]  !! REPLACED"),
+            "{t}"
+        );
         assert!(t.contains("+ Sg (AWS::EC2::SecurityGroup)\n"), "{t}");
         assert!(t.contains("1 resource(s) will or may be replaced"), "{t}");
     }

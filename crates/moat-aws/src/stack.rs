@@ -319,7 +319,11 @@ async fn seen_events(aws: &Aws, stack: &str) -> Result<HashSet<String>, AwsError
         .send();
     while let Some(page) = pages.next().await {
         match page {
-            Ok(p) => seen.extend(p.stack_events().iter().filter_map(|e| e.event_id().map(str::to_string))),
+            Ok(p) => seen.extend(
+                p.stack_events()
+                    .iter()
+                    .filter_map(|e| e.event_id().map(str::to_string)),
+            ),
             Err(e) if is_missing_stack(code_of(&e).as_deref(), &message_of(&e)) => break,
             Err(e) => return Err(sdk("cloudformation:DescribeStackEvents", e)),
         }
@@ -465,7 +469,10 @@ pub async fn destroy(
 ) -> Result<DestroyReport, AwsError> {
     let (stack_id, status) = match aws.cfn.describe_stacks().stack_name(stack).send().await {
         Ok(out) => {
-            let s = out.stacks().first().ok_or(AwsError::NoStack(stack.to_string()))?;
+            let s = out
+                .stacks()
+                .first()
+                .ok_or(AwsError::NoStack(stack.to_string()))?;
             (
                 s.stack_id().unwrap_or(stack).to_string(),
                 s.stack_status().map(|x| x.as_str().to_string()),

@@ -4,8 +4,8 @@
 //! prints why and passes, unless `CI` is set, where it fails.
 
 use moat_aws::{
-    audit, connect, create_change_set, destroy, execute_and_wait, stack_status, AuditTarget,
-    Aws, AwsOptions, ChangeAction, ChangeSetOutcome, StackState,
+    audit, connect, create_change_set, destroy, execute_and_wait, stack_status, AuditTarget, Aws,
+    AwsOptions, ChangeAction, ChangeSetOutcome, StackState,
 };
 use moat_model::{Finding, Severity};
 use std::net::{TcpListener, TcpStream};
@@ -63,14 +63,20 @@ fn start_moto() -> Option<Moto> {
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not listen on {port} within 60s");
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on {port} within 60s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     Some(moto)
 }
 
 fn errors(findings: &[Finding]) -> Vec<&Finding> {
-    findings.iter().filter(|f| f.severity == Severity::Error).collect()
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect()
 }
 
 async fn check(aws: &Aws, target: &AuditTarget) -> Vec<Finding> {
@@ -81,7 +87,13 @@ async fn check(aws: &Aws, target: &AuditTarget) -> Vec<Finding> {
 /// Register the task definition and create the Fargate service in the stack's subnets.
 async fn create_service(aws: &Aws) {
     use aws_sdk_ecs::types as ecs;
-    let res = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources");
+    let res = aws
+        .cfn
+        .list_stack_resources()
+        .stack_name(STACK)
+        .send()
+        .await
+        .expect("resources");
     let physical = |t: &str| -> Vec<String> {
         res.stack_resource_summaries()
             .iter()
@@ -89,9 +101,20 @@ async fn create_service(aws: &Aws) {
             .filter_map(|r| r.physical_resource_id().map(str::to_string))
             .collect()
     };
-    let one = |t: &str| physical(t).into_iter().next().unwrap_or_else(|| panic!("a {t} in the stack"));
+    let one = |t: &str| {
+        physical(t)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("a {t} in the stack"))
+    };
     let role_name = one("AWS::IAM::Role");
-    let role = aws.iam.get_role().role_name(role_name.rsplit('/').next().unwrap_or(&role_name)).send().await.expect("role");
+    let role = aws
+        .iam
+        .get_role()
+        .role_name(role_name.rsplit('/').next().unwrap_or(&role_name))
+        .send()
+        .await
+        .expect("role");
     let role = role.role().map(|r| r.arn().to_string()).expect("role arn");
     let cluster = one("AWS::ECS::Cluster");
     // moto's CloudFormation stores a role's inline policy as a Python dict that GetRolePolicy
@@ -114,7 +137,13 @@ async fn create_service(aws: &Aws) {
     let subnets = physical("AWS::EC2::Subnet");
     let sgs: Vec<String> = {
         let ids = physical("AWS::EC2::SecurityGroup");
-        let d = aws.ec2.describe_security_groups().set_group_ids(Some(ids)).send().await.expect("sgs");
+        let d = aws
+            .ec2
+            .describe_security_groups()
+            .set_group_ids(Some(ids))
+            .send()
+            .await
+            .expect("sgs");
         d.security_groups()
             .iter()
             .filter(|g| g.description() == Some("tasks"))
@@ -149,7 +178,11 @@ async fn create_service(aws: &Aws) {
         .send()
         .await
         .expect("register task definition");
-    let td_arn = td.task_definition().and_then(|t| t.task_definition_arn()).expect("arn").to_string();
+    let td_arn = td
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .expect("arn")
+        .to_string();
     aws.ecs
         .create_service()
         .cluster(&cluster)
@@ -185,7 +218,10 @@ async fn deploy_audit_diff_destroy_against_moto() {
         ("AWS_ENDPOINT_URL", moto.url.as_str()),
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/moat-test-credentials"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        ),
     ] {
         std::env::set_var(k, v);
     }
@@ -199,16 +235,23 @@ async fn deploy_audit_diff_destroy_against_moto() {
     aws.poll_interval = Duration::from_millis(100);
 
     // Deploy: a CREATE change set listing every resource as added, then CREATE_COMPLETE.
-    assert_eq!(stack_status(&aws, STACK).await.expect("status"), StackState::Absent);
-    let ChangeSetOutcome::Ready(cs) = create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])
-        .await
-        .expect("change set")
+    assert_eq!(
+        stack_status(&aws, STACK).await.expect("status"),
+        StackState::Absent
+    );
+    let ChangeSetOutcome::Ready(cs) =
+        create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])
+            .await
+            .expect("change set")
     else {
         panic!("a new stack must have changes");
     };
     assert!(cs.creates_stack);
     assert!(cs.changes.iter().all(|c| c.action == ChangeAction::Add));
-    assert!(cs.changes.iter().any(|c| c.logical_id == "Vpc" && c.resource_type == "AWS::EC2::VPC"));
+    assert!(cs
+        .changes
+        .iter()
+        .any(|c| c.logical_id == "Vpc" && c.resource_type == "AWS::EC2::VPC"));
     let mut events = Vec::new();
     let outcome = execute_and_wait(&aws, &cs, |e| events.push(e.clone()))
         .await
@@ -217,8 +260,14 @@ async fn deploy_audit_diff_destroy_against_moto() {
     assert_eq!(outcome.status, "CREATE_COMPLETE");
     // moto reports stack-level events only; the change set's REVIEW_IN_PROGRESS event predates
     // the execution and must not be streamed again.
-    assert!(events.iter().any(|e| e.status == "CREATE_COMPLETE"), "events: {events:?}");
-    assert!(!events.iter().any(|e| e.status == "REVIEW_IN_PROGRESS"), "events: {events:?}");
+    assert!(
+        events.iter().any(|e| e.status == "CREATE_COMPLETE"),
+        "events: {events:?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.status == "REVIEW_IN_PROGRESS"),
+        "events: {events:?}"
+    );
 
     // moto's CloudFormation keeps only the family, containers and memory of a task definition
     // and drops a service's launch type and network configuration, so the service is created
@@ -226,7 +275,13 @@ async fn deploy_audit_diff_destroy_against_moto() {
     create_service(&aws).await;
     // moto's CloudFormation ignores the VPC's EnableDnsSupport/EnableDnsHostnames properties;
     // set them as real CloudFormation would.
-    let vpc_id = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources")
+    let vpc_id = aws
+        .cfn
+        .list_stack_resources()
+        .stack_name(STACK)
+        .send()
+        .await
+        .expect("resources")
         .stack_resource_summaries()
         .iter()
         .find(|r| r.resource_type() == Some("AWS::EC2::VPC"))
@@ -235,13 +290,23 @@ async fn deploy_audit_diff_destroy_against_moto() {
     aws.ec2
         .modify_vpc_attribute()
         .vpc_id(&vpc_id)
-        .enable_dns_hostnames(aws_sdk_ec2::types::AttributeBooleanValue::builder().value(true).build())
+        .enable_dns_hostnames(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(true)
+                .build(),
+        )
         .send()
         .await
         .expect("dns hostnames");
     // moto records AWS::EC2::SubnetRouteTableAssociation apart from the route table, so
     // DescribeRouteTables does not show it; associate through the EC2 API instead.
-    let res = aws.cfn.list_stack_resources().stack_name(STACK).send().await.expect("resources");
+    let res = aws
+        .cfn
+        .list_stack_resources()
+        .stack_name(STACK)
+        .send()
+        .await
+        .expect("resources");
     let of = |t: &str| -> Vec<String> {
         res.stack_resource_summaries()
             .iter()
@@ -249,10 +314,20 @@ async fn deploy_audit_diff_destroy_against_moto() {
             .filter_map(|r| r.physical_resource_id().map(str::to_string))
             .collect()
     };
-    let rtb_id = of("AWS::EC2::RouteTable").into_iter().next().expect("route table");
+    let rtb_id = of("AWS::EC2::RouteTable")
+        .into_iter()
+        .next()
+        .expect("route table");
     let mut associations = Vec::new();
     for subnet in of("AWS::EC2::Subnet") {
-        let out = aws.ec2.associate_route_table().route_table_id(&rtb_id).subnet_id(subnet).send().await.expect("associate");
+        let out = aws
+            .ec2
+            .associate_route_table()
+            .route_table_id(&rtb_id)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .expect("associate");
         associations.extend(out.association_id().map(str::to_string));
     }
 
@@ -262,13 +337,24 @@ async fn deploy_audit_diff_destroy_against_moto() {
     assert_eq!(model.vpcs.len(), 1, "{notes:?}");
     assert_eq!(model.subnets.len(), 2);
     assert_eq!(model.endpoints.len(), 4);
-    assert!(model.route_tables.iter().any(|r| r.main), "the main route table is read");
-    assert_eq!(model.services.len(), 1, "the ECS service in the VPC is found");
+    assert!(
+        model.route_tables.iter().any(|r| r.main),
+        "the main route table is read"
+    );
+    assert_eq!(
+        model.services.len(),
+        1,
+        "the ECS service in the VPC is found"
+    );
     assert_eq!(model.task_definitions.len(), 1);
     assert_eq!(model.roles.len(), 1);
     assert!(model.roles[0].trust_has_source_conditions);
     let findings = moat_verify::check(&model, &moat_verify::Options::default());
-    assert!(errors(&findings).is_empty(), "unexpected errors: {:#?}", errors(&findings));
+    assert!(
+        errors(&findings).is_empty(),
+        "unexpected errors: {:#?}",
+        errors(&findings)
+    );
 
     // Second deploy with the same template: nothing to execute.
     let again = create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])
@@ -295,7 +381,13 @@ async fn deploy_audit_diff_destroy_against_moto() {
         .internet_gateway()
         .and_then(|g| g.internet_gateway_id().map(str::to_string))
         .expect("igw id");
-    aws.ec2.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("attach");
+    aws.ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("attach");
     aws.ec2
         .create_route()
         .route_table_id(&rtb)
@@ -306,8 +398,16 @@ async fn deploy_audit_diff_destroy_against_moto() {
         .expect("route");
     let findings = check(&aws, &AuditTarget::Vpc(vpc.clone())).await;
     let moat001: Vec<_> = findings.iter().filter(|f| f.code == "MOAT001").collect();
-    assert!(moat001.iter().any(|f| f.prov.resource == rtb), "MOAT001 on {rtb}: {findings:#?}");
-    assert!(findings.iter().any(|f| f.code == "MOAT005" && f.severity == Severity::Error), "{findings:#?}");
+    assert!(
+        moat001.iter().any(|f| f.prov.resource == rtb),
+        "MOAT001 on {rtb}: {findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "MOAT005" && f.severity == Severity::Error),
+        "{findings:#?}"
+    );
 
     // Endpoint service open to everyone (moto's CloudFormation skips
     // AWS::EC2::VPCEndpointService, so it is made through the EC2 API).
@@ -344,35 +444,97 @@ async fn deploy_audit_diff_destroy_against_moto() {
         .send()
         .await
         .expect("permissions");
-    let (model2, _) = audit(&aws, &AuditTarget::Vpc(vpc.clone())).await.expect("audit");
+    let (model2, _) = audit(&aws, &AuditTarget::Vpc(vpc.clone()))
+        .await
+        .expect("audit");
     assert!(model2.load_balancers.iter().any(|l| l.id.0 == nlb));
-    let es = model2.endpoint_services.iter().find(|s| s.id.0 == svc).expect("service read");
-    assert_eq!(es.allowed_principals[0].0.known().map(String::as_str), Some("*"));
+    let es = model2
+        .endpoint_services
+        .iter()
+        .find(|s| s.id.0 == svc)
+        .expect("service read");
+    assert_eq!(
+        es.allowed_principals[0].0.known().map(String::as_str),
+        Some("*")
+    );
     let findings = moat_verify::check(&model2, &moat_verify::Options::default());
     assert!(
-        findings.iter().any(|f| f.code == "MOAT201" && f.prov.resource == svc),
+        findings
+            .iter()
+            .any(|f| f.code == "MOAT201" && f.prov.resource == svc),
         "MOAT201 on {svc}: {findings:#?}"
     );
 
     // Undo the manual changes, then destroy: the stack is gone, the retained log group is kept.
     let cluster = model.clusters[0].id.0.clone();
-    aws.ecs.delete_service().cluster(&cluster).service("app").force(true).send().await.expect("del service");
-    aws.ec2.delete_vpc_endpoint_service_configurations().service_ids(&svc).send().await.expect("del svc");
-    aws.elb.delete_load_balancer().load_balancer_arn(&nlb).send().await.expect("del nlb");
-    aws.ec2.delete_route().route_table_id(&rtb).destination_cidr_block("0.0.0.0/0").send().await.expect("del route");
-    aws.ec2.detach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.expect("detach");
-    aws.ec2.delete_internet_gateway().internet_gateway_id(&igw).send().await.expect("del igw");
+    aws.ecs
+        .delete_service()
+        .cluster(&cluster)
+        .service("app")
+        .force(true)
+        .send()
+        .await
+        .expect("del service");
+    aws.ec2
+        .delete_vpc_endpoint_service_configurations()
+        .service_ids(&svc)
+        .send()
+        .await
+        .expect("del svc");
+    aws.elb
+        .delete_load_balancer()
+        .load_balancer_arn(&nlb)
+        .send()
+        .await
+        .expect("del nlb");
+    aws.ec2
+        .delete_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("0.0.0.0/0")
+        .send()
+        .await
+        .expect("del route");
+    aws.ec2
+        .detach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("detach");
+    aws.ec2
+        .delete_internet_gateway()
+        .internet_gateway_id(&igw)
+        .send()
+        .await
+        .expect("del igw");
     for a in &associations {
-        aws.ec2.disassociate_route_table().association_id(a).send().await.expect("disassociate");
+        aws.ec2
+            .disassociate_route_table()
+            .association_id(a)
+            .send()
+            .await
+            .expect("disassociate");
     }
     // moto's CloudFormation cannot delete an AWS::EC2::RouteTable (DeleteStack then fails with
     // DependencyViolation on the VPC); delete it through the EC2 API first.
-    aws.ec2.delete_route_table().route_table_id(&rtb).send().await.expect("del route table");
+    aws.ec2
+        .delete_route_table()
+        .route_table_id(&rtb)
+        .send()
+        .await
+        .expect("del route table");
     let report = destroy(&aws, STACK, false, |_| {}).await.expect("destroy");
     assert!(report.outcome.success, "{report:?}");
     assert_eq!(report.outcome.status, "DELETE_COMPLETE");
-    assert_eq!(stack_status(&aws, STACK).await.expect("status"), StackState::Absent);
-    let mut groups: Vec<&String> = report.logs_kept.iter().chain(report.logs_deleted.iter()).collect();
+    assert_eq!(
+        stack_status(&aws, STACK).await.expect("status"),
+        StackState::Absent
+    );
+    let mut groups: Vec<&String> = report
+        .logs_kept
+        .iter()
+        .chain(report.logs_deleted.iter())
+        .collect();
     groups.sort();
     assert_eq!(groups, vec!["/moat/test/app"], "{report:?}");
     assert!(matches!(
