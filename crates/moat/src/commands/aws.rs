@@ -150,7 +150,13 @@ fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
 }
 
 /// Run the rules on the synthesized template, as `moat check` would.
-fn check_template(s: &Synthesized, region: &str, account: &str, stack: &str, params: &[(String, String)]) -> Result<Outcome> {
+fn check_template(
+    s: &Synthesized,
+    region: &str,
+    account: &str,
+    stack: &str,
+    params: &[(String, String)],
+) -> Result<Outcome> {
     let opts = moat_cfn::LoadOptions {
         region: region.to_string(),
         account_id: account.to_string(),
@@ -174,7 +180,9 @@ fn confirm(question: &str) -> Result<bool> {
 /// A progress bar over the resources being changed; events print above it.
 fn progress(total: usize) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(total as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
+    {
         pb.set_style(style);
     }
     pb.enable_steady_tick(Duration::from_millis(120));
@@ -183,9 +191,18 @@ fn progress(total: usize) -> indicatif::ProgressBar {
 
 fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
     move |e: &StackEvent| {
-        let reason = e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-        pb.println(format!("{:<28} {:<40} {}{reason}", e.status, e.logical_id, e.resource_type));
-        if e.status.ends_with("_COMPLETE") && !e.resource_type.starts_with("AWS::CloudFormation::Stack") {
+        let reason = e
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        pb.println(format!(
+            "{:<28} {:<40} {}{reason}",
+            e.status, e.logical_id, e.resource_type
+        ));
+        if e.status.ends_with("_COMPLETE")
+            && !e.resource_type.starts_with("AWS::CloudFormation::Stack")
+        {
             pb.inc(1);
         }
         pb.set_message(format!("{} {}", e.logical_id, e.status));
@@ -251,7 +268,7 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
             print(&text)?;
         }
-        Ok(0)
+        Ok::<u8, anyhow::Error>(0)
     })
 }
 
@@ -271,7 +288,7 @@ pub fn diff(a: DiffArgs) -> Result<u8> {
                 moat_aws::delete_change_set(&aws, &cs.id).await?;
             }
         }
-        Ok(0)
+        Ok::<u8, anyhow::Error>(0)
     })
 }
 
@@ -285,7 +302,12 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
         let aws = connect(&a.aws, None).await?;
         let (model, notes) = moat_aws::audit(&aws, &target).await?;
         let region = aws.region.clone().unwrap_or_default();
-        let findings = moat_verify::check(&model, &moat_verify::Options { region: region.clone() });
+        let findings = moat_verify::check(
+            &model,
+            &moat_verify::Options {
+                region: region.clone(),
+            },
+        );
         let outcome = Outcome {
             findings,
             sources: Default::default(),
@@ -294,11 +316,13 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
                     AuditTarget::Stack(s) => format!("stack {s}"),
                     AuditTarget::Vpc(v) => v.clone(),
                 }],
-                assumptions: std::iter::once(format!("region {region}")).chain(notes).collect(),
+                assumptions: std::iter::once(format!("region {region}"))
+                    .chain(notes)
+                    .collect(),
             },
         };
         print(&render(&outcome, a.format, std::io::stdout().is_terminal()))?;
-        Ok(exit_code(&outcome.findings, a.fail_on))
+        Ok::<u8, anyhow::Error>(exit_code(&outcome.findings, a.fail_on))
     })
 }
 
@@ -331,6 +355,6 @@ pub fn destroy(a: DestroyArgs) -> Result<u8> {
         }
         println!("Stack {stack}: {}", report.outcome.status);
         print(&present::render_destroy(&report))?;
-        Ok(0)
+        Ok::<u8, anyhow::Error>(0)
     })
 }
