@@ -27,6 +27,7 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
+/// Synthesize the spec, check it, show the change set, confirm, execute and follow it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeployArgs {
     /// The spec: a moat.toml or the directory holding it.
@@ -48,6 +49,7 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
+/// Show what a deploy would change (creates and deletes a change set; executes nothing).
 #[derive(Debug, Clone, clap::Args)]
 pub struct DiffArgs {
     /// The spec: a moat.toml or the directory holding it.
@@ -63,6 +65,7 @@ pub struct DiffArgs {
     pub aws: AwsArgs,
 }
 
+/// Read a live VPC (or a stack's VPCs) and run the rules on it.
 #[derive(Debug, Clone, clap::Args)]
 #[group(id = "audit_target", required = true, multiple = false, args = ["stack_name", "vpc_id"])]
 pub struct AuditArgs {
@@ -82,6 +85,7 @@ pub struct AuditArgs {
     pub aws: AwsArgs,
 }
 
+/// Delete the stack and wait; retained log groups are kept unless --delete-logs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DestroyArgs {
     /// The spec: a moat.toml or the directory holding it.
