@@ -240,6 +240,22 @@ fn deploy_audit_redeploy_break_destroy() {
             .send()
             .await
             .expect("del igw");
+        // moto's CloudFormation cannot delete AWS::EC2::RouteTable (DeleteStack then fails
+        // with DependencyViolation on the VPC): delete the stack's route tables first.
+        let res = aws
+            .cfn
+            .list_stack_resources()
+            .stack_name(stack)
+            .send()
+            .await
+            .expect("resources");
+        for r in res.stack_resource_summaries() {
+            if r.resource_type() == Some("AWS::EC2::RouteTable") {
+                if let Some(id) = r.physical_resource_id() {
+                    let _ = aws.ec2.delete_route_table().route_table_id(id).send().await;
+                }
+            }
+        }
     });
 
     moat(&moto)
