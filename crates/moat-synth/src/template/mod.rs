@@ -31,6 +31,21 @@ impl Resources {
                 .build(),
         );
     }
+    /// A resource CloudFormation keeps when the stack is deleted or the resource replaced
+    /// (`DeletionPolicy` and `UpdateReplacePolicy: Retain`): log groups, whose records an
+    /// auditor may ask for after the environment is gone. Source:
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>.
+    pub(crate) fn add_retained(&mut self, id: &str, ty: &str, props: MapB) {
+        self.0.push(
+            id,
+            MapB::new()
+                .put("Type", s(ty))
+                .put("DeletionPolicy", s("Retain"))
+                .put("UpdateReplacePolicy", s("Retain"))
+                .put("Properties", props.build())
+                .build(),
+        );
+    }
     /// A resource with `DependsOn` (only where no property reference orders it already).
     pub(crate) fn add_after(&mut self, id: &str, ty: &str, depends_on: &[String], props: MapB) {
         let deps = Node::Seq(depends_on.iter().map(s).collect());

@@ -219,7 +219,7 @@ fn tcp(port: u16) -> MapB {
 /// Flow logs to CloudWatch Logs. Source:
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html>.
 fn flow_logs(plan: &Plan, res: &mut Resources) {
-    res.add(
+    res.add_retained(
         "FlowLogGroup",
         "AWS::Logs::LogGroup",
         MapB::new()

@@ -65,7 +65,7 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
     // definition also sets `awslogs-create-group`, the agent's CreateLogGroup finds the group
     // already there and carries on; a group the agent creates itself would never expire.
     for g in &plan.log_groups {
-        res.add(
+        res.add_retained(
             &g.logical_id,
             "AWS::Logs::LogGroup",
             MapB::new()
