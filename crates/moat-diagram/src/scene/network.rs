@@ -32,15 +32,11 @@ impl<'m> Builder<'m> {
             };
             per_vpc_az.entry((vi, az)).or_default().push(s);
         }
-        for ((vi, (unknown, az)), subnets) in per_vpc_az {
+        for ((vi, (_unknown, az)), subnets) in per_vpc_az {
             let ai = self.scene.vpcs[vi].azs.len();
             let mut az_box = AzBox {
                 cluster: format!("cluster_vpc{vi}_az{ai}"),
-                label: if unknown {
-                    format!("AZ {az}")
-                } else {
-                    format!("AZ {az}")
-                },
+                label: format!("AZ {az}"),
                 subnets: Vec::new(),
             };
             for s in subnets {
