@@ -59,6 +59,15 @@ pub enum Command {
     /// Draw the architecture (SVG), its Graphviz source, or an HTML report with the plan, the
     /// findings and the picture.
     Diagram(DiagramArgs),
+    /// Synthesize the spec, check it, show the CloudFormation change set, confirm, deploy and
+    /// follow the stack events.
+    Deploy(DeployArgs),
+    /// Show what `moat deploy` would change (makes and deletes a change set; executes nothing).
+    Diff(DiffArgs),
+    /// Read a live VPC (or a stack's VPCs) from the AWS account and run the same rules on it.
+    Audit(AuditArgs),
+    /// Delete the stack and wait; log groups the stack retains are kept unless --delete-logs.
+    Destroy(DestroyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -215,3 +224,97 @@ pub struct ExplainArgs {
     /// Rule code (`MOAT101`) or name (`endpoint-missing`).
     pub code: String,
 }
+
+// ---- The commands that talk to AWS (built with the `aws` feature) ----
+
+/// Where and as whom to talk to AWS.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// AWS region (else AWS_REGION, the profile's region, then the spec's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files (else AWS_PROFILE).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); else AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Synthesize the spec, check it, show the change set, confirm, execute and follow it.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Deploy even when the rules report an error.
+    #[arg(long)]
+    pub force: bool,
+    /// A template parameter, `KEY=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Show what a deploy would change (creates and deletes a change set; executes nothing).
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// A template parameter, `KEY=VALUE` (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Read a live VPC (or a stack's VPCs) and run the rules on it.
+#[derive(Debug, Clone, Args)]
+#[group(id = "audit_target", required = true, multiple = false, args = ["stack_name", "vpc_id"])]
+pub struct AuditArgs {
+    /// Audit the VPC(s) of this CloudFormation stack.
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Audit this VPC.
+    #[arg(long)]
+    pub vpc_id: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
+    pub format: FindingFormat,
+    /// Exit 1 when a finding at or above this severity is found.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Delete the stack and wait; retained log groups are kept unless --delete-logs.
+#[derive(Debug, Clone, Args)]
+pub struct DestroyArgs {
+    /// The spec: a moat.toml or the directory holding it.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Stack name (default: the spec's environment name).
+    #[arg(long)]
+    pub stack_name: Option<String>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the log groups the stack retains.
+    #[arg(long)]
+    pub delete_logs: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+

@@ -1,5 +1,10 @@
 //! One module per command.
 
+#[cfg(feature = "aws")]
+mod aws;
+#[cfg(not(feature = "aws"))]
+#[path = "no_aws.rs"]
+mod aws;
 mod check;
 mod diagram;
 mod plan;
@@ -18,6 +23,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(a) => check::run(a, color),
         Command::Rules(a) => rules::run(a),
         Command::Explain(a) => rules::explain(a),
+        Command::Deploy(a) => aws::deploy(a),
+        Command::Diff(a) => aws::diff(a),
+        Command::Audit(a) => aws::audit(a),
+        Command::Destroy(a) => aws::destroy(a),
         Command::Gate(a) => {
             let code = moat_gate::cli::run(a)?;
             Ok(u8::try_from(code).unwrap_or(2))
