@@ -317,4 +317,3 @@ pub struct DestroyArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
 }
-
