@@ -28,8 +28,9 @@ RUN case "${TARGETARCH:-amd64}" in \
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/moat-gate /usr/local/bin/moat-gate
-# The allowlist is mounted or baked at /etc/moat-gate/allowlist.txt; the gateway
-# re-reads it when it changes.
+# The allowlist is mounted or baked at /etc/moat-gate/allowlist.txt (re-read when it
+# changes), or given as entries: `--allow HOST` or MOAT_GATE_ALLOW="a.example,b.example",
+# which is what `moat synth` does for a Fargate task (it overrides this CMD).
 USER nonroot:nonroot
 EXPOSE 3128 9090
 ENTRYPOINT ["/usr/local/bin/moat-gate"]

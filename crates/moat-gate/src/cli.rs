@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! moat gate --proxy-listen ADDR [--sni-listen ADDR] [--http-listen ADDR]
-//!           --mode discover|enforce --allowlist FILE [--resolve NAME=IP]...
+//!           --mode discover|enforce (--allowlist FILE | --allow HOST[:PORT]...)
+//!           [--resolve NAME=IP]...
 //!           [--allow-range CIDR]... [--log FILE] [--metrics-listen ADDR]
 //! moat gate report LOG [--format text|json]
 //! ```
@@ -65,8 +66,18 @@ pub struct ServeArgs {
     #[arg(long, value_enum, required = true)]
     pub mode: Option<Mode>,
     /// Allowlist file (reloaded on change and on SIGHUP).
-    #[arg(long, value_name = "FILE", required = true)]
+    #[arg(long, value_name = "FILE", required_unless_present = "allow")]
     pub allowlist: Option<PathBuf>,
+    /// An allowlist entry (`api.example.com`, `*.example.com`, `host:8443`), repeatable, added
+    /// to the file's; the environment variable takes a comma-separated list. For a task that
+    /// cannot mount a file (Fargate); these change with a restart, not a reload.
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        env = "MOAT_GATE_ALLOW",
+        value_delimiter = ','
+    )]
+    pub allow: Vec<String>,
     /// Resolve NAME to IP without DNS (repeatable; several IPs for one name are kept).
     #[arg(long, value_name = "NAME=IP", value_parser = crate::resolve::parse_override)]
     pub resolve: Vec<(String, IpAddr)>,
@@ -133,9 +144,21 @@ fn parse_range(s: &str) -> Result<IpNet, String> {
 impl ServeArgs {
     /// Turns the flags into a gateway configuration.
     pub fn to_config(&self) -> Result<GateConfig, Error> {
-        let (Some(mode), Some(allowlist)) = (self.mode, self.allowlist.clone()) else {
-            return Err(Error::Config("--mode and --allowlist are required".into()));
+        let allow: Vec<String> = self
+            .allow
+            .iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        let Some(mode) = self.mode else {
+            return Err(Error::Config("--mode is required".into()));
         };
+        if self.allowlist.is_none() && allow.is_empty() {
+            return Err(Error::Config(
+                "give the allowed hosts: --allowlist FILE and/or --allow HOST".into(),
+            ));
+        }
+        let allowlist = self.allowlist.clone().unwrap_or_default();
         if self.proxy_listen.is_none() && self.sni_listen.is_none() && self.http_listen.is_none() {
             return Err(Error::Config(
                 "give at least one of --proxy-listen, --sni-listen, --http-listen".into(),
@@ -143,6 +166,7 @@ impl ServeArgs {
         }
         let secs = Duration::from_secs;
         let mut cfg = GateConfig::new(mode, allowlist);
+        cfg.allow = allow;
         cfg.proxy_listen = self.proxy_listen;
         cfg.sni_listen = self.sni_listen;
         cfg.http_listen = self.http_listen;
@@ -314,5 +338,28 @@ mod tests {
         assert!(
             Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err()
         );
+    }
+
+    #[test]
+    fn inline_allow_entries_replace_the_file() {
+        let Moat::Gate(g) = Moat::try_parse_from([
+            "moat",
+            "gate",
+            "--proxy-listen",
+            "0.0.0.0:3128",
+            "--mode",
+            "discover",
+            "--allow",
+            "api.stripe.com, *.corp.example",
+            "--allow",
+            "lic.example:8443",
+        ])
+        .unwrap();
+        let cfg = g.serve.to_config().unwrap();
+        assert_eq!(
+            cfg.allow,
+            ["api.stripe.com", "*.corp.example", "lic.example:8443"]
+        );
+        assert!(cfg.allowlist.as_os_str().is_empty(), "no file");
     }
 }

@@ -66,8 +66,13 @@ pub struct GateConfig {
     pub http_upstream_port: u16,
     /// Discover or enforce.
     pub mode: Mode,
-    /// Allowlist file, reloaded on change (and on SIGHUP when enabled).
+    /// Allowlist file, reloaded on change (and on SIGHUP when enabled). Empty: no file, the
+    /// list is [`GateConfig::allow`] alone.
     pub allowlist: PathBuf,
+    /// Entries given on the command line (`--allow`, `MOAT_GATE_ALLOW`), in allowlist-line
+    /// syntax, added to the file's. This is how a Fargate task, which cannot mount a file,
+    /// gets its list.
+    pub allow: Vec<String>,
     /// `--resolve NAME=IP` overrides.
     pub resolve: Vec<(String, IpAddr)>,
     /// DNS server to query instead of the system resolver.
@@ -96,6 +101,7 @@ impl GateConfig {
             http_upstream_port: 80,
             mode,
             allowlist,
+            allow: Vec::new(),
             resolve: Vec::new(),
             dns_server: None,
             allow_ranges: Vec::new(),
@@ -111,6 +117,7 @@ impl GateConfig {
 pub(crate) struct Shared {
     pub(crate) policy: RwLock<Arc<Allowlist>>,
     pub(crate) allowlist_path: PathBuf,
+    pub(crate) allow: Vec<String>,
     pub(crate) mode: Mode,
     pub(crate) addr: AddressPolicy,
     pub(crate) resolver: Resolver,
@@ -138,7 +145,7 @@ impl Shared {
     }
 
     pub(crate) fn reload(&self) -> Result<usize, PolicyError> {
-        let list = Allowlist::load(&self.allowlist_path);
+        let list = load_policy(&self.allowlist_path, &self.allow);
         let list = match list {
             Ok(l) => l,
             Err(e) => {
@@ -358,9 +365,28 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
         .map_err(|source| Error::Bind { addr, source })
 }
 
+/// The allowlist: the file's entries (none when `path` is empty) followed by the inline ones.
+/// Inline entries are checked on their own first, so an error in one names `--allow` rather
+/// than a line past the file's end.
+fn load_policy(path: &std::path::Path, inline: &[String]) -> Result<Allowlist, PolicyError> {
+    if inline.is_empty() {
+        return Allowlist::load(path);
+    }
+    let inline_text = inline.join("\n");
+    let inline_list = Allowlist::parse(&inline_text, std::path::Path::new("--allow"))?;
+    if path.as_os_str().is_empty() {
+        return Ok(inline_list);
+    }
+    let file_text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Allowlist::parse(&format!("{file_text}\n{inline_text}"), path)
+}
+
 /// Loads the allowlist, binds every configured listener and starts serving.
 pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
-    let list = Allowlist::load(&cfg.allowlist)?;
+    let list = load_policy(&cfg.allowlist, &cfg.allow)?;
     let metrics = Arc::new(Metrics::default());
     metrics
         .allowlist_entries
@@ -373,6 +399,7 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
     let shared = Arc::new(Shared {
         policy: RwLock::new(Arc::new(list)),
         allowlist_path: cfg.allowlist.clone(),
+        allow: cfg.allow.clone(),
         mode: cfg.mode,
         addr: AddressPolicy::new(cfg.allow_ranges.clone()),
         resolver,
@@ -421,10 +448,12 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
         gate.tasks
             .push(tokio::spawn(crate::metrics::serve(l, metrics)));
     }
-    gate.tasks.push(tokio::spawn(watch_file(
-        Arc::clone(&shared),
-        cfg.reload_interval,
-    )));
+    if !cfg.allowlist.as_os_str().is_empty() {
+        gate.tasks.push(tokio::spawn(watch_file(
+            Arc::clone(&shared),
+            cfg.reload_interval,
+        )));
+    }
     if cfg.reload_on_sighup {
         gate.tasks
             .push(tokio::spawn(watch_sighup(Arc::clone(&shared))));

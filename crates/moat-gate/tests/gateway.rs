@@ -47,6 +47,37 @@ async fn allowed_host_passes_on_connect_and_sni_listeners() {
     assert!(r.bytes_up > 200 && r.bytes_down > 200, "{r:?}");
 }
 
+/// `--allow` entries (how a Fargate task gets its list) work with no file and add to a file.
+#[tokio::test]
+async fn inline_allow_entries_with_and_without_a_file() {
+    let be = tls_backend().await;
+    let port = be.addr.port();
+    for file in [true, false] {
+        let g = gate(Mode::Enforce, "a.test\n", |c| {
+            c.sni_upstream_port = port;
+            c.allow = vec!["b.test".into()];
+            if !file {
+                c.allowlist = std::path::PathBuf::new();
+            }
+        })
+        .await;
+        let proxy = g.gate.proxy_addr.unwrap();
+        let (b, _, _) = connect_via(proxy, &format!("b.test:{port}")).await;
+        let (a, _, _) = connect_via(proxy, &format!("a.test:{port}")).await;
+        let (c, _, _) = connect_via(proxy, &format!("c.test:{port}")).await;
+        assert_eq!((b, c), (200, 403), "file: {file}");
+        assert_eq!(a, if file { 200 } else { 403 }, "file: {file}");
+    }
+    let mut cfg = moat_gate::gate::GateConfig::new(Mode::Enforce, std::path::PathBuf::new());
+    cfg.allow = vec!["*.com".into()];
+    cfg.proxy_listen = Some("127.0.0.1:0".parse().unwrap());
+    let bad = match moat_gate::gate::start(cfg).await {
+        Ok(_) => panic!("a wildcard at a public suffix must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(bad.contains("--allow"), "{bad}");
+}
+
 #[tokio::test]
 async fn unlisted_host_gets_403_on_connect_and_a_reset_on_sni() {
     let be = tls_backend().await;
