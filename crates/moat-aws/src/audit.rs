@@ -450,6 +450,7 @@ async fn read_ecs(
                 .describe_services()
                 .cluster(cluster)
                 .set_services(Some(chunk.to_vec()))
+                .include(aws_sdk_ecs::types::ServiceField::Tags)
                 .send()
                 .await
                 .map_err(|e| sdk("ecs:DescribeServices", e))?;

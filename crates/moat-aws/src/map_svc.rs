@@ -172,6 +172,11 @@ pub fn map_service(v: &ecs::Service) -> Service {
             .filter_map(|l| l.target_group_arn())
             .map(|a| Maybe::Known(Id::from(a)))
             .collect(),
+        // Present when DescribeServices is asked to `include` TAGS.
+        egress_gateway: v.tags().iter().any(|t| {
+            t.key() == Some("moat:egress-gateway")
+                && t.value().is_some_and(|x| x.eq_ignore_ascii_case("true"))
+        }),
         prov: Provenance::resource(&id),
         id: Id(id),
     }

@@ -63,9 +63,24 @@ fn internet_gateway(model: &Model) -> Fact {
         })
         .collect();
     let mut unsure = Vec::new();
+    // Routes from the egress gateway's own subnets (see `Model::egress_subnets`) are its way
+    // out, not a hole in the isolation: stated, not flagged.
+    let zone = model.egress_subnets();
+    let mut egress_zone = Vec::new();
+    let (mut zone_igws, mut other_igws) = (Vec::new(), Vec::new());
     for rt in &model.route_tables {
         for r in &rt.routes {
+            if let RouteTarget::InternetGateway(id) = &r.target {
+                if Model::egress_only(rt, &zone) {
+                    zone_igws.push(maybe_id(id));
+                } else {
+                    other_igws.push(maybe_id(id));
+                }
+            }
             match &r.target {
+                RouteTarget::InternetGateway(_) if Model::egress_only(rt, &zone) => {
+                    egress_zone.push(rt.id.to_string());
+                }
                 RouteTarget::InternetGateway(id) | RouteTarget::EgressOnlyInternetGateway(id) => {
                     let name = maybe_id(id);
                     if !present.contains(&name) {
@@ -80,10 +95,21 @@ fn internet_gateway(model: &Model) -> Fact {
             }
         }
     }
+    // A gateway routed to from the egress zone alone is the zone's; one that any other table
+    // routes to stays a problem.
+    present.retain(|p| !(zone_igws.contains(p) && !other_igws.contains(p)));
     if !present.is_empty() {
         Fact {
             text: format!("Internet gateway: {}", present.join(", ")),
             isolated: Some(false),
+        }
+    } else if !egress_zone.is_empty() {
+        Fact {
+            text: format!(
+                "Internet gateway for the egress gateway's subnets only ({})",
+                egress_zone.join(", ")
+            ),
+            isolated: Some(true),
         }
     } else if !unsure.is_empty() {
         Fact {

@@ -93,6 +93,45 @@ impl Model {
     finder!(internet_gateway, internet_gateways, InternetGateway);
     finder!(nat_gateway, nat_gateways, NatGateway);
 
+    /// The egress zone: subnets where an egress gateway service
+    /// ([`Service::egress_gateway`]) runs and no other service does. Empty when any other
+    /// service's subnets are unknown (it might run there).
+    pub fn egress_subnets(&self) -> std::collections::BTreeSet<Id> {
+        let others = self.services.iter().filter(|s| !s.egress_gateway);
+        if others
+            .clone()
+            .any(|s| s.subnets.iter().any(|x| x.known().is_none()))
+        {
+            return Default::default();
+        }
+        let mut zone: std::collections::BTreeSet<Id> = self
+            .services
+            .iter()
+            .filter(|s| s.egress_gateway)
+            .flat_map(|s| s.subnets.iter().filter_map(|x| x.known().cloned()))
+            .collect();
+        for s in others {
+            for x in &s.subnets {
+                if let Some(id) = x.known() {
+                    zone.remove(id);
+                }
+            }
+        }
+        zone
+    }
+
+    /// Whether `rt` governs subnets of the egress `zone` only: explicitly associated with at
+    /// least one, all known and in the zone, and not the VPC's main table (which governs every
+    /// subnet without an association, including those added later).
+    pub fn egress_only(rt: &RouteTable, zone: &std::collections::BTreeSet<Id>) -> bool {
+        !rt.main
+            && !rt.subnets.is_empty()
+            && rt
+                .subnets
+                .iter()
+                .all(|s| s.known().is_some_and(|id| zone.contains(id)))
+    }
+
     /// The route table that governs `subnet`: its explicit association, else the VPC's main
     /// route table (`None` when the model has neither, e.g. a template that never declares one:
     /// AWS then uses the implicit main table, which holds only the `local` route).

@@ -3,7 +3,10 @@
 
 use crate::Options;
 use moat_catalog::{task_needs, Need, Requirement, TaskNeeds, WorkloadContext};
-use moat_model::{Id, LaunchType, Maybe, Model, SecurityGroup, Service, Subnet, TaskDefinition};
+use moat_model::{
+    Id, LaunchType, Maybe, Model, RouteTable, SecurityGroup, Service, Subnet, TaskDefinition,
+};
+use std::collections::BTreeSet;
 
 /// The model plus derived facts shared by the rules.
 pub struct Context<'m> {
@@ -12,6 +15,11 @@ pub struct Context<'m> {
     pub services: Vec<ServiceView<'m>>,
     /// Catalog problems (public images, …) of task definitions no service runs.
     pub orphan_problems: Vec<moat_catalog::Problem>,
+    /// The egress zone ([`Model::egress_subnets`]): subnets where an egress gateway service runs
+    /// (a service tagged `moat:egress-gateway`) and no other service does. Only
+    /// route tables that govern nothing but these subnets may route to an internet gateway
+    /// (MOAT001, MOAT005), and only the gateway there may have a public IP (MOAT006).
+    pub egress_subnets: BTreeSet<Id>,
 }
 
 /// One ECS service as the rules see it.
@@ -67,12 +75,19 @@ impl<'m> Context<'m> {
                 .problems
             })
             .collect();
+        let egress_subnets = model.egress_subnets();
         Context {
             model,
             region,
             services,
             orphan_problems,
+            egress_subnets,
         }
+    }
+
+    /// Whether `rt` governs egress-zone subnets only ([`Model::egress_only`]).
+    pub fn egress_only(&self, rt: &RouteTable) -> bool {
+        Model::egress_only(rt, &self.egress_subnets)
     }
 
     /// Full endpoint service name for a short one in this region.

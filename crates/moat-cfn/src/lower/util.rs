@@ -122,3 +122,16 @@ pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
         _ => return Err(v.text().err().unwrap_or_default()),
     })
 }
+
+/// Whether a `Tags` list (`[{Key, Value}]`) holds `key` = `value` (value compared without case).
+pub fn tagged(tags: Option<&V>, key: &str, value: &str) -> bool {
+    tags.and_then(|t| t.items().ok())
+        .unwrap_or_default()
+        .iter()
+        .any(|t| {
+            t.get("Key").and_then(|k| k.text().ok()).as_deref() == Some(key)
+                && t.get("Value")
+                    .and_then(|v| v.text().ok())
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        })
+}

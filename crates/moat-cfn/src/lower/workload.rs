@@ -260,6 +260,7 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                     .get("DesiredCount")
                     .map_or_else(|| Maybe::Unknown("DesiredCount not set".into()), mnum),
                 target_groups,
+                egress_gateway: tagged(p.get("Tags"), "moat:egress-gateway", "true"),
                 prov,
             });
         }

@@ -111,6 +111,7 @@ impl<'m> Builder<'m> {
 
     pub(super) fn gateways(&mut self) {
         let model = self.model;
+        let zone = &model.egress_subnets();
         for g in &model.internet_gateways {
             let mut tags = Tags::owning(&g.id.0);
             tags.uses = g
@@ -118,7 +119,26 @@ impl<'m> Builder<'m> {
                 .iter()
                 .map(|(_, p)| p.resource.clone())
                 .collect();
-            tags.problem = Some("an isolated VPC has no internet gateway".into());
+            // Routed to from the egress gateway's own subnets and nowhere else: the gateway's
+            // way out, drawn without the problem mark (moat check says the same).
+            let routes: Vec<bool> = model
+                .route_tables
+                .iter()
+                .flat_map(|rt| {
+                    rt.routes.iter().filter_map(move |r| match &r.target {
+                        moat_model::RouteTarget::InternetGateway(id)
+                            if id.known().is_none_or(|i| i == &g.id) =>
+                        {
+                            Some(moat_model::Model::egress_only(rt, zone))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect();
+            let zone_only = !routes.is_empty() && routes.iter().all(|z| *z);
+            if !zone_only {
+                tags.problem = Some("an isolated VPC has no internet gateway".into());
+            }
             let node = self.scene.add(Node {
                 kind: Kind::InternetGateway,
                 label: vec![

@@ -185,6 +185,7 @@ pub fn service(idv: &str, name: &str, td: &str, tgs: Vec<Maybe<Id>>) -> Service 
         enable_execute_command: k(false),
         desired_count: k(2),
         target_groups: tgs,
+        egress_gateway: false,
         prov: prov(idv),
     }
 }

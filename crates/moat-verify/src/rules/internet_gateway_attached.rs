@@ -1,4 +1,5 @@
 use super::prelude::*;
+use moat_model::Id;
 
 rule! {
     /// ## What it does
@@ -17,6 +18,9 @@ rule! {
     ///     VpcId: !Ref VPC
     ///     InternetGatewayId: !Ref InternetGateway
     /// ```
+    ///
+    /// Not reported for the egress zone's gateway: one that route tables of the egress zone
+    /// (see MOAT001) route to, and no other table does.
     ///
     /// ## Fix
     /// Delete the attachment and the internet gateway.
@@ -37,7 +41,7 @@ impl Rule for InternetGatewayAttached {
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for igw in &cx.model.internet_gateways {
-            if igw.egress_only {
+            if igw.egress_only || serves_egress_zone_only(cx, &igw.id) {
                 continue;
             }
             for (vpc, prov) in &igw.attached_vpcs {
@@ -53,4 +57,27 @@ impl Rule for InternetGatewayAttached {
             }
         }
     }
+}
+
+/// Whether routes to `igw` exist and all of them are in egress-zone route tables.
+fn serves_egress_zone_only(cx: &Context<'_>, igw: &Id) -> bool {
+    let mut any = false;
+    for rt in &cx.model.route_tables {
+        for route in &rt.routes {
+            if let RouteTarget::InternetGateway(target) = &route.target {
+                if target.known() != Some(igw) {
+                    // An unknown target may be this gateway: be strict.
+                    if target.known().is_none() && !cx.egress_only(rt) {
+                        return false;
+                    }
+                    continue;
+                }
+                if !cx.egress_only(rt) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+    }
+    any
 }

@@ -3,6 +3,7 @@
 //! ingress, `MOAT3xx` hygiene the seeds ask for.
 
 mod analysis;
+mod egress_gateway_open_to_internet;
 mod elastic_ip_allocated;
 mod endpoint_blocked_by_network_acl;
 mod endpoint_blocked_by_security_group;
@@ -32,6 +33,7 @@ mod task_role_missing_permission;
 mod unresolved_value;
 mod vpc_dns_disabled;
 
+pub use egress_gateway_open_to_internet::EgressGatewayOpenToInternet;
 pub use elastic_ip_allocated::ElasticIpAllocated;
 pub use endpoint_blocked_by_network_acl::EndpointBlockedByNetworkAcl;
 pub use endpoint_blocked_by_security_group::EndpointBlockedBySecurityGroup;
@@ -75,6 +77,7 @@ pub static ALL: &[&dyn Rule] = &[
     &NatGatewayPresent,
     &ElasticIpAllocated,
     &InternetFacingLoadBalancer,
+    &EgressGatewayOpenToInternet,
     &EndpointMissing,
     &EndpointPrivateDnsDisabled,
     &VpcDnsDisabled,

@@ -21,6 +21,12 @@ rule! {
     ///     GatewayId: !Ref InternetGateway
     /// ```
     ///
+    /// The one exception is the egress zone: a route table that governs only subnets where an
+    /// egress gateway service (tagged `moat:egress-gateway`) runs and no other service does, as
+    /// `moat synth` builds for `[egress]`. Its route out is the gateway's, and the workloads reach
+    /// the internet only through the gateway's allowlist. Any table that also governs a
+    /// workload subnet (or the main table) is still reported.
+    ///
     /// ## Fix
     /// Delete the route (and the internet gateway). Reach AWS services through VPC endpoints;
     /// reach the few outside hosts a workload needs through the moat egress gateway, in subnets
@@ -43,6 +49,9 @@ impl Rule for RouteToInternetGateway {
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for (rt, route) in outside_routes(cx) {
+            if cx.egress_only(rt) {
+                continue;
+            }
             if let RouteTarget::InternetGateway(igw) = &route.target {
                 out.push(Self::META.finding(
                     format!(

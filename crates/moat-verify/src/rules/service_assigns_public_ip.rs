@@ -16,6 +16,10 @@ rule! {
     ///     AssignPublicIp: ENABLED
     /// ```
     ///
+    /// Not reported for an egress gateway service (tagged `moat:egress-gateway`) whose subnets
+    /// are all in the egress zone (see MOAT001): its public IP is its way out through the
+    /// internet gateway, and MOAT011 checks that nothing outside the VPC can reach it.
+    ///
     /// ## Fix
     /// Set `AssignPublicIp: DISABLED` (the default).
     ///
@@ -34,8 +38,13 @@ impl Rule for ServiceAssignsPublicIp {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for s in &cx.model.services {
-            if s.assign_public_ip.known() == Some(&true) {
+        for v in &cx.services {
+            let s = v.service;
+            let in_zone = s.egress_gateway
+                && v.unresolved_subnets.is_empty()
+                && !v.subnets.is_empty()
+                && v.subnets.iter().all(|x| cx.egress_subnets.contains(&x.id));
+            if s.assign_public_ip.known() == Some(&true) && !in_zone {
                 out.push(Self::META.finding(
                     format!(
                         "service `{}` assigns public IP addresses to its tasks",
