@@ -23,8 +23,8 @@ pub enum ImageRef {
     /// ghcr.io, quay.io, gcr.io, registry.k8s.io, mcr.microsoft.com, …): unreachable from an
     /// isolated VPC.
     Public { registry: String },
-    /// Another private registry host (needs its own path in; e.g. through the egress gateway and
-    /// `repositoryCredentials`).
+    /// Another private registry host (needs its own path in: on EC2 capacity, the egress gateway
+    /// as the ECS agent's proxy, and `repositoryCredentials`).
     OtherRegistry { registry: String },
 }
 

@@ -399,7 +399,7 @@ fn image_needs(c: &mut Collector<'_>, site: &Site<'_>, image: &str) {
             site,
             ProblemKind::ForeignRegistry,
             format!("image `{image}` is on the registry {registry}, which the isolated VPC cannot reach through an AWS endpoint"),
-            "copy the image into the private ECR repository (docker pull/tag/push or `crane copy`), or let the registry host through the egress gateway and set repositoryCredentials".into(),
+            "copy the image into the private ECR repository (docker pull/tag/push or `crane copy`). Only on EC2 capacity can the pull go through the egress gateway (the registry host in `[egress] allow`, the ECS agent's HTTP_PROXY pointing at it, repositoryCredentials set); Fargate pulls from the task's network interface and ignores the containers' proxy settings (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/http_proxy_config.html)".into(),
         ),
     }
 }

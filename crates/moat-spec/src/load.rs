@@ -528,7 +528,9 @@ fn ingress(cx: &Cx<'_>, i: &Spanned<RawIngress>, extras: &TdExtras) -> Result<In
 }
 
 /// The catalog problems that make a service unusable: a public image, an image in another
-/// region's ECR, or another registry the egress gateway does not admit. Reported at the image's
+/// region's ECR, or another registry — unless the service runs on EC2 capacity and the egress
+/// gateway admits that registry (the container instances' agent can pull through a proxy;
+/// Fargate pulls from the task's ENI and has no proxy setting). Reported at the image's
 /// position in the task definition file.
 fn catalog_checks(
     td: &moat_model::TaskDefinition,
@@ -559,7 +561,8 @@ fn catalog_checks(
                 match image.map(classify_image) {
                     Some(ImageRef::OtherRegistry { registry }) => {
                         let host = registry.split(':').next().unwrap_or_default();
-                        !egress.is_some_and(|e| e.allow.iter().any(|a| a == host))
+                        capacity != LaunchType::Ec2
+                            || !egress.is_some_and(|e| e.allow.iter().any(|a| a == host))
                     }
                     _ => true,
                 }

@@ -281,9 +281,13 @@ fn other_registry_is_allowed_only_through_the_egress_gateway() {
     );
     let (_d, r) = load_with(&format!("{HEAD}{SVC}"), &td);
     assert!(invalid(r).3.contains("registry.corp.example"));
-    let toml =
-        format!("{HEAD}{SVC}[egress]\nmode = \"enforce\"\nallow = [\"registry.corp.example\"]\n");
-    let (_d, r) = load_with(&toml, &td);
+    let egress = "[egress]\nmode = \"enforce\"\nallow = [\"registry.corp.example\"]\n";
+    // Fargate pulls from the task's ENI, never through the gateway: still an error.
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}{egress}"), &td);
+    assert!(invalid(r).3.contains("Fargate pulls"));
+    // On EC2 capacity the agent can pull through the gateway.
+    let td = td.replace("[\"FARGATE\"]", "[\"EC2\"]");
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}capacity = \"ec2\"\n{egress}"), &td);
     let s = r.expect("loads");
     assert_eq!(
         s.egress.map(|e| e.allow),
