@@ -14,9 +14,12 @@
 //!
 //! The template has no internet gateway, NAT, EIP or public IP; interface endpoints have
 //! private DNS and an SG admitting TCP 443 only from the service SGs. Why each choice was made
-//! is in the module that emits it (`template/network.rs` explains the S3 egress rule).
+//! is in the module that emits it (`template/network.rs` explains the S3 egress rule). The one
+//! exception is the egress gateway a spec may ask for (`[egress]`, see [`egress`]): an internet
+//! gateway routed from its own subnets only, where nothing but the gateway runs.
 
 pub mod cost;
+pub mod egress;
 pub mod plan;
 pub mod render;
 pub mod subnets;
@@ -26,6 +29,7 @@ pub mod tree;
 
 pub use plan::{
     plan, plan_with, Plan, PlanError, PlanOptions, PlanProblem, PlannedEndpoint, PolicyStatement,
+    ServiceRole,
 };
 pub use render::render_plan_text;
 pub use template::{synth, TemplateFormat};

@@ -1,7 +1,8 @@
 //! [`plan`]: a [`Spec`] → the environment to build, every piece with the reason it is there.
 
 use crate::cost::{estimate, CostEstimate};
-use crate::subnets::{carve, CarveError, PlannedSubnet};
+use crate::egress::PlannedEgress;
+use crate::subnets::{carve, CarveError, PlannedSubnet, SubnetRole, EGRESS_BLOCK_BASE};
 use crate::taskdef::convert_task_definition;
 use moat_catalog::{
     classify_image, service, task_needs, ImageRef, Need, Problem, ProblemKind, Reason,
@@ -133,9 +134,19 @@ pub struct PlannedIngress {
     pub acceptance_required: bool,
 }
 
+/// What a service is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ServiceRole {
+    /// A service of the spec, in the isolated task subnets.
+    Workload,
+    /// The egress gateway moat adds for `[egress]`, in the egress subnets.
+    EgressGateway,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedService {
     pub name: String,
+    pub role: ServiceRole,
     /// Logical-id stem (`isolated-service` → `IsolatedService`).
     pub logical_id: String,
     pub task_definition_path: String,
@@ -171,8 +182,10 @@ pub struct Plan {
     pub account_id: Option<String>,
     pub vpc_cidr: String,
     pub subnets: Vec<PlannedSubnet>,
-    /// CIDR blocks kept free for the egress gateway subnets (not emitted yet).
+    /// CIDR blocks kept free for egress gateway subnets (empty when `egress` uses them).
     pub reserved_egress_cidrs: Vec<String>,
+    /// The egress gateway, when the spec has `[egress]`.
+    pub egress: Option<PlannedEgress>,
     /// Gateway endpoints first, then interface endpoints, each group by name.
     pub endpoints: Vec<PlannedEndpoint>,
     /// S3 gateway endpoint policy (when the S3 gateway is planned).
@@ -194,6 +207,12 @@ impl Plan {
         self.endpoints
             .iter()
             .filter(|e| e.kind == EndpointKind::Interface)
+    }
+    /// The spec's services, without the egress gateway.
+    pub fn workloads(&self) -> impl Iterator<Item = &PlannedService> {
+        self.services
+            .iter()
+            .filter(|s| s.role == ServiceRole::Workload)
     }
     pub fn has_s3_gateway(&self) -> bool {
         self.endpoints
@@ -252,7 +271,46 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let mut used_ids = BTreeSet::new();
 
-    for svc in &spec.services {
+    // The egress gateway is planned as one more service, after the spec's own.
+    let mut gateway = None;
+    let mut egress = None;
+    let mut reserved = reserved;
+    if let Some(e) = &spec.egress {
+        let subnets = reserved
+            .iter()
+            .enumerate()
+            .map(|(i, cidr)| PlannedSubnet {
+                logical_id: format!("EgressSubnet{}", i + 1),
+                role: SubnetRole::Egress,
+                az_index: i,
+                cidr: cidr.clone(),
+                block: EGRESS_BLOCK_BASE + i,
+            })
+            .collect();
+        match crate::egress::gateway(spec, e, subnets) {
+            Ok((svc, json, planned)) => {
+                notes.push(format!(
+                    "egress gateway: the cost table counts endpoints only; the gateway adds {} Fargate tasks (0.25 vCPU, 0.5 GB), an internal NLB, and internet data transfer out",
+                    svc.desired_count
+                ));
+                gateway = Some((svc, json));
+                egress = Some(planned);
+                reserved.clear();
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let all = spec
+        .services
+        .iter()
+        .map(|s| (s, None, ServiceRole::Workload))
+        .chain(
+            gateway
+                .as_ref()
+                .map(|(s, j)| (s, Some(j), ServiceRole::EgressGateway)),
+        );
+
+    for (svc, generated, role) in all {
         let ctx = WorkloadContext {
             launch_type: svc.capacity,
             execute_command: svc.execute_command,
@@ -356,9 +414,14 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 .or_default()
                 .insert("s3:ListBucket".into());
         }
+        let json = match generated {
+            Some(j) => j.clone(),
+            None => read_task_definition(&svc.task_definition_path)?,
+        };
         services.push(planned_service(
-            spec,
             svc,
+            role,
+            json,
             statements(task_role),
             &mut used_ids,
             &mut notes,
@@ -445,12 +508,13 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         vpc_cidr: spec.vpc_cidr.trunc().to_string(),
         subnets,
         reserved_egress_cidrs: reserved,
+        egress,
         endpoints: planned,
         s3_gateway_policy: s3_policy,
         execution_role: statements(exec),
         services,
         log_groups,
-        ecr_repositories: spec.ecr_repositories.clone(),
+        ecr_repositories: ecr_repositories(spec),
         flow_logs: spec.flow_logs,
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
@@ -460,7 +524,8 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
 
 /// Whether a catalog problem stops the plan. Public images, other regions and foreign
 /// registries cannot work in an isolated VPC, except an outside registry the egress gateway
-/// lets through (`[egress] allow`), as `moat_spec` also accepts. Unknown values become notes:
+/// lets through (`[egress] allow`) for a service on EC2 capacity (its agent can pull through
+/// the proxy; Fargate cannot), as `moat_spec` also accepts. Unknown values become notes:
 /// the requirement is then planned with a wildcard (see the catalog) and the note says so.
 fn is_fatal(spec: &Spec, svc: &ServiceSpec, p: &Problem) -> bool {
     match p.kind {
@@ -475,10 +540,11 @@ fn is_fatal(spec: &Spec, svc: &ServiceSpec, p: &Problem) -> bool {
             match image.map(|i| classify_image(i)) {
                 Some(ImageRef::OtherRegistry { registry }) => {
                     let host = registry.split(':').next().unwrap_or_default();
-                    !spec
-                        .egress
-                        .as_ref()
-                        .is_some_and(|e| e.allow.iter().any(|a| a == host))
+                    svc.capacity != LaunchType::Ec2
+                        || !spec
+                            .egress
+                            .as_ref()
+                            .is_some_and(|e| e.allow.iter().any(|a| a == host))
                 }
                 _ => true,
             }
@@ -503,14 +569,20 @@ fn statements(by_resource: BTreeMap<String, BTreeSet<String>>) -> Vec<PolicyStat
         .collect()
 }
 
-fn planned_service(
-    spec: &Spec,
-    svc: &ServiceSpec,
-    task_role: Vec<PolicyStatement>,
-    used: &mut BTreeSet<String>,
-    notes: &mut Vec<String>,
-) -> Result<PlannedService, PlanError> {
-    let path = &svc.task_definition_path;
+/// The repositories to create: the spec's, and `moat-gate` when the egress gateway uses the
+/// default image.
+fn ecr_repositories(spec: &Spec) -> Vec<String> {
+    let mut repos = spec.ecr_repositories.clone();
+    let default_image = spec.egress.as_ref().is_some_and(|e| e.image.is_none());
+    let name = crate::egress::GATEWAY_REPOSITORY.to_string();
+    if default_image && !repos.contains(&name) {
+        repos.push(name);
+    }
+    repos
+}
+
+fn read_task_definition(path: &std::path::Path) -> Result<serde_json::Value, PlanError> {
+    let path = &path.to_path_buf();
     let text = std::fs::read_to_string(path).map_err(|e| PlanError::TaskDefinition {
         path: path.clone(),
         line: 0,
@@ -532,6 +604,18 @@ fn planned_service(
             message: "expected a JSON object (the register-task-definition input)".into(),
         });
     }
+    Ok(json)
+}
+
+fn planned_service(
+    svc: &ServiceSpec,
+    role: ServiceRole,
+    json: serde_json::Value,
+    task_role: Vec<PolicyStatement>,
+    used: &mut BTreeSet<String>,
+    notes: &mut Vec<String>,
+) -> Result<PlannedService, PlanError> {
+    let path = &svc.task_definition_path;
     let converted = convert_task_definition(&json);
     if !converted.dropped.is_empty() {
         notes.push(format!(
@@ -558,9 +642,9 @@ fn planned_service(
             }
         }
     }
-    let _ = spec;
     Ok(PlannedService {
         name: svc.name.clone(),
+        role,
         logical_id: unique(logical_stem(&svc.name), used),
         task_definition_path: path.display().to_string(),
         desired_count: svc.desired_count,

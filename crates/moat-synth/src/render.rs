@@ -1,6 +1,6 @@
 //! [`render_plan_text`]: what `moat plan` prints. Plain text, aligned columns, no colour.
 
-use crate::plan::{Plan, PolicyStatement};
+use crate::plan::{Plan, PolicyStatement, ServiceRole};
 use moat_model::EndpointKind;
 use std::fmt::Write;
 
@@ -31,8 +31,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
     );
     let _ = writeln!(
         o,
-        "\nVPC {} (DNS support and hostnames on; no internet gateway, no NAT)",
-        plan.vpc_cidr
+        "\nVPC {} (DNS support and hostnames on; {})",
+        plan.vpc_cidr,
+        if plan.egress.is_some() {
+            "no NAT; an internet gateway routed from the egress gateway's subnets only"
+        } else {
+            "no internet gateway, no NAT"
+        }
     );
     let _ = writeln!(
         o,
@@ -44,6 +49,19 @@ pub fn render_plan_text(plan: &Plan) -> String {
             "  {:<14} {:<18} AZ #{}",
             sn.logical_id, sn.cidr, sn.az_index
         );
+    }
+    if let Some(eg) = &plan.egress {
+        let _ = writeln!(
+            o,
+            "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
+        );
+        for sn in &eg.subnets {
+            let _ = writeln!(
+                o,
+                "  {:<14} {:<18} AZ #{}",
+                sn.logical_id, sn.cidr, sn.az_index
+            );
+        }
     }
     if !plan.reserved_egress_cidrs.is_empty() {
         let _ = writeln!(
@@ -97,16 +115,30 @@ pub fn render_plan_text(plan: &Plan) -> String {
     }
     for svc in &plan.services {
         let mut eg = Vec::new();
+        let gateway = svc.role == ServiceRole::EgressGateway;
         if plan.interface_endpoints().next().is_some() {
-            eg.push("TCP 443 to the endpoint SG");
+            eg.push("TCP 443 to the endpoint SG".to_string());
         }
-        if plan.has_s3_gateway() {
-            eg.push("TCP 443 to S3 (gateway route)");
+        if gateway {
+            eg.push("TCP 443 and 80 to the internet (the allowlisted hosts)".into());
+        } else if plan.has_s3_gateway() {
+            eg.push("TCP 443 to S3 (gateway route)".into());
+        }
+        if let (Some(e), false) = (&plan.egress, gateway) {
+            eg.push(format!("TCP {} to the egress gateway's NLB", e.port));
+        }
+        if let (Some(e), true) = (&plan.egress, gateway) {
+            let _ = writeln!(
+                o,
+                "  {:<sw$} ingress TCP {} from the VPC only (never the internet)",
+                svc.name, e.port
+            );
         }
         if eg.is_empty() {
-            eg.push("none");
+            eg.push("none".into());
         }
-        let _ = writeln!(o, "  {:<sw$} egress {}", svc.name, eg.join(", "));
+        let label = if gateway { "" } else { svc.name.as_str() };
+        let _ = writeln!(o, "  {:<sw$} egress {}", label, eg.join(", "));
         if let Some(i) = &svc.ingress {
             let _ = writeln!(
                 o,
@@ -142,6 +174,12 @@ pub fn render_plan_text(plan: &Plan) -> String {
         if svc.execute_command {
             bits.push("ECS Exec".into());
         }
+        if let (Some(e), ServiceRole::EgressGateway) = (&plan.egress, svc.role) {
+            bits.push(format!(
+                "in the egress subnets with a public IP, behind an internal NLB on TCP {}",
+                e.port
+            ));
+        }
         if let Some(i) = &svc.ingress {
             let proto = if i.certificate_arn.is_some() {
                 "TLS (terminated at the NLB)"
@@ -161,6 +199,30 @@ pub fn render_plan_text(plan: &Plan) -> String {
             ));
         }
         let _ = writeln!(o, "  {:<sw$} {}", svc.name, bits.join(", "));
+    }
+    if let Some(eg) = &plan.egress {
+        let _ = writeln!(o, "\nEgress gateway (moat gate, mode {})", eg.mode);
+        let _ = writeln!(
+            o,
+            "  allow     {}",
+            if eg.allow.is_empty() {
+                "(nothing: every request is denied in enforce mode, logged in discover mode)"
+                    .to_string()
+            } else {
+                eg.allow.join(", ")
+            }
+        );
+        let _ = writeln!(o, "  image     {}", eg.image);
+        let _ = writeln!(
+            o,
+            "  clients   the workload containers, through an internal NLB on TCP {}: HTTPS_PROXY and HTTP_PROXY name it",
+            eg.port
+        );
+        let _ = writeln!(o, "  NO_PROXY  {}", eg.no_proxy);
+        let _ = writeln!(
+            o,
+            "  decisions one JSON line each in the gateway's log group; `moat gate report` lists the hosts"
+        );
     }
     if !plan.log_groups.is_empty() || plan.flow_logs {
         let _ = writeln!(

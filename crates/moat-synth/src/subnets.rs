@@ -3,25 +3,25 @@
 //! The VPC CIDR is cut into 16 equal blocks (prefix + 4: a /16 gives /20s, 4,096 addresses
 //! each; a /24 gives /28s, the smallest subnet AWS allows). Task subnets take blocks `0..az_count`
 //! (one per AZ, at most 6 since no region has more usable AZs for this). Blocks
-//! [`EGRESS_BLOCK_BASE`]`..+az_count` are reserved for the egress gateway's subnets (a later
-//! section of the spec); the rest stay free so a subnet can be added without renumbering.
+//! [`EGRESS_BLOCK_BASE`]`..+az_count` are reserved for the egress gateway's subnets
+//! (`[egress]` in the spec); the rest stay free so a subnet can be added without renumbering.
 //! Source for the /28 minimum and the 5 reserved addresses per subnet:
 //! <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html>.
 
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-/// First block index reserved for egress gateway subnets (extension point).
+/// First block index reserved for egress gateway subnets.
 pub const EGRESS_BLOCK_BASE: usize = 8;
 /// Most AZs moat spreads over.
 pub const MAX_AZS: u8 = 6;
 
-/// What a subnet is for. Only `Task` subnets are planned today; `Egress` is the reserved slot.
+/// What a subnet is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SubnetRole {
     /// Isolated subnets holding tasks, interface endpoint ENIs and the internal NLB.
     Task,
-    /// Reserved for the egress gateway (not emitted yet).
+    /// The egress gateway's own subnets (`[egress]`): the only ones with a route out.
     Egress,
 }
 
@@ -45,7 +45,7 @@ pub enum CarveError {
     AzCount(u8),
 }
 
-/// The task subnets for `az_count` AZs, and the (not yet emitted) reserved egress blocks.
+/// The task subnets for `az_count` AZs, and the blocks reserved for egress subnets.
 pub fn carve(vpc: Ipv4Net, az_count: u8) -> Result<(Vec<PlannedSubnet>, Vec<String>), CarveError> {
     if az_count == 0 || az_count > MAX_AZS {
         return Err(CarveError::AzCount(az_count));

@@ -298,10 +298,71 @@ fn outside_registry_is_fatal_unless_the_egress_gateway_allows_it() {
         allow: vec!["registry.example.com".into()],
         image: None,
     });
+    spec.account_id = Some("123456789012".into());
+    // Fargate cannot pull through the gateway; EC2 capacity can.
+    assert!(matches!(plan(&spec), Err(PlanError::Workload(_))));
+    spec.services[0].capacity = moat_model::LaunchType::Ec2;
     let p = plan(&spec).unwrap();
-    // No ECR pull, so no ECR endpoints; logs are still needed.
+    // The workload pulls no ECR image; the ECR endpoints are the gateway's own (its image is
+    // in private ECR), and logs are needed by both (EC2 capacity adds the ecs endpoints).
     let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["logs"]);
+    assert_eq!(
+        names,
+        [
+            "s3",
+            "ecr.api",
+            "ecr.dkr",
+            "ecs",
+            "ecs-agent",
+            "ecs-telemetry",
+            "logs"
+        ]
+    );
+    for ep in p.endpoints.iter().filter(|e| e.name.starts_with("ecr")) {
+        assert!(
+            ep.reasons.iter().all(|r| r.service == "egress-gateway"),
+            "{ep:?}"
+        );
+    }
+}
+
+#[test]
+fn egress_gateway_gets_its_own_subnets_and_the_workloads_the_proxy() {
+    let mut spec = common::isolated();
+    spec.egress = Some(moat_spec::EgressSpec {
+        mode: "discover".into(),
+        allow: vec!["api.example.com".into()],
+        image: None,
+    });
+    // Without an account id or an image, there is no private ECR image to run.
+    spec.account_id = None;
+    let Err(PlanError::Workload(p)) = plan(&spec) else {
+        panic!("an egress gateway without an image must not plan")
+    };
+    assert!(p[0].message.contains("egress.image"), "{p:?}");
+
+    spec.account_id = Some("123456789012".into());
+    let p = plan(&spec).unwrap();
+    let eg = p.egress.as_ref().unwrap();
+    let cidrs: Vec<&str> = eg.subnets.iter().map(|s| s.cidr.as_str()).collect();
+    assert_eq!(cidrs, ["10.0.128.0/20", "10.0.144.0/20"]);
+    assert!(p.reserved_egress_cidrs.is_empty());
+    assert!(p.ecr_repositories.contains(&"moat-gate".to_string()));
+    let yaml = synth(&p, TemplateFormat::Yaml);
+    // One internet gateway, routed from the egress route tables only.
+    assert_eq!(
+        yaml.matches("\n      GatewayId: !Ref InternetGateway")
+            .count(),
+        2
+    );
+    for n in [1, 2] {
+        let route = format!("  EgressDefaultRoute{n}:\n    Type: \"AWS::EC2::Route\"\n    DependsOn:\n      - InternetGatewayAttachment\n    Properties:\n      RouteTableId: !Ref EgressRouteTable{n}");
+        assert!(yaml.contains(&route), "{route}\n{yaml}");
+    }
+    assert_eq!(yaml.matches("AssignPublicIp: ENABLED").count(), 1);
+    assert!(yaml.contains("HTTPS_PROXY"));
+    assert!(yaml.contains("Value: \"api.example.com\"") || yaml.contains("Value: api.example.com"));
+    assert!(yaml.contains("Key: \"moat:egress-gateway\""));
 }
 
 #[test]

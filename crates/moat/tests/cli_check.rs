@@ -255,3 +255,83 @@ fn getazs_selections_compare_by_index() {
                 .and(predicate::str::contains("availability zone #1")),
         );
 }
+
+/// The controlled-egress template: clean as synthesized, its internet route and public IP
+/// accepted only as the egress zone's. Each mutation breaks the zone and is reported.
+#[test]
+fn egress_zone_is_accepted_only_while_it_holds_the_gateway_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    moat()
+        .arg("synth")
+        .arg(repo().join("examples/controlled-egress"))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let template = std::fs::read_to_string(dir.path().join("template.yaml")).unwrap();
+    let check = |name: &str, text: &str| -> Vec<String> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = moat()
+            .args(["check", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut codes: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap(),
+                    f["resource"].as_str().unwrap()
+                )
+            })
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    };
+    assert!(check("clean.yaml", &template).is_empty());
+
+    // The workload moved into the egress subnets: they are no longer the gateway's alone.
+    let workload = "          AssignPublicIp: DISABLED\n          Subnets:\n            - !Ref TaskSubnet1\n            - !Ref TaskSubnet2\n          SecurityGroups:\n            - !Ref PaymentsSecurityGroup";
+    assert!(template.contains(workload));
+    let moved = template.replace(workload, &workload.replace("TaskSubnet", "EgressSubnet"));
+    let codes = check("moved.yaml", &moved);
+    for want in [
+        "MOAT001 EgressDefaultRoute1",
+        "MOAT001 EgressDefaultRoute2",
+        "MOAT005 InternetGatewayAttachment",
+        "MOAT006 EgressGatewayService",
+    ] {
+        assert!(codes.iter().any(|c| c == want), "{want} missing: {codes:?}");
+    }
+
+    // The gateway open to the internet on its proxy port.
+    let open = template.replace(
+        "          CidrIp: \"10.0.0.0/16\"\n          Description: \"proxy clients",
+        "          CidrIp: \"0.0.0.0/0\"\n          Description: \"proxy clients",
+    );
+    assert_ne!(open, template);
+    assert_eq!(
+        check("open.yaml", &open),
+        ["MOAT011 EgressGatewaySecurityGroup"]
+    );
+
+    // A route out from a workload subnet's table.
+    let route = "  LeakRoute:\n    Type: AWS::EC2::Route\n    Properties:\n      RouteTableId: !Ref TaskRouteTable1\n      DestinationCidrBlock: 0.0.0.0/0\n      GatewayId: !Ref InternetGateway\nOutputs:\n";
+    assert!(template.contains("\nOutputs:\n"));
+    let leak = template.replace("\nOutputs:\n", &format!("\n{route}"));
+    let codes = check("leak.yaml", &leak);
+    assert!(codes.iter().any(|c| c == "MOAT001 LeakRoute"), "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .any(|c| c == "MOAT005 InternetGatewayAttachment"),
+        "{codes:?}"
+    );
+}

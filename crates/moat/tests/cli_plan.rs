@@ -15,6 +15,7 @@ fn repo() -> PathBuf {
 }
 
 const EXAMPLES: &[&str] = &[
+    "controlled-egress",
     "isolated-service",
     "fargate-logger",
     "autoscaled-workload",

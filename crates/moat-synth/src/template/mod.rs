@@ -4,6 +4,7 @@
 //! IAM, log groups, per service: task definition, service, autoscaling, ingress), so the same
 //! plan gives the same bytes.
 
+mod egress;
 mod ingress;
 mod network;
 mod workload;

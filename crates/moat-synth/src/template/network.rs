@@ -1,7 +1,7 @@
 //! VPC, isolated subnets, route tables, endpoints, security groups and flow logs.
 
 use super::{name_tag, policy_doc, trust, Resources};
-use crate::plan::Plan;
+use crate::plan::{Plan, ServiceRole};
 use crate::tree::{get_att, r, s, select_az, sub, MapB, Node};
 use moat_model::EndpointKind;
 
@@ -57,11 +57,76 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
                 .put("RouteTableId", r(&rt)),
         );
     }
+    if plan.egress.is_some() {
+        egress_subnets(plan, res);
+    }
     endpoints(plan, res);
     security_groups(plan, res);
     if plan.flow_logs {
         flow_logs(plan, res);
     }
+}
+
+/// The egress gateway's subnets: one per AZ, each with a route table whose default route goes
+/// to the internet gateway. Nothing else is placed in them (the gateway service alone), and no
+/// task subnet's route table gets such a route. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html>.
+fn egress_subnets(plan: &Plan, res: &mut Resources) {
+    let Some(eg) = &plan.egress else { return };
+    res.add(
+        "InternetGateway",
+        "AWS::EC2::InternetGateway",
+        MapB::new().put("Tags", name_tag(plan, "egress-igw")),
+    );
+    res.add(
+        "InternetGatewayAttachment",
+        "AWS::EC2::VPCGatewayAttachment",
+        MapB::new()
+            .put("VpcId", r("Vpc"))
+            .put("InternetGatewayId", r("InternetGateway")),
+    );
+    for sn in &eg.subnets {
+        let n = sn.az_index + 1;
+        res.add(
+            &sn.logical_id,
+            "AWS::EC2::Subnet",
+            MapB::new()
+                .put("VpcId", r("Vpc"))
+                .put("CidrBlock", s(&sn.cidr))
+                .put("AvailabilityZone", select_az(sn.az_index))
+                .put("MapPublicIpOnLaunch", Node::Bool(false))
+                .put("Tags", name_tag(plan, &format!("egress-{n}"))),
+        );
+        let rt = egress_route_table(sn.az_index);
+        res.add(
+            &rt,
+            "AWS::EC2::RouteTable",
+            MapB::new()
+                .put("VpcId", r("Vpc"))
+                .put("Tags", name_tag(plan, &format!("egress-{n}"))),
+        );
+        res.add(
+            &format!("EgressRouteTableAssociation{n}"),
+            "AWS::EC2::SubnetRouteTableAssociation",
+            MapB::new()
+                .put("SubnetId", r(&sn.logical_id))
+                .put("RouteTableId", r(&rt)),
+        );
+        // A route to an internet gateway fails until the gateway is attached.
+        res.add_after(
+            &format!("EgressDefaultRoute{n}"),
+            "AWS::EC2::Route",
+            &["InternetGatewayAttachment".to_string()],
+            MapB::new()
+                .put("RouteTableId", r(&rt))
+                .put("DestinationCidrBlock", s("0.0.0.0/0"))
+                .put("GatewayId", r("InternetGateway")),
+        );
+    }
+}
+
+pub(super) fn egress_route_table(az_index: usize) -> String {
+    format!("EgressRouteTable{}", az_index + 1)
 }
 
 fn endpoints(plan: &Plan, res: &mut Resources) {
@@ -72,10 +137,14 @@ fn endpoints(plan: &Plan, res: &mut Resources) {
             .put("ServiceName", service_name);
         let props = match ep.kind {
             EndpointKind::Gateway => {
+                // The egress subnets' tables too: the gateway pulls its image layers from
+                // S3 through the endpoint, like every task.
+                let egress = plan.egress.iter().flat_map(|e| &e.subnets);
                 let tables = plan
                     .subnets
                     .iter()
                     .map(|x| r(&format!("TaskRouteTable{}", x.az_index + 1)))
+                    .chain(egress.map(|x| r(&egress_route_table(x.az_index))))
                     .collect();
                 let p = props
                     .put("VpcEndpointType", s("Gateway"))
@@ -155,7 +224,35 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
                     .build(),
             );
         }
-        if plan.has_s3_gateway() {
+        let gateway = svc.role == ServiceRole::EgressGateway;
+        if let (Some(eg), false) = (&plan.egress, gateway) {
+            egress.push(
+                tcp(eg.port)
+                    .put("CidrIp", s(&plan.vpc_cidr))
+                    .put(
+                        "Description",
+                        s("to the egress gateway's internal NLB (HTTPS_PROXY)"),
+                    )
+                    .build(),
+            );
+        }
+        if gateway {
+            // The allowlisted hosts, through the internet gateway: HTTPS, and HTTP for the
+            // plain-HTTP requests the proxy forwards.
+            for (port, what) in [(443, "HTTPS"), (80, "HTTP")] {
+                egress.push(
+                    tcp(port)
+                        .put("CidrIp", s("0.0.0.0/0"))
+                        .put(
+                            "Description",
+                            s(format!(
+                                "{what} to the allowlisted hosts through the internet gateway"
+                            )),
+                        )
+                        .build(),
+                );
+            }
+        } else if plan.has_s3_gateway() {
             egress.push(
                 tcp(443)
                     .put("CidrIp", s("0.0.0.0/0"))
@@ -178,6 +275,20 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
             )
             .put("VpcId", r("Vpc"))
             .put("SecurityGroupEgress", egress);
+        if let (Some(eg), true) = (&plan.egress, gateway) {
+            // Only from inside the VPC (the NLB's nodes in the task subnets): the gateway has
+            // a public IP, and must never be an open proxy on the internet.
+            props.push(
+                "SecurityGroupIngress",
+                Node::Seq(vec![tcp(eg.port)
+                    .put("CidrIp", s(&plan.vpc_cidr))
+                    .put(
+                        "Description",
+                        s("proxy clients, from inside the VPC only (through the internal NLB)"),
+                    )
+                    .build()]),
+            );
+        }
         if let Some(ing) = &svc.ingress {
             // NLB nodes live in the task subnets and have no security group, so the task port
             // is opened to the VPC CIDR (targets of type ip see the NLB node's address for

@@ -2,8 +2,8 @@
 //! autoscaling.
 
 use super::network::service_sg;
-use super::{ingress, name_tag, policy_doc, trust, Resources};
-use crate::plan::{logical_stem, Plan, PlannedService};
+use super::{egress, ingress, name_tag, policy_doc, trust, Resources};
+use crate::plan::{logical_stem, Plan, PlannedService, ServiceRole};
 use crate::tree::{from_json, get_att, r, s, sub, MapB, Node};
 use moat_model::LaunchType;
 
@@ -109,14 +109,31 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         task_definition(plan, svc, &role),
     );
 
+    // The egress gateway runs in its own subnets with a public IP (its way out through the
+    // internet gateway); every other service in the isolated task subnets without one.
+    let gateway = match (&plan.egress, svc.role) {
+        (Some(eg), ServiceRole::EgressGateway) => Some(eg),
+        _ => None,
+    };
+    let subnets = match gateway {
+        Some(eg) => &eg.subnets,
+        None => &plan.subnets,
+    };
     let net = MapB::new()
         .put(
             "AwsvpcConfiguration",
             MapB::new()
-                .put("AssignPublicIp", s("DISABLED"))
+                .put(
+                    "AssignPublicIp",
+                    s(if gateway.is_some() {
+                        "ENABLED"
+                    } else {
+                        "DISABLED"
+                    }),
+                )
                 .put(
                     "Subnets",
-                    Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect()),
+                    Node::Seq(subnets.iter().map(|x| r(&x.logical_id)).collect()),
                 )
                 .put("SecurityGroups", Node::Seq(vec![r(&service_sg(id))]))
                 .build(),
@@ -136,7 +153,34 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         .put("EnableExecuteCommand", Node::Bool(svc.execute_command))
         .put("NetworkConfiguration", net);
     let service_id = format!("{id}Service");
-    if let Some(ing) = &svc.ingress {
+    if let Some(eg) = gateway {
+        props.push(
+            "LoadBalancers",
+            Node::Seq(vec![MapB::new()
+                .put("ContainerName", s(crate::egress::GATEWAY_CONTAINER))
+                .put("ContainerPort", Node::Int(i64::from(eg.port)))
+                .put("TargetGroupArn", r(&egress::target_group(svc)))
+                .build()]),
+        );
+        egress::emit(plan, svc, eg, res);
+        // `moat:egress-gateway` tells `moat check` (and `moat audit`) that this service is the
+        // gateway its subnets' internet route exists for.
+        let mut tags = name_tag(plan, &svc.name);
+        if let Node::Seq(list) = &mut tags {
+            list.push(
+                MapB::new()
+                    .put("Key", s("moat:egress-gateway"))
+                    .put("Value", s("true"))
+                    .build(),
+            );
+        }
+        res.add_after(
+            &service_id,
+            "AWS::ECS::Service",
+            &[egress::listener(svc)],
+            props.put("Tags", tags),
+        );
+    } else if let Some(ing) = &svc.ingress {
         props.push(
             "LoadBalancers",
             Node::Seq(vec![MapB::new()
@@ -206,7 +250,13 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
     let mut seen_compat = false;
     for (k, v) in &svc.task_definition {
         let node = match k.as_str() {
-            "ContainerDefinitions" => link_log_groups(plan, from_json(v)),
+            "ContainerDefinitions" => {
+                let containers = link_log_groups(plan, from_json(v));
+                match (&plan.egress, svc.role) {
+                    (Some(eg), ServiceRole::Workload) => with_proxy_env(plan, eg, containers),
+                    _ => containers,
+                }
+            }
             "NetworkMode" => {
                 seen_network_mode = true;
                 from_json(v)
@@ -236,6 +286,64 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
     props
         .put("ExecutionRoleArn", get_att("TaskExecutionRole", "Arn"))
         .put("TaskRoleArn", get_att(role, "Arn"))
+}
+
+/// Points every container at the egress gateway: `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` and
+/// their lowercase forms (curl reads only `http_proxy` in lowercase; most clients read both),
+/// unless the container sets that variable itself.
+fn with_proxy_env(plan: &Plan, eg: &crate::egress::PlannedEgress, containers: Node) -> Node {
+    let Some(url) = egress::proxy_url(plan, eg) else {
+        return containers;
+    };
+    let vars = [
+        ("HTTPS_PROXY", url.clone()),
+        ("HTTP_PROXY", url.clone()),
+        ("NO_PROXY", s(&eg.no_proxy)),
+        ("https_proxy", url.clone()),
+        ("http_proxy", url),
+        ("no_proxy", s(&eg.no_proxy)),
+    ];
+    let Node::Seq(list) = containers else {
+        return containers;
+    };
+    let name_of = |e: &Node| match e {
+        Node::Map(p) => p
+            .iter()
+            .find(|(k, _)| k == "Name")
+            .and_then(|(_, v)| match v {
+                Node::Str(n) => Some(n.clone()),
+                _ => None,
+            }),
+        _ => None,
+    };
+    Node::Seq(
+        list.into_iter()
+            .map(|c| {
+                let Node::Map(mut pairs) = c else { return c };
+                let pos = match pairs.iter().position(|(k, _)| k == "Environment") {
+                    Some(i) => i,
+                    None => {
+                        pairs.push(("Environment".into(), Node::Seq(Vec::new())));
+                        pairs.len() - 1
+                    }
+                };
+                if let Node::Seq(env) = &mut pairs[pos].1 {
+                    let have: Vec<String> = env.iter().filter_map(name_of).collect();
+                    for (name, value) in &vars {
+                        if !have.iter().any(|h| h == name) {
+                            env.push(
+                                MapB::new()
+                                    .put("Name", s(*name))
+                                    .put("Value", value.clone())
+                                    .build(),
+                            );
+                        }
+                    }
+                }
+                Node::Map(pairs)
+            })
+            .collect(),
+    )
 }
 
 /// Replaces each container's literal `awslogs-group` with a `Ref` to the group's resource.

@@ -38,7 +38,7 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
             opts.egress_gateway = EgressGateway::None;
         }
         let title = format!("moat: {} ({})", b.spec.name, b.spec.region);
-        let summary = vec![super::plan::verdict(&b.findings)];
+        let summary = vec![super::plan::verdict(&b.findings, b.plan.egress.is_some())];
         let (rows, monthly) = plan_rows(&b.plan);
         (b.model, b.findings, title, summary, rows, monthly)
     } else {

@@ -56,7 +56,7 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
 }
 
 /// One line saying what `moat check` thinks of the synthesized template.
-pub fn verdict(findings: &[Finding]) -> String {
+pub fn verdict(findings: &[Finding], egress: bool) -> String {
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -65,7 +65,9 @@ pub fn verdict(findings: &[Finding]) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    if findings.is_empty() {
+    if findings.is_empty() && egress {
+        "moat check on the synthesized template: no findings (the workload subnets have no route out, only the egress gateway's own subnets do; every task reaches every service it needs on TCP 443)".into()
+    } else if findings.is_empty() {
         "moat check on the synthesized template: no findings (isolated; every task reaches every service it needs on TCP 443)".into()
     } else {
         let mut s = format!(
@@ -84,7 +86,7 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
     match a.format {
         PlanFormat::Text => {
             let mut s = moat_synth::render_plan_text(&b.plan);
-            let _ = writeln!(s, "\n{}", verdict(&b.findings));
+            let _ = writeln!(s, "\n{}", verdict(&b.findings, b.plan.egress.is_some()));
             let _ = writeln!(
                 s,
                 "\nNext: `moat synth {0} --out DIR` writes the template; `moat diagram {0} --out {1}.svg` draws it (`--format html` for a report).",
@@ -127,7 +129,7 @@ pub fn synth(a: SynthArgs) -> Result<u8> {
         Written::Unchanged => "unchanged",
     };
     eprintln!("{what} {}", path.display());
-    eprintln!("{}", verdict(&b.findings));
+    eprintln!("{}", verdict(&b.findings, b.plan.egress.is_some()));
     Ok(u8::from(
         b.findings.iter().any(|f| f.severity == Severity::Error),
     ))
