@@ -28,7 +28,9 @@ fn look(kind: Kind) -> (&'static str, &'static str, &'static str, &'static str) 
         Kind::LoadBalancer => ("trapezium", "filled", "#e6f0ee", "#5f8f85"),
         Kind::EndpointService => ("box", "rounded,filled", "#e6f0ee", "#5f8f85"),
         Kind::Consumer => ("tab", "filled", "#ffffff", "#777777"),
-        Kind::InternetGateway | Kind::NatGateway => ("house", "filled", RED_FILL, RED),
+        // Red through their problem tag, which every one carries except the egress zone's
+        // internet gateway (the egress gateway's way out).
+        Kind::InternetGateway | Kind::NatGateway => ("house", "filled", "#f1ecf7", "#7d6b99"),
         Kind::OutsideHosts => ("folder", "filled", "#f1ecf7", "#7d6b99"),
         Kind::Placeholder => ("plaintext", "", "#ffffff", "#ffffff"),
     }
@@ -332,8 +334,8 @@ fn legend(o: &mut String, scene: &Scene, facts: &[Fact], unplaced: &[String]) {
         ),
         (
             has(Kind::InternetGateway) || has(Kind::NatGateway),
-            "red house",
-            "internet / NAT gateway: must not exist here",
+            "house",
+            "internet / NAT gateway: red where it must not exist (everywhere but the egress gateway's own subnets)",
         ),
         (
             any_unknown,

@@ -97,7 +97,7 @@ fn internet_gateway(model: &Model) -> Fact {
     }
     // A gateway routed to from the egress zone alone is the zone's; one that any other table
     // routes to stays a problem.
-    present.retain(|p| !(zone_igws.contains(p) && !other_igws.contains(p)));
+    present.retain(|p| !zone_igws.contains(p) || other_igws.contains(p));
     if !present.is_empty() {
         Fact {
             text: format!("Internet gateway: {}", present.join(", ")),
@@ -163,7 +163,12 @@ fn public_ips(model: &Model) -> Fact {
             Maybe::Unknown(why) => unsure.push(format!("subnet {}: {why}", s.id)),
         }
     }
+    let zone = model.egress_subnets();
     for svc in &model.services {
+        if Model::gateway_in_zone(svc, &zone) {
+            // The egress gateway's public IP in its own subnets is its way out, not a hole.
+            continue;
+        }
         match &svc.assign_public_ip {
             Maybe::Known(true) => present.push(format!("service {} assigns public IPs", svc.id)),
             Maybe::Known(false) => {}

@@ -48,7 +48,7 @@
 //! | teal trapezium | a load balancer, with its scheme and listeners; edges to the tasks it targets |
 //! | teal double box | a VPC endpoint service (PrivateLink); edge to its NLB |
 //! | white tab | a consumer account (allowed principal) |
-//! | red house | an internet or NAT gateway — it should not exist in an isolated VPC |
+//! | red house | an internet or NAT gateway — it should not exist in an isolated VPC (an internet gateway routed from the egress gateway's own subnets alone is drawn lilac) |
 //!
 //! Edges carry the traffic: consumer → endpoint service → NLB → tasks (target group port);
 //! task → endpoint ENI (TCP 443; to the ENI in the task's own subnet, else its AZ, else all);

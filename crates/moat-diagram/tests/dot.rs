@@ -109,6 +109,37 @@ fn internet_gateway_is_drawn_red_and_the_statement_changes() {
     );
 }
 
+/// The egress zone's internet gateway, route and public IP are stated, not flagged; once a
+/// workload shares the zone's subnet they are flagged again (as moat check does).
+#[test]
+fn egress_zone_is_stated_not_flagged_until_a_workload_joins_it() {
+    let m = common::with_egress_zone();
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(
+        dot.contains(
+            "Internet gateway for the egress gateway&#39;s subnets only (EgressRouteTable)"
+        ),
+        "{dot}"
+    );
+    assert!(dot.contains("No public IPs"), "{dot}");
+    for label in [
+        "internet gateway\\nInternetGateway",
+        "route table EgressRouteTable",
+        "gate (egress gateway)",
+    ] {
+        let line = node_line(&dot, label);
+        assert_eq!(line.len(), 1, "{label}: {dot}");
+        assert!(!line[0].contains(RED), "{label} is red: {line:?}");
+    }
+
+    let mut m = m;
+    m.services[0].subnets.push(k(id("EgressSubnet")));
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert!(dot.contains("Internet gateway: InternetGateway"), "{dot}");
+    assert!(node_line(&dot, "route table EgressRouteTable")[0].contains(RED));
+    assert!(node_line(&dot, "internet gateway\\nInternetGateway")[0].contains(RED));
+}
+
 #[test]
 fn nat_gateway_and_public_ips_are_stated() {
     let mut m = common::isolated();

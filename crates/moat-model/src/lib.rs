@@ -120,6 +120,17 @@ impl Model {
         zone
     }
 
+    /// Whether `svc` is an egress gateway running only in the egress zone (`zone`, from
+    /// [`Model::egress_subnets`]): the one service that may have a public IP.
+    pub fn gateway_in_zone(svc: &Service, zone: &std::collections::BTreeSet<Id>) -> bool {
+        svc.egress_gateway
+            && !svc.subnets.is_empty()
+            && svc
+                .subnets
+                .iter()
+                .all(|s| s.known().is_some_and(|id| zone.contains(id)))
+    }
+
     /// Whether `rt` governs subnets of the egress `zone` only: explicitly associated with at
     /// least one, all known and in the zone, and not the VPC's main table (which governs every
     /// subnet without an association, including those added later).

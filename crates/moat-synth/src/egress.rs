@@ -102,13 +102,15 @@ pub(crate) fn gateway(
     spec: &Spec,
     e: &EgressSpec,
     subnets: Vec<PlannedSubnet>,
-) -> Result<(ServiceSpec, serde_json::Value, PlannedEgress), PlanProblem> {
+) -> Result<(ServiceSpec, serde_json::Value, PlannedEgress), Box<PlanProblem>> {
     let prov = spec.prov.field("egress");
-    let problem = |message: String, help: &str| PlanProblem {
-        service: GATEWAY_SERVICE.into(),
-        message,
-        help: help.into(),
-        prov: prov.clone(),
+    let problem = |message: String, help: &str| {
+        Box::new(PlanProblem {
+            service: GATEWAY_SERVICE.into(),
+            message,
+            help: help.into(),
+            prov: prov.clone(),
+        })
     };
     if spec.services.iter().any(|s| s.name == GATEWAY_SERVICE) {
         return Err(problem(

@@ -297,7 +297,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 egress = Some(planned);
                 reserved.clear();
             }
-            Err(p) => problems.push(p),
+            Err(p) => problems.push(*p),
         }
     }
     let all = spec

@@ -74,6 +74,7 @@ impl<'m> Builder<'m> {
     }
 
     pub(super) fn route_tables(&mut self) {
+        let zone = self.model.egress_subnets();
         for rt in &self.model.route_tables {
             let mut label = vec![format!("route table {}", rt.id)];
             let mut internet = false;
@@ -94,7 +95,8 @@ impl<'m> Builder<'m> {
                 label.insert(1, "(main)".into());
             }
             let mut tags = Tags::owning(&rt.id.0);
-            if internet {
+            // The egress zone's route out is the gateway's (MOAT001's exception).
+            if internet && !moat_model::Model::egress_only(rt, &zone) {
                 tags.problem = Some("routes to the internet".into());
             }
             let n = self.scene.add(Node {
@@ -182,6 +184,7 @@ impl<'m> Builder<'m> {
 
     /// Red edges from every route table with a route to `to` (an internet or NAT gateway).
     pub(super) fn route_edges(&mut self, to: usize, is_target: impl Fn(&RouteTarget) -> bool) {
+        let zone = self.model.egress_subnets();
         for rt in &self.model.route_tables {
             for r in rt.routes.iter().filter(|r| is_target(&r.target)) {
                 let Some(&from) = self.route_table_nodes.get(&rt.id.0) else {
@@ -197,7 +200,9 @@ impl<'m> Builder<'m> {
                     Some(dest.clone()),
                     format!("{} sends {dest} here", rt.id),
                 );
-                self.scene.edges[ed].tags.problem = Some("route to the internet".into());
+                if !moat_model::Model::egress_only(rt, &zone) {
+                    self.scene.edges[ed].tags.problem = Some("route to the internet".into());
+                }
             }
         }
     }

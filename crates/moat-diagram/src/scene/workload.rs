@@ -10,6 +10,8 @@ impl<'m> Builder<'m> {
             svc.name.known().map(String::as_str),
         ];
         match &self.opts.egress_gateway {
+            // Tagged `moat:egress-gateway`: the model says so.
+            _ if svc.egress_gateway => true,
             EgressGateway::None => false,
             EgressGateway::Services(list) => {
                 names.iter().flatten().any(|n| list.iter().any(|l| l == n))
@@ -23,6 +25,7 @@ impl<'m> Builder<'m> {
 
     pub(super) fn tasks(&mut self) {
         let model = self.model;
+        let zone = model.egress_subnets();
         for svc in &model.services {
             let td = svc
                 .task_definition
@@ -127,7 +130,10 @@ impl<'m> Builder<'m> {
                     uses,
                     ..Default::default()
                 };
-                if svc.assign_public_ip == Maybe::Known(true) {
+                // The egress zone's gateway has its public IP by design (MOAT006's exception).
+                if svc.assign_public_ip == Maybe::Known(true)
+                    && !moat_model::Model::gateway_in_zone(svc, &zone)
+                {
                     tags.problem = Some("AssignPublicIp is ENABLED".into());
                 }
                 let node = self.scene.add(Node {

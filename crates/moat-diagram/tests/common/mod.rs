@@ -15,7 +15,7 @@ fn prov(r: &str) -> Provenance {
     Provenance::at(r, "template.yaml", 10, 3)
 }
 
-fn subnet(name: &str, cidr: &str, az: &str) -> Subnet {
+pub fn subnet(name: &str, cidr: &str, az: &str) -> Subnet {
     Subnet {
         id: id(name),
         vpc: k(id("Vpc")),
@@ -303,5 +303,38 @@ pub fn large() -> Model {
     m.services.push(w);
     m.services[0].subnets.push(k(id("PrivateSubnetC")));
     m.load_balancers[0].subnets.push(k(id("PrivateSubnetC")));
+    m
+}
+
+/// The isolated VPC plus an egress zone: subnet `EgressSubnet` whose route table alone routes
+/// 0.0.0.0/0 to an internet gateway, where only the tagged gateway service `gate` runs (with a
+/// public IP).
+pub fn with_egress_zone() -> Model {
+    let mut m = isolated();
+    m.subnets
+        .push(subnet("EgressSubnet", "10.20.128.0/20", "us-east-1a"));
+    m.internet_gateways.push(InternetGateway {
+        id: id("InternetGateway"),
+        attached_vpcs: vec![(k(id("Vpc")), prov("GatewayAttachment"))],
+        egress_only: false,
+        prov: prov("InternetGateway"),
+    });
+    m.route_tables.push(RouteTable {
+        id: id("EgressRouteTable"),
+        vpc: k(id("Vpc")),
+        main: false,
+        subnets: vec![k(id("EgressSubnet"))],
+        routes: vec![Route {
+            destination: k(RouteDestination::Cidr("0.0.0.0/0".parse().unwrap())),
+            target: RouteTarget::InternetGateway(k(id("InternetGateway"))),
+            prov: prov("EgressRoute"),
+        }],
+        prov: prov("EgressRouteTable"),
+    });
+    let mut gate = service("GateService", "gate", "OrdersTD", vec![]);
+    gate.subnets = vec![k(id("EgressSubnet"))];
+    gate.assign_public_ip = k(true);
+    gate.egress_gateway = true;
+    m.services.push(gate);
     m
 }

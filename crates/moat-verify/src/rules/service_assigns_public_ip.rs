@@ -38,12 +38,8 @@ impl Rule for ServiceAssignsPublicIp {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for v in &cx.services {
-            let s = v.service;
-            let in_zone = s.egress_gateway
-                && v.unresolved_subnets.is_empty()
-                && !v.subnets.is_empty()
-                && v.subnets.iter().all(|x| cx.egress_subnets.contains(&x.id));
+        for s in &cx.model.services {
+            let in_zone = moat_model::Model::gateway_in_zone(s, &cx.egress_subnets);
             if s.assign_public_ip.known() == Some(&true) && !in_zone {
                 out.push(Self::META.finding(
                     format!(
