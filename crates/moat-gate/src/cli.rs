@@ -252,6 +252,12 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
             }
             Err(e) => return Err(e),
         };
+        // SIGTERM and SIGINT are caught from here on, before the listening line tells the
+        // world (and tests) that the gateway is up: a stop sent right after it must exit
+        // cleanly, not by the signal's default action.
+        use tokio::signal::unix::SignalKind;
+        let term = on_signal(SignalKind::terminate());
+        let int = on_signal(SignalKind::interrupt());
         let show = |a: Option<SocketAddr>| a.map_or("-".to_string(), |a| a.to_string());
         // One stable line, so scripts and tests can learn the bound ports.
         eprintln!(
@@ -266,8 +272,8 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
             show(gate.metrics_addr)
         );
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = sigterm() => {}
+            _ = int => {}
+            _ = term => {}
         }
         // Stop accepting, and write out the decisions still queued for the log.
         gate.flush_log();
@@ -276,13 +282,17 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
     })
 }
 
-async fn sigterm() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut s) => {
-            s.recv().await;
+/// Registers a handler for `kind` now (not when first polled) and returns a future that
+/// resolves when the signal arrives.
+fn on_signal(kind: tokio::signal::unix::SignalKind) -> impl std::future::Future<Output = ()> {
+    let registered = tokio::signal::unix::signal(kind);
+    async move {
+        match registered {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
         }
-        Err(_) => std::future::pending::<()>().await,
     }
 }
 

@@ -455,8 +455,17 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
         )));
     }
     if cfg.reload_on_sighup {
-        gate.tasks
-            .push(tokio::spawn(watch_sighup(Arc::clone(&shared))));
+        // Registered here, before `start` returns and the caller announces it is listening:
+        // a SIGHUP sent right after that line must reload, not kill (the default action).
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::hangup()) {
+            Ok(hup) => gate
+                .tasks
+                .push(tokio::spawn(watch_sighup(Arc::clone(&shared), hup))),
+            Err(_) => {
+                eprintln!("moat-gate: cannot listen for SIGHUP; reloads happen on file change only")
+            }
+        }
     }
     Ok(gate)
 }
@@ -480,12 +489,7 @@ async fn watch_file(shared: Arc<Shared>, every: Duration) {
     }
 }
 
-async fn watch_sighup(shared: Arc<Shared>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        eprintln!("moat-gate: cannot listen for SIGHUP; reloads happen on file change only");
-        return;
-    };
+async fn watch_sighup(shared: Arc<Shared>, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
         report_reload(&shared, "SIGHUP");
     }
