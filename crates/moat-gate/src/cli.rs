@@ -66,11 +66,12 @@ pub struct ServeArgs {
     #[arg(long, value_enum, required = true)]
     pub mode: Option<Mode>,
     /// Allowlist file (reloaded on change and on SIGHUP).
-    #[arg(long, value_name = "FILE", required_unless_present = "allow")]
+    #[arg(long, value_name = "FILE")]
     pub allowlist: Option<PathBuf>,
     /// An allowlist entry (`api.example.com`, `*.example.com`, `host:8443`), repeatable, added
-    /// to the file's; the environment variable takes a comma-separated list. For a task that
-    /// cannot mount a file (Fargate); these change with a restart, not a reload.
+    /// to the file's; the environment variable takes a comma-separated list (set but empty: an
+    /// empty list, for discover mode). For a task that cannot mount a file (Fargate); these
+    /// change with a restart, not a reload.
     #[arg(
         long,
         value_name = "HOST[:PORT]",
@@ -153,7 +154,10 @@ impl ServeArgs {
         let Some(mode) = self.mode else {
             return Err(Error::Config("--mode is required".into()));
         };
-        if self.allowlist.is_none() && allow.is_empty() {
+        // clap drops an empty environment variable; set-but-empty still means "the list is
+        // given, and empty" (discover mode learning from nothing).
+        let env_given = std::env::var_os("MOAT_GATE_ALLOW").is_some();
+        if self.allowlist.is_none() && self.allow.is_empty() && !env_given {
             return Err(Error::Config(
                 "give the allowed hosts: --allowlist FILE and/or --allow HOST".into(),
             ));

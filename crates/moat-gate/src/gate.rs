@@ -369,7 +369,7 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
 /// Inline entries are checked on their own first, so an error in one names `--allow` rather
 /// than a line past the file's end.
 fn load_policy(path: &std::path::Path, inline: &[String]) -> Result<Allowlist, PolicyError> {
-    if inline.is_empty() {
+    if inline.is_empty() && !path.as_os_str().is_empty() {
         return Allowlist::load(path);
     }
     let inline_text = inline.join("\n");

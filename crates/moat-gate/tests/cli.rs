@@ -239,3 +239,66 @@ fn sighup_reloads_the_allowlist() {
     assert!(kill("-TERM").success());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// How `moat synth` runs the gateway on Fargate: the list in MOAT_GATE_ALLOW, no file. An
+/// empty list (discover mode, learning from nothing) still starts; with neither a file nor the
+/// variable it is a usage error.
+#[test]
+fn allowlist_from_the_environment_with_no_file() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    for (value, target, status) in [
+        // Listed, then refused for its address (loopback): nothing is dialled or resolved.
+        ("api.stripe.com,b.test", "b.test:443", "403"),
+        ("", "c.test:443", "403"),
+    ] {
+        let mut child = bin()
+            .args(["--proxy-listen", "127.0.0.1:0", "--mode", "enforce"])
+            .args([
+                "--resolve",
+                "b.test=127.0.0.1",
+                "--resolve",
+                "c.test=127.0.0.1",
+            ])
+            .env("MOAT_GATE_ALLOW", value)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        assert!(
+            line.contains("listening"),
+            "MOAT_GATE_ALLOW={value:?}: {line}"
+        );
+        let proxy: std::net::SocketAddr = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("proxy="))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut s = std::net::TcpStream::connect(proxy).unwrap();
+        s.write_all(format!("CONNECT {target} HTTP/1.1\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(resp.starts_with(&format!("HTTP/1.1 {status}")), "{resp}");
+        if value.is_empty() {
+            assert!(resp.contains("not_allowlisted"), "{resp}");
+        } else {
+            assert!(resp.contains("denied_address"), "{resp}");
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = bin()
+        .args(["--proxy-listen", "127.0.0.1:0", "--mode", "enforce"])
+        .env_remove("MOAT_GATE_ALLOW")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--allow"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -208,12 +208,6 @@ impl Plan {
             .iter()
             .filter(|e| e.kind == EndpointKind::Interface)
     }
-    /// The spec's services, without the egress gateway.
-    pub fn workloads(&self) -> impl Iterator<Item = &PlannedService> {
-        self.services
-            .iter()
-            .filter(|s| s.role == ServiceRole::Workload)
-    }
     pub fn has_s3_gateway(&self) -> bool {
         self.endpoints
             .iter()
