@@ -348,7 +348,13 @@ mod tests {
             }))
         ));
 
-        assert!(Moat::try_parse_from(["moat", "gate", "--mode", "enforce"]).is_err());
+        // No allowlist at all: parses (the list may come from MOAT_GATE_ALLOW), refused when
+        // turned into a configuration.
+        if std::env::var_os("MOAT_GATE_ALLOW").is_none() {
+            let Moat::Gate(g) =
+                Moat::try_parse_from(["moat", "gate", "--mode", "enforce"]).unwrap();
+            assert!(g.serve.to_config().is_err());
+        }
         assert!(
             Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err()
         );
