@@ -86,7 +86,7 @@ pub struct Service {
     pub desired_count: Maybe<u32>,
     pub target_groups: Vec<Maybe<Id>>,
     /// Tagged `moat:egress-gateway` = `true`: the egress gateway, the one service whose subnets
-    /// may route to an internet gateway (see `moat_verify`'s egress zone). The tag is a claim;
+    /// may route to an internet gateway (see [`crate::Model::egress_subnets`]). The tag is a claim;
     /// the rules still require those subnets to hold nothing else and the gateway to admit no
     /// one from outside the VPC.
     pub egress_gateway: bool,

@@ -68,9 +68,9 @@ impl Rule for EgressGatewayOpenToInternet {
                     if outside {
                         out.push(Self::META.finding(
                             format!(
-                                "egress gateway service `{}` has a public IP and its security group `{}` admits {}",
-                                v.name,
+                                "security group `{}` of egress gateway service `{}` admits {} (the gateway runs where the internet is routed)",
                                 sg.id,
+                                v.name,
                                 describe_peer(&rule.peer)
                             ),
                             rule.prov.clone(),
