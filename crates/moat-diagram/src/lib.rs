@@ -52,7 +52,9 @@
 //!
 //! Edges carry the traffic: consumer → endpoint service → NLB → tasks (target group port);
 //! task → endpoint ENI (TCP 443; to the ENI in the task's own subnet, else its AZ, else all);
-//! route table → gateway endpoint (prefix list); route table → internet/NAT gateway (red).
+//! route table → gateway endpoint (prefix list); route table → internet/NAT gateway (red);
+//! a workload task whose containers set `HTTPS_PROXY`/`HTTP_PROXY` → the load balancer in front
+//! of the egress gateway (`HTTPS_PROXY :3128`) → gateway tasks → named outside hosts.
 //!
 //! **Red** means a problem, and only that: a shape, box or edge is red when the model itself
 //! shows something an isolated design must not have (internet/NAT gateway, a route to one, a

@@ -141,6 +141,65 @@ fn egress_zone_is_stated_not_flagged_until_a_workload_joins_it() {
 }
 
 #[test]
+fn workloads_that_set_a_proxy_are_drawn_to_the_gateway_load_balancer() {
+    let mut m = common::with_egress_zone();
+    // The gateway behind its own internal NLB on TCP 3128.
+    m.target_groups.push(TargetGroup {
+        id: id("GateTG"),
+        port: k(3128),
+        protocol: k("TCP".into()),
+        target_type: k("ip".into()),
+        vpc: k(id("Vpc")),
+        prov: Provenance::resource("GateTG"),
+    });
+    m.load_balancers.push(LoadBalancer {
+        id: id("GateNlb"),
+        kind: k(LoadBalancerKind::Network),
+        internal: k(true),
+        subnets: vec![k(id("PrivateSubnetA")), k(id("PrivateSubnetB"))],
+        security_groups: vec![],
+        prov: Provenance::resource("GateNlb"),
+    });
+    m.listeners.push(Listener {
+        id: id("GateListener"),
+        load_balancer: k(id("GateNlb")),
+        port: k(3128),
+        protocol: k("TCP".into()),
+        certificates: vec![],
+        target_groups: vec![k(id("GateTG"))],
+        prov: Provenance::resource("GateListener"),
+    });
+    let gate = m.services.iter_mut().find(|s| s.id == id("GateService"));
+    gate.unwrap().target_groups.push(k(id("GateTG")));
+    // No proxy variable yet: no edge from the workload to the gateway's NLB.
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    assert_eq!(node_names(&dot, "NLB GateNlb").len(), 1, "{dot}");
+    assert!(edges_between(&dot, "orders", "NLB GateNlb").is_empty());
+    assert_eq!(
+        edges_between(&dot, "NLB GateNlb", "gate (egress gateway)").len(),
+        1
+    );
+
+    // The gateway shares the workload's task definition in this fixture: give the workload
+    // one of its own that sets HTTPS_PROXY.
+    let mut td = m.task_definitions[0].clone();
+    td.id = id("ProxiedTD");
+    td.containers[0].environment = vec![(
+        "HTTPS_PROXY".into(),
+        Maybe::unknown("Fn::Sub of GateNlb.DNSName"),
+    )];
+    m.task_definitions.push(td);
+    m.services[0].task_definition = k(id("ProxiedTD"));
+    let dot = to_dot(&m, &[], &DiagramOptions::default());
+    let e = edges_between(&dot, "orders", "NLB GateNlb");
+    assert_eq!(e.len(), 2, "one per task shape: {dot}");
+    assert!(e.iter().all(|l| l.contains("HTTPS_PROXY :3128")), "{e:?}");
+    assert!(e.iter().all(|l| !l.contains(RED)), "{e:?}");
+    // The ingress NLB, which fronts no gateway, gets no proxy edge.
+    assert!(edges_between(&dot, "orders", "NLB IngressNlb").is_empty());
+}
+
+#[test]
 fn nat_gateway_and_public_ips_are_stated() {
     let mut m = common::isolated();
     m.nat_gateways.push(NatGateway {

@@ -7,6 +7,8 @@ impl<'m> Builder<'m> {
     pub(super) fn load_balancers_and_services(&mut self) {
         let model = self.model;
         let mut lb_nodes: BTreeMap<String, usize> = BTreeMap::new();
+        // Load balancers in front of the egress gateway's tasks.
+        let mut proxy_lbs: BTreeSet<usize> = BTreeSet::new();
         for lb in &model.load_balancers {
             let kind = match lb.kind {
                 Maybe::Known(LoadBalancerKind::Network) => "NLB",
@@ -76,6 +78,12 @@ impl<'m> Builder<'m> {
                     format!("{} → {} via target group {tg}", lb.id, svc.id),
                 );
                 self.scene.edges[ed].tags.uses.push(tg.0.clone());
+                if self.scene.nodes[task_node].kind == Kind::EgressGateway {
+                    proxy_lbs.insert(node);
+                }
+            }
+            if proxy_lbs.contains(&node) {
+                self.proxy_clients(node, &lb.id, &vpc, &listeners);
             }
         }
         let mut consumers: BTreeMap<String, usize> = BTreeMap::new();
@@ -128,6 +136,58 @@ impl<'m> Builder<'m> {
         }
     }
 
+    /// Workload tasks whose containers set a proxy variable (`HTTPS_PROXY`, `HTTP_PROXY`, either
+    /// case) reach the outside through the egress gateway: draw them to the load balancer in
+    /// front of it (`lb_node`), in their own VPC. The variable's value is usually the load
+    /// balancer's DNS name through `!Sub`/`!GetAtt`, so the edge is drawn on the variable being
+    /// set, and says so in its tooltip.
+    fn proxy_clients(&mut self, lb_node: usize, lb: &Id, vpc: &Maybe<Id>, listeners: &[&Listener]) {
+        let model = self.model;
+        let ports: Vec<String> = listeners.iter().map(|l| show(&l.port)).collect();
+        let label = match ports.as_slice() {
+            [] => "HTTPS_PROXY".to_string(),
+            p => format!("HTTPS_PROXY :{}", p.join(",")),
+        };
+        for (task_node, subnet, svc) in self.tasks.clone() {
+            if self.scene.nodes[task_node].kind == Kind::EgressGateway {
+                continue;
+            }
+            let task_vpc = subnet
+                .as_ref()
+                .and_then(|s| model.subnet(&Id(s.clone())))
+                .map(|s| s.vpc.clone());
+            if let (Some(Maybe::Known(tv)), Maybe::Known(lv)) = (&task_vpc, vpc) {
+                if tv != lv {
+                    continue;
+                }
+            }
+            let Some(var) = svc
+                .task_definition
+                .known()
+                .and_then(|t| model.task_definition(t))
+                .and_then(|td| {
+                    td.containers.iter().find_map(|c| {
+                        c.environment
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .find(|k| PROXY_VARS.contains(k))
+                    })
+                })
+            else {
+                continue;
+            };
+            self.scene.edge(
+                task_node,
+                lb_node,
+                Some(label.clone()),
+                format!(
+                    "{} sets {var}: its outside traffic goes through {lb} to the egress gateway",
+                    svc.id
+                ),
+            );
+        }
+    }
+
     pub(super) fn egress_hosts(&mut self) {
         if self.opts.egress_hosts.is_empty() {
             return;
@@ -161,6 +221,9 @@ impl<'m> Builder<'m> {
         }
     }
 }
+
+/// The environment variables that send a container's outside traffic to a proxy.
+const PROXY_VARS: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
 
 /// `arn:aws:iam::111122223333:root` -> `account 111122223333`; `*` -> any principal.
 fn principal_label(p: &Maybe<String>) -> Vec<String> {

@@ -13,8 +13,8 @@ mod workload;
 use crate::escape::ellipsize;
 use crate::{DiagramOptions, EgressGateway};
 use moat_model::{
-    service_short_name, EndpointKind, Id, LaunchType, LoadBalancerKind, Maybe, Model, RouteTarget,
-    Service, Subnet, VpcEndpoint,
+    service_short_name, EndpointKind, Id, LaunchType, Listener, LoadBalancerKind, Maybe, Model,
+    RouteTarget, Service, Subnet, VpcEndpoint,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
