@@ -9,7 +9,7 @@
 
 FROM rust:1-bookworm AS build
 ARG TARGETARCH
-# musl-tools gives musl-gcc in case a dependency compiles C for the musl target.
+# musl-tools gives musl-gcc: mimalloc (the gateway's allocator) is C, compiled for the musl target.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends musl-tools \
  && rm -rf /var/lib/apt/lists/*

@@ -247,7 +247,7 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
         context: "starting the tokio runtime".into(),
         source,
     })?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         let gate = match start(cfg.clone()).await {
             Ok(g) => g,
             Err(e @ (Error::Policy(_) | Error::Config(_) | Error::Resolve(_))) => {
@@ -283,7 +283,11 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
         gate.flush_log();
         drop(gate);
         Ok(0)
-    })
+    });
+    // Open tunnels are dropped at their next poll; do not let one that never yields keep
+    // a stopped gateway alive.
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    result
 }
 
 /// Registers a handler for `kind` now (not when first polled) and returns a future that

@@ -317,9 +317,18 @@ fn main() -> Res<()> {
     match args.get(1).map(String::as_str) {
         Some("backend") => rt.block_on(backend(arg(&args, "backend")?.parse()?)),
         Some("compare") => rt.block_on(compare(args)),
+        // One proxy's connection rate alone, e.g. while a profiler watches it.
+        Some("rate") => rt.block_on(async {
+            let hello = Arc::new(std::fs::read(arg(&args, "--hello")?)?);
+            let target: SocketAddr = arg(&args, "--target")?.parse()?;
+            let (r, e) = rate(target, hello).await?;
+            println!("{r:.0} conn/s, {e} errors");
+            Ok(())
+        }),
         _ => Err(
             "usage: gate-loadgen backend ADDR | compare --hello FILE --direct ADDR \
-                  --name-a N --a ADDR --pid-a PID --name-b N --b ADDR --pid-b PID"
+                  --name-a N --a ADDR --pid-a PID --name-b N --b ADDR --pid-b PID \
+                  | rate --hello FILE --target ADDR"
                 .into(),
         ),
     }
