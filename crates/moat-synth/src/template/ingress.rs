@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/vpc/latest/privatelink/create-endpoint-service.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-tls-listener.html>.
 
-use super::{name_tag, Resources};
+use super::{name_tag, nlb, Resources};
 use crate::plan::{Plan, PlannedIngress, PlannedService};
 use crate::tree::{r, s, MapB, Node};
 
@@ -12,39 +12,12 @@ const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 pub(super) fn emit(plan: &Plan, svc: &PlannedService, ing: &PlannedIngress, res: &mut Resources) {
     let id = &svc.logical_id;
-    let nlb = format!("{id}LoadBalancer");
-    let tg = format!("{id}TargetGroup");
-    res.add(
-        &nlb,
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        MapB::new()
-            .put("Type", s("network"))
-            .put("Scheme", s("internal"))
-            .put(
-                "Subnets",
-                Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect()),
-            )
-            .put("Tags", name_tag(plan, &format!("{}-nlb", svc.name))),
-    );
-    res.add(
-        &tg,
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        MapB::new()
-            .put("VpcId", r("Vpc"))
-            .put("TargetType", s("ip"))
-            .put("Protocol", s("TCP"))
-            .put("Port", Node::Int(i64::from(ing.container_port)))
-            .put("HealthCheckProtocol", s("TCP"))
-            .put("Tags", name_tag(plan, &format!("{}-targets", svc.name))),
-    );
-    let forward = Node::Seq(vec![MapB::new()
-        .put("Type", s("forward"))
-        .put("TargetGroupArn", r(&tg))
-        .build()]);
+    let nlb = nlb::load_balancer(svc);
+    nlb::emit(plan, svc, &svc.name, ing.container_port, res);
     let listener = MapB::new()
         .put("LoadBalancerArn", r(&nlb))
         .put("Port", Node::Int(i64::from(ing.port)))
-        .put("DefaultActions", forward);
+        .put("DefaultActions", nlb::forward_to_targets(svc));
     // With a certificate the NLB terminates TLS (seed 003's first option) and forwards plain
     // TCP to the container port; without one it passes TCP through and the task may terminate
     // TLS itself.
@@ -59,7 +32,7 @@ pub(super) fn emit(plan: &Plan, svc: &PlannedService, ing: &PlannedIngress, res:
         None => listener.put("Protocol", s("TCP")),
     };
     res.add(
-        &format!("{id}Listener"),
+        &nlb::listener(svc),
         "AWS::ElasticLoadBalancingV2::Listener",
         listener,
     );

@@ -7,6 +7,7 @@
 mod egress;
 mod ingress;
 mod network;
+mod nlb;
 mod workload;
 
 use crate::plan::Plan;

@@ -2,6 +2,7 @@
 
 use super::{name_tag, policy_doc, trust, Resources};
 use crate::plan::{Plan, ServiceRole};
+use crate::subnets::PlannedSubnet;
 use crate::tree::{get_att, r, s, select_az, sub, MapB, Node};
 use moat_model::EndpointKind;
 
@@ -11,7 +12,7 @@ pub(super) fn service_sg(stem: &str) -> String {
     format!("{stem}SecurityGroup")
 }
 
-fn subnet_refs(plan: &Plan) -> Node {
+pub(super) fn subnet_refs(plan: &Plan) -> Node {
     Node::Seq(plan.subnets.iter().map(|x| r(&x.logical_id)).collect())
 }
 
@@ -28,34 +29,9 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
             .put("Tags", name_tag(plan, "vpc")),
     );
     for sn in &plan.subnets {
-        let n = sn.az_index + 1;
-        res.add(
-            &sn.logical_id,
-            "AWS::EC2::Subnet",
-            MapB::new()
-                .put("VpcId", r("Vpc"))
-                .put("CidrBlock", s(&sn.cidr))
-                .put("AvailabilityZone", select_az(sn.az_index))
-                .put("MapPublicIpOnLaunch", Node::Bool(false))
-                .put("Tags", name_tag(plan, &format!("task-{n}"))),
-        );
         // One route table per AZ with no routes but `local` (and the S3 gateway's prefix-list
         // route, which the gateway endpoint adds): nothing leaves the VPC any other way.
-        let rt = format!("TaskRouteTable{n}");
-        res.add(
-            &rt,
-            "AWS::EC2::RouteTable",
-            MapB::new()
-                .put("VpcId", r("Vpc"))
-                .put("Tags", name_tag(plan, &format!("task-{n}"))),
-        );
-        res.add(
-            &format!("TaskRouteTableAssociation{n}"),
-            "AWS::EC2::SubnetRouteTableAssociation",
-            MapB::new()
-                .put("SubnetId", r(&sn.logical_id))
-                .put("RouteTableId", r(&rt)),
-        );
+        subnet_with_route_table(plan, res, sn, "Task");
     }
     if plan.egress.is_some() {
         egress_subnets(plan, res);
@@ -87,31 +63,8 @@ fn egress_subnets(plan: &Plan, res: &mut Resources) {
     );
     for sn in &eg.subnets {
         let n = sn.az_index + 1;
-        res.add(
-            &sn.logical_id,
-            "AWS::EC2::Subnet",
-            MapB::new()
-                .put("VpcId", r("Vpc"))
-                .put("CidrBlock", s(&sn.cidr))
-                .put("AvailabilityZone", select_az(sn.az_index))
-                .put("MapPublicIpOnLaunch", Node::Bool(false))
-                .put("Tags", name_tag(plan, &format!("egress-{n}"))),
-        );
-        let rt = egress_route_table(sn.az_index);
-        res.add(
-            &rt,
-            "AWS::EC2::RouteTable",
-            MapB::new()
-                .put("VpcId", r("Vpc"))
-                .put("Tags", name_tag(plan, &format!("egress-{n}"))),
-        );
-        res.add(
-            &format!("EgressRouteTableAssociation{n}"),
-            "AWS::EC2::SubnetRouteTableAssociation",
-            MapB::new()
-                .put("SubnetId", r(&sn.logical_id))
-                .put("RouteTableId", r(&rt)),
-        );
+        let rt = subnet_with_route_table(plan, res, sn, "Egress");
+        debug_assert_eq!(rt, egress_route_table(sn.az_index));
         // A route to an internet gateway fails until the gateway is attached.
         res.add_after(
             &format!("EgressDefaultRoute{n}"),
@@ -123,6 +76,45 @@ fn egress_subnets(plan: &Plan, res: &mut Resources) {
                 .put("GatewayId", r("InternetGateway")),
         );
     }
+}
+
+/// A subnet in one AZ (no public IPs on launch) with a route table of its own, associated:
+/// `{kind}RouteTable{n}` and `{kind}RouteTableAssociation{n}`, all three tagged `{kind}-{n}` in
+/// lower case. Returns the route table's logical id.
+fn subnet_with_route_table(
+    plan: &Plan,
+    res: &mut Resources,
+    sn: &PlannedSubnet,
+    kind: &str,
+) -> String {
+    let n = sn.az_index + 1;
+    let tag = format!("{}-{n}", kind.to_ascii_lowercase());
+    res.add(
+        &sn.logical_id,
+        "AWS::EC2::Subnet",
+        MapB::new()
+            .put("VpcId", r("Vpc"))
+            .put("CidrBlock", s(&sn.cidr))
+            .put("AvailabilityZone", select_az(sn.az_index))
+            .put("MapPublicIpOnLaunch", Node::Bool(false))
+            .put("Tags", name_tag(plan, &tag)),
+    );
+    let rt = format!("{kind}RouteTable{n}");
+    res.add(
+        &rt,
+        "AWS::EC2::RouteTable",
+        MapB::new()
+            .put("VpcId", r("Vpc"))
+            .put("Tags", name_tag(plan, &tag)),
+    );
+    res.add(
+        &format!("{kind}RouteTableAssociation{n}"),
+        "AWS::EC2::SubnetRouteTableAssociation",
+        MapB::new()
+            .put("SubnetId", r(&sn.logical_id))
+            .put("RouteTableId", r(&rt)),
+    );
+    rt
 }
 
 pub(super) fn egress_route_table(az_index: usize) -> String {

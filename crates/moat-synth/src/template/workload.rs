@@ -2,7 +2,7 @@
 //! autoscaling.
 
 use super::network::service_sg;
-use super::{egress, ingress, name_tag, policy_doc, trust, Resources};
+use super::{egress, ingress, name_tag, nlb, policy_doc, trust, Resources};
 use crate::plan::{logical_stem, Plan, PlannedService, ServiceRole};
 use crate::tree::{from_json, get_att, r, s, sub, MapB, Node};
 use moat_model::LaunchType;
@@ -156,11 +156,7 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
     if let Some(eg) = gateway {
         props.push(
             "LoadBalancers",
-            Node::Seq(vec![MapB::new()
-                .put("ContainerName", s(crate::egress::GATEWAY_CONTAINER))
-                .put("ContainerPort", Node::Int(i64::from(eg.port)))
-                .put("TargetGroupArn", r(&egress::target_group(svc)))
-                .build()]),
+            nlb::service_registration(svc, crate::egress::GATEWAY_CONTAINER, eg.port),
         );
         egress::emit(plan, svc, eg, res);
         // `moat:egress-gateway` tells `moat check` (and `moat audit`) that this service is the
@@ -177,24 +173,20 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         res.add_after(
             &service_id,
             "AWS::ECS::Service",
-            &[egress::listener(svc)],
+            &[nlb::listener(svc)],
             props.put("Tags", tags),
         );
     } else if let Some(ing) = &svc.ingress {
         props.push(
             "LoadBalancers",
-            Node::Seq(vec![MapB::new()
-                .put("ContainerName", s(&ing.container))
-                .put("ContainerPort", Node::Int(i64::from(ing.container_port)))
-                .put("TargetGroupArn", r(&format!("{id}TargetGroup")))
-                .build()]),
+            nlb::service_registration(svc, &ing.container, ing.container_port),
         );
         // The target group must be attached to a listener before the service registers tasks.
         ingress::emit(plan, svc, ing, res);
         res.add_after(
             &service_id,
             "AWS::ECS::Service",
-            &[format!("{id}Listener")],
+            &[nlb::listener(svc)],
             props.put("Tags", name_tag(plan, &svc.name)),
         );
     } else {
