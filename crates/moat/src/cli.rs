@@ -241,15 +241,32 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
-/// Synthesize the spec, check it, show the change set, confirm, execute and follow it.
+/// A spec and the CloudFormation stack it deploys to.
 #[derive(Debug, Clone, Args)]
-pub struct DeployArgs {
+pub struct StackSpec {
     /// The spec: a moat.toml or the directory holding it.
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
     /// Stack name (default: the spec's environment name).
     #[arg(long)]
     pub stack_name: Option<String>,
+}
+
+#[cfg(feature = "aws")]
+impl StackSpec {
+    /// `--stack-name`, else the spec's environment name.
+    pub fn stack(&self, environment: &str) -> String {
+        self.stack_name
+            .clone()
+            .unwrap_or_else(|| environment.to_string())
+    }
+}
+
+/// Synthesize the spec, check it, show the change set, confirm, execute and follow it.
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub target: StackSpec,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     pub yes: bool,
@@ -266,12 +283,8 @@ pub struct DeployArgs {
 /// Show what a deploy would change (creates and deletes a change set; executes nothing).
 #[derive(Debug, Clone, Args)]
 pub struct DiffArgs {
-    /// The spec: a moat.toml or the directory holding it.
-    #[arg(value_name = "SPEC")]
-    pub spec: PathBuf,
-    /// Stack name (default: the spec's environment name).
-    #[arg(long)]
-    pub stack_name: Option<String>,
+    #[command(flatten)]
+    pub target: StackSpec,
     /// A template parameter, `KEY=VALUE` (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
@@ -302,12 +315,8 @@ pub struct AuditArgs {
 /// Delete the stack and wait; retained log groups are kept unless --delete-logs.
 #[derive(Debug, Clone, Args)]
 pub struct DestroyArgs {
-    /// The spec: a moat.toml or the directory holding it.
-    #[arg(value_name = "SPEC")]
-    pub spec: PathBuf,
-    /// Stack name (default: the spec's environment name).
-    #[arg(long)]
-    pub stack_name: Option<String>,
+    #[command(flatten)]
+    pub target: StackSpec,
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
     pub yes: bool,

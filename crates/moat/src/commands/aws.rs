@@ -121,12 +121,21 @@ fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
     }
 }
 
+/// Whether the command may go on to ask (or was told `--yes`): without a terminal on stdin
+/// nobody can answer, so it says to pass `--yes` and the caller exits 2.
+fn can_confirm(yes: bool, command: &str) -> bool {
+    if yes || std::io::stdin().is_terminal() {
+        return true;
+    }
+    eprintln!("error: stdin is not a terminal, so moat cannot ask for confirmation; pass --yes to {command}");
+    false
+}
+
 pub fn deploy(a: DeployArgs) -> Result<u8> {
-    let s = synthesize(&a.spec)?;
-    let stack = a.stack_name.clone().unwrap_or_else(|| s.spec.name.clone());
+    let s = synthesize(&a.target.spec)?;
+    let stack = a.target.stack(&s.spec.name);
     let params = parse_params(&a.params)?;
-    if !a.yes && !std::io::stdin().is_terminal() {
-        eprintln!("error: stdin is not a terminal, so moat cannot ask for confirmation; pass --yes to deploy");
+    if !can_confirm(a.yes, "deploy") {
         return Ok(2);
     }
     let rt = runtime()?;
@@ -185,8 +194,8 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
 }
 
 pub fn diff(a: DiffArgs) -> Result<u8> {
-    let s = synthesize(&a.spec)?;
-    let stack = a.stack_name.clone().unwrap_or_else(|| s.spec.name.clone());
+    let s = synthesize(&a.target.spec)?;
+    let stack = a.target.stack(&s.spec.name);
     let params = parse_params(&a.params)?;
     runtime()?.block_on(async {
         let aws = connect(&a.aws, Some(&s.spec.region)).await?;
@@ -239,10 +248,9 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
 }
 
 pub fn destroy(a: DestroyArgs) -> Result<u8> {
-    let spec = moat_spec::load(&a.spec)?;
-    let stack = a.stack_name.clone().unwrap_or_else(|| spec.name.clone());
-    if !a.yes && !std::io::stdin().is_terminal() {
-        eprintln!("error: stdin is not a terminal, so moat cannot ask for confirmation; pass --yes to destroy");
+    let spec = moat_spec::load(&a.target.spec)?;
+    let stack = a.target.stack(&spec.name);
+    if !can_confirm(a.yes, "destroy") {
         return Ok(2);
     }
     runtime()?.block_on(async {
