@@ -6,6 +6,30 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_moat-gate"))
 }
 
+/// Spawns the gateway with its stderr piped and reads the first line (the listening line):
+/// the child, its stderr (for later lines), that line, and the proxy listener's address.
+fn start(
+    mut cmd: Command,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+    std::net::SocketAddr,
+) {
+    use std::io::BufRead;
+    let mut child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let proxy = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("proxy="))
+        .unwrap_or_else(|| panic!("no proxy= in {line:?}"))
+        .parse()
+        .unwrap();
+    (child, stderr, line, proxy)
+}
+
 #[test]
 fn invalid_allowlist_exits_2_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -132,34 +156,23 @@ fn report_lists_hosts_and_prints_an_allowlist() {
 
 #[test]
 fn sigterm_stops_cleanly_and_the_last_decisions_reach_the_log() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let allow = dir.path().join("allow.txt");
     std::fs::write(&allow, "a.test\n").unwrap();
     let log = dir.path().join("gate.log");
-    let mut child = bin()
-        .args([
-            "--proxy-listen",
-            "127.0.0.1:0",
-            "--mode",
-            "enforce",
-            "--allowlist",
-        ])
-        .arg(&allow)
-        .arg("--log")
-        .arg(&log)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let proxy: std::net::SocketAddr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("proxy="))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "--proxy-listen",
+        "127.0.0.1:0",
+        "--mode",
+        "enforce",
+        "--allowlist",
+    ])
+    .arg(&allow)
+    .arg("--log")
+    .arg(&log);
+    let (mut child, _, _, proxy) = start(cmd);
     let mut s = std::net::TcpStream::connect(proxy).unwrap();
     s.write_all(b"CONNECT c.test:443 HTTP/1.1\r\n\r\n").unwrap();
     let mut resp = String::new();
@@ -177,44 +190,33 @@ fn sigterm_stops_cleanly_and_the_last_decisions_reach_the_log() {
 
 #[test]
 fn sighup_reloads_the_allowlist() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let allow = dir.path().join("allow.txt");
     std::fs::write(&allow, "a.test\n").unwrap();
     let backend = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = backend.local_addr().unwrap().port();
     // A file-change poll once an hour: only the signal can trigger this reload.
-    let mut child = bin()
-        .args([
-            "--proxy-listen",
-            "127.0.0.1:0",
-            "--mode",
-            "enforce",
-            "--reload-interval",
-            "3600",
-        ])
-        .args([
-            "--resolve",
-            "b.test=127.0.0.1",
-            "--allow-range",
-            "127.0.0.1/32",
-            "--allowlist",
-        ])
-        .arg(&allow)
-        .arg("--log")
-        .arg(dir.path().join("gate.log"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let proxy: std::net::SocketAddr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("proxy="))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "--proxy-listen",
+        "127.0.0.1:0",
+        "--mode",
+        "enforce",
+        "--reload-interval",
+        "3600",
+    ])
+    .args([
+        "--resolve",
+        "b.test=127.0.0.1",
+        "--allow-range",
+        "127.0.0.1/32",
+        "--allowlist",
+    ])
+    .arg(&allow)
+    .arg("--log")
+    .arg(dir.path().join("gate.log"));
+    let (mut child, mut stderr, mut line, proxy) = start(cmd);
     let status = || {
         let mut s = std::net::TcpStream::connect(proxy).unwrap();
         s.write_all(format!("CONNECT b.test:{port} HTTP/1.1\r\n\r\n").as_bytes())
@@ -245,37 +247,26 @@ fn sighup_reloads_the_allowlist() {
 /// variable it is a usage error.
 #[test]
 fn allowlist_from_the_environment_with_no_file() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     for (value, target, status) in [
         // Listed, then refused for its address (loopback): nothing is dialled or resolved.
         ("api.stripe.com,b.test", "b.test:443", "403"),
         ("", "c.test:443", "403"),
     ] {
-        let mut child = bin()
-            .args(["--proxy-listen", "127.0.0.1:0", "--mode", "enforce"])
+        let mut cmd = bin();
+        cmd.args(["--proxy-listen", "127.0.0.1:0", "--mode", "enforce"])
             .args([
                 "--resolve",
                 "b.test=127.0.0.1",
                 "--resolve",
                 "c.test=127.0.0.1",
             ])
-            .env("MOAT_GATE_ALLOW", value)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
+            .env("MOAT_GATE_ALLOW", value);
+        let (mut child, _, line, proxy) = start(cmd);
         assert!(
             line.contains("listening"),
             "MOAT_GATE_ALLOW={value:?}: {line}"
         );
-        let proxy: std::net::SocketAddr = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("proxy="))
-            .unwrap()
-            .parse()
-            .unwrap();
         let mut s = std::net::TcpStream::connect(proxy).unwrap();
         s.write_all(format!("CONNECT {target} HTTP/1.1\r\n\r\n").as_bytes())
             .unwrap();
