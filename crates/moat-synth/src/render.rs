@@ -43,25 +43,22 @@ pub fn render_plan_text(plan: &Plan) -> String {
         o,
         "\nSubnets (isolated, one per AZ; route tables hold only `local` and the S3 gateway route)"
     );
-    for sn in &plan.subnets {
-        let _ = writeln!(
-            o,
-            "  {:<14} {:<18} AZ #{}",
-            sn.logical_id, sn.cidr, sn.az_index
-        );
-    }
-    if let Some(eg) = &plan.egress {
-        let _ = writeln!(
-            o,
-            "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
-        );
-        for sn in &eg.subnets {
+    let subnet_rows = |o: &mut String, subnets: &[crate::subnets::PlannedSubnet]| {
+        for sn in subnets {
             let _ = writeln!(
                 o,
                 "  {:<14} {:<18} AZ #{}",
                 sn.logical_id, sn.cidr, sn.az_index
             );
         }
+    };
+    subnet_rows(&mut o, &plan.subnets);
+    if let Some(eg) = &plan.egress {
+        let _ = writeln!(
+            o,
+            "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
+        );
+        subnet_rows(&mut o, &eg.subnets);
     }
     if !plan.reserved_egress_cidrs.is_empty() {
         let _ = writeln!(

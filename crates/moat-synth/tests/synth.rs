@@ -261,24 +261,25 @@ fn plan_json_serializes() {
     assert_eq!(j["cost"]["as_of"], "2025-01");
 }
 
+/// A private ECR image with awslogs on EC2 capacity: the S3 gateway, ECR, the three ECS
+/// endpoints the container agent needs, and logs.
+const EC2_CAPACITY_ENDPOINTS: [&str; 7] = [
+    "s3",
+    "ecr.api",
+    "ecr.dkr",
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+    "logs",
+];
+
 #[test]
 fn ec2_capacity_adds_ecs_endpoints_and_a_note() {
     let mut spec = common::isolated();
     spec.services[0].capacity = moat_model::LaunchType::Ec2;
     let p = plan(&spec).unwrap();
     let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "s3",
-            "ecr.api",
-            "ecr.dkr",
-            "ecs",
-            "ecs-agent",
-            "ecs-telemetry",
-            "logs"
-        ]
-    );
+    assert_eq!(names, EC2_CAPACITY_ENDPOINTS);
     assert!(p.notes.iter().any(|n| n.contains("EC2 capacity")));
     let j: serde_json::Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
     assert_eq!(
@@ -306,18 +307,7 @@ fn outside_registry_is_fatal_unless_the_egress_gateway_allows_it() {
     // The workload pulls no ECR image; the ECR endpoints are the gateway's own (its image is
     // in private ECR), and logs are needed by both (EC2 capacity adds the ecs endpoints).
     let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "s3",
-            "ecr.api",
-            "ecr.dkr",
-            "ecs",
-            "ecs-agent",
-            "ecs-telemetry",
-            "logs"
-        ]
-    );
+    assert_eq!(names, EC2_CAPACITY_ENDPOINTS);
     for ep in p.endpoints.iter().filter(|e| e.name.starts_with("ecr")) {
         assert!(
             ep.reasons.iter().all(|r| r.service == "egress-gateway"),
