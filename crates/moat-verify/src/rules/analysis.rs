@@ -46,22 +46,24 @@ pub(crate) fn subnets_suffix(_cx: &Context<'_>, rt: &RouteTable) -> String {
     }
 }
 
+/// The known CIDR blocks of the VPC `vpc` (none when it or they are unknown).
+pub(crate) fn vpc_cidrs(cx: &Context<'_>, vpc: Option<&Id>) -> Vec<IpNet> {
+    vpc.and_then(|v| cx.model.vpc(v))
+        .map(|v| {
+            v.cidrs
+                .iter()
+                .filter_map(|c| c.known().map(|c| IpNet::V4(*c)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Routes whose destination covers addresses outside every CIDR of the route table's VPC
 /// (an unknown destination counts: it might).
 pub(crate) fn outside_routes<'m>(cx: &Context<'m>) -> Vec<(&'m RouteTable, &'m Route)> {
     let mut out = Vec::new();
     for rt in &cx.model.route_tables {
-        let vpc_cidrs: Vec<IpNet> = rt
-            .vpc
-            .known()
-            .and_then(|v| cx.model.vpc(v))
-            .map(|v| {
-                v.cidrs
-                    .iter()
-                    .filter_map(|c| c.known().map(|c| IpNet::V4(*c)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let vpc_cidrs = vpc_cidrs(cx, rt.vpc.known());
         for route in &rt.routes {
             let leaves = match &route.destination {
                 Maybe::Known(RouteDestination::Cidr(c)) => !vpc_cidrs.iter().any(|v| v.contains(c)),

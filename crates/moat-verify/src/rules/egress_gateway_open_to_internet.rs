@@ -1,5 +1,4 @@
 use super::prelude::*;
-use ipnet::IpNet;
 use moat_model::Peer;
 
 rule! {
@@ -46,17 +45,7 @@ impl Rule for EgressGatewayOpenToInternet {
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for v in cx.services.iter().filter(|v| v.service.egress_gateway) {
-            let vpc_cidrs: Vec<IpNet> = v
-                .vpc
-                .as_ref()
-                .and_then(|id| cx.model.vpc(id))
-                .map(|vpc| {
-                    vpc.cidrs
-                        .iter()
-                        .filter_map(|c| c.known().map(|c| IpNet::V4(*c)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let vpc_cidrs = vpc_cidrs(cx, v.vpc.as_ref());
             for sg in &v.security_groups {
                 for rule in &sg.ingress {
                     let outside = match &rule.peer {
