@@ -29,12 +29,14 @@
 
 mod finding;
 mod network;
+mod proof;
 mod prov;
 mod value;
 mod workload;
 
 pub use finding::{Finding, Hop, Severity};
 pub use network::*;
+pub use proof::{Property, PropertyKind, Unknown, Verdict};
 pub use prov::Provenance;
 pub use value::{Id, Maybe};
 pub use workload::*;

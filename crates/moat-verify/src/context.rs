@@ -3,9 +3,11 @@
 
 use crate::Options;
 use moat_catalog::{task_needs, Need, Requirement, TaskNeeds, WorkloadContext};
+use moat_model::Property;
 use moat_model::{
     Id, LaunchType, Maybe, Model, RouteTable, SecurityGroup, Service, Subnet, TaskDefinition,
 };
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 /// The model plus derived facts shared by the rules.
@@ -20,6 +22,9 @@ pub struct Context<'m> {
     /// route tables that govern nothing but these subnets may route to an internet gateway
     /// (MOAT001, MOAT005), and only the gateway there may have a public IP (MOAT006).
     pub egress_subnets: BTreeSet<Id>,
+    /// Properties the rules decided (proved, refuted, unproved), recorded through
+    /// [`Context::record`]; [`crate::prove`] returns them beside the findings.
+    properties: RefCell<Vec<Property>>,
 }
 
 /// One ECS service as the rules see it.
@@ -82,7 +87,19 @@ impl<'m> Context<'m> {
             services,
             orphan_problems,
             egress_subnets,
+            properties: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Record a decided property. Rules call this for every property they decide, whatever the
+    /// verdict, so the summary can say what was proved and what was left open.
+    pub fn record(&self, property: Property) {
+        self.properties.borrow_mut().push(property);
+    }
+
+    /// The properties recorded so far.
+    pub fn take_properties(&self) -> Vec<Property> {
+        std::mem::take(&mut self.properties.borrow_mut())
     }
 
     /// Whether `rt` governs egress-zone subnets only ([`Model::egress_only`]).

@@ -22,7 +22,7 @@ pub mod rules;
 
 pub use context::{Context, ServiceView};
 pub use meta::{Rule, RuleMeta};
-use moat_model::{Finding, Model};
+use moat_model::{Finding, Model, Property};
 
 /// Options for a check run.
 #[derive(Debug, Clone)]
@@ -41,13 +41,29 @@ impl Default for Options {
 
 /// Run every rule on `model`. Findings are sorted by file, line, code, and deduplicated.
 pub fn check(model: &Model, opts: &Options) -> Vec<Finding> {
+    prove(model, opts).findings
+}
+
+/// What one check run decided: the findings, and every property with its verdict.
+#[derive(Debug, Clone, Default)]
+pub struct Proof {
+    pub findings: Vec<Finding>,
+    /// Every property the rules decided (proved, refuted or unproved), in rule order.
+    pub properties: Vec<Property>,
+}
+
+/// Run every rule on `model`, keeping the decided properties beside the findings.
+pub fn prove(model: &Model, opts: &Options) -> Proof {
     let cx = Context::new(model, opts);
-    let mut out = Vec::new();
+    let mut findings = Vec::new();
     for rule in rules::ALL {
-        rule.check(&cx, &mut out);
+        rule.check(&cx, &mut findings);
     }
-    sort_dedup(&mut out);
-    out
+    sort_dedup(&mut findings);
+    Proof {
+        findings,
+        properties: cx.take_properties(),
+    }
 }
 
 /// Sort findings by location then code, and drop exact duplicates.
