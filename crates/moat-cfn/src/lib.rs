@@ -24,6 +24,7 @@
 //! assert_eq!(model.vpcs[0].prov.line, Some(2));
 //! ```
 
+mod cycles;
 mod intrinsics;
 mod load;
 mod lower;
@@ -31,6 +32,7 @@ mod nested;
 mod node;
 mod parse;
 mod resolve;
+mod stack;
 mod value;
 
 pub use load::{load_paths, load_str};

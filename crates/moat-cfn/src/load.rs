@@ -1,80 +1,14 @@
 //! Loading: files, stacks, scenarios.
 
-use crate::lower::{self, Pending};
+use crate::lower;
 use crate::node::Node;
-use crate::resolve::StackCx;
+use crate::stack::{Env, Files, StackCx};
 use crate::value::V;
-use crate::{Error, LoadOptions, Loaded, LoadedRoot, Scenario, SourceFile};
+use crate::{Error, LoadOptions, Loaded, LoadedRoot, Scenario};
 use moat_model::{Maybe, Model};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-
-/// Parsed files, read once and shared by every scenario.
-#[derive(Default)]
-pub struct Files {
-    pub parsed: HashMap<PathBuf, Rc<Node>>,
-    pub sources: Vec<SourceFile>,
-}
-
-impl Files {
-    pub fn get(&mut self, path: &Path) -> Result<Rc<Node>, Error> {
-        if let Some(n) = self.parsed.get(path) {
-            return Ok(Rc::clone(n));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
-            file: path.display().to_string(),
-            msg: e.to_string(),
-        })?;
-        self.add(path, text)
-    }
-
-    pub fn add(&mut self, path: &Path, text: String) -> Result<Rc<Node>, Error> {
-        let node = Rc::new(crate::parse::parse(&path.display().to_string(), &text)?);
-        self.sources.push(SourceFile {
-            path: path.to_path_buf(),
-            text,
-        });
-        self.parsed.insert(path.to_path_buf(), Rc::clone(&node));
-        Ok(node)
-    }
-}
-
-/// Everything one scenario run shares across its stacks.
-pub struct Env<'a> {
-    pub opts: &'a LoadOptions,
-    pub files: &'a mut Files,
-    pub assumptions: &'a BTreeMap<String, bool>,
-    /// Unknown conditions met that the assumptions did not cover (assumed true this run).
-    pub recorded: Vec<String>,
-    /// Files of the stacks being loaded, root first, to find circular nesting.
-    pub chain: Vec<PathBuf>,
-    /// Nested template files met (so a directory run does not check them as roots).
-    pub nested: HashSet<PathBuf>,
-    pub notes: Vec<String>,
-    pub model: Model,
-    /// Model id -> resource type, over every stack.
-    pub kinds: HashMap<String, String>,
-    pub pending: Vec<Pending>,
-    pub ignored: BTreeMap<String, usize>,
-    /// Launch type implied by each cluster's DefaultCapacityProviderStrategy.
-    pub cluster_launch: HashMap<moat_model::Id, Maybe<moat_model::LaunchType>>,
-}
-
-impl Env<'_> {
-    /// The value of an unknown condition in this run.
-    pub fn assume(&mut self, key: String) -> bool {
-        match self.assumptions.get(&key) {
-            Some(&b) => b,
-            None => {
-                if !self.recorded.contains(&key) {
-                    self.recorded.push(key);
-                }
-                true
-            }
-        }
-    }
-}
 
 /// Load templates from files or directories (`*.yml`, `*.yaml`, `*.json`, `*.template`). A file
 /// that another loaded template nests is not checked as a root of its own.

@@ -3,99 +3,51 @@
 //! https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-stack.html
 //! https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-application.html
 
-use crate::load::Env;
 use crate::node::{Kind, Node, Pos};
-use crate::resolve::StackCx;
+use crate::stack::{Env, StackCx};
 use crate::value::{Val, V};
 use crate::Error;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
 impl StackCx {
-    /// Build a stack context: index resources, bind parameters, check for dependency cycles.
-    pub fn new(
+    /// `Child.Outputs.Name` of a nested stack resource.
+    pub fn child_output(
+        &mut self,
         env: &mut Env,
-        path: &Path,
-        tpl: Rc<Node>,
-        prefix: String,
-        stack_name: Result<String, String>,
-        given: HashMap<String, V>,
-        root: bool,
-    ) -> Result<StackCx, Error> {
-        let file = path.display().to_string();
-        let mut types = HashMap::new();
-        if let Some(res) = tpl.get("Resources") {
-            let Some(entries) = res.as_map() else {
-                return Err(Error::Template {
-                    file,
-                    line: res.pos.line,
-                    col: res.pos.col,
-                    msg: "Resources must be a mapping".into(),
+        child: &str,
+        output: &str,
+        at: Pos,
+    ) -> Result<V, Error> {
+        if !self.children.contains_key(child) {
+            if !self.children_busy.insert(child.to_string()) {
+                return Err(Error::Cycle {
+                    file: self.file.clone(),
+                    line: at.line,
+                    col: at.col,
+                    what: format!("nested stack `{child}` needs its own outputs"),
                 });
-            };
-            for (k, r) in entries {
-                let ty = r
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .ok_or_else(|| Error::Template {
-                        file: file.clone(),
-                        line: k.pos.line,
-                        col: k.pos.col,
-                        msg: format!("resource `{}` has no Type", k.name),
-                    })?;
-                types.insert(k.name.clone(), ty.to_string());
-                env.kinds
-                    .insert(format!("{prefix}{}", k.name), ty.to_string());
             }
+            let r = outputs(self, env, child);
+            self.children_busy.remove(child);
+            let outs = r?;
+            self.children.insert(child.to_string(), outs);
         }
-        crate::lower::deps::check_cycles(&file, &tpl)?;
-        let mut params = HashMap::new();
-        if let Some(ps) = tpl.get("Parameters").and_then(Node::as_map) {
-            for (k, p) in ps {
-                let from_opts = root.then(|| env.opts.parameters.get(&k.name)).flatten();
-                let v = match (from_opts, given.get(&k.name), p.get("Default")) {
-                    (Some(s), _, _) => V::str(s.clone(), k.pos),
-                    (None, Some(v), _) => v.clone(),
-                    (None, None, Some(d)) => match &d.kind {
-                        Kind::Scalar { text, .. } => V::str(text.clone(), d.pos),
-                        _ => V::unknown(
-                            format!("parameter {}{} has a non-scalar default", prefix, k.name),
-                            d.pos,
-                        ),
-                    },
-                    (None, None, None) => V::unknown(
-                        format!(
-                            "parameter {}{} has no default and no value was given",
-                            prefix, k.name
-                        ),
-                        k.pos,
-                    ),
-                };
-                params.insert(k.name.clone(), v);
-            }
-        }
-        let from_cli = env.opts.parameters.keys().filter(|_| root);
-        for name in given.keys().chain(from_cli) {
-            if !params.contains_key(name) {
-                env.notes.push(format!(
-                    "{file}: parameter {name} is passed but not declared"
-                ));
-            }
-        }
-        Ok(StackCx {
-            file,
-            path: path.to_path_buf(),
-            tpl,
-            prefix,
-            stack_name,
-            params,
-            types,
-            conds: HashMap::new(),
-            conds_busy: HashSet::new(),
-            children: HashMap::new(),
-            children_busy: HashSet::new(),
-            child_cx: HashMap::new(),
+        Ok(match self.children.get(child) {
+            Some(Some(outs)) => match outs.get(output) {
+                Some(v) => V::new(v.val.clone(), at),
+                None => {
+                    return Err(self.err(
+                        at,
+                        format!("nested stack `{child}` has no output `{output}`"),
+                    ))
+                }
+            },
+            _ => V::unknown(
+                format!("output {output} of nested stack {child} (not loaded: remote or absent)"),
+                at,
+            ),
         })
     }
 }
@@ -189,11 +141,7 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
 }
 
 /// The resolved outputs of child stack `id` (`None`: absent or remote).
-pub fn outputs(
-    cx: &mut StackCx,
-    env: &mut Env,
-    id: &str,
-) -> Result<Option<HashMap<String, V>>, Error> {
+fn outputs(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<Option<HashMap<String, V>>, Error> {
     if !ensure_child(cx, env, id)? {
         return Ok(None);
     }

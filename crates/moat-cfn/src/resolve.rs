@@ -1,46 +1,16 @@
-//! The resolution context of one stack instance: parameters, pseudo parameters, conditions,
-//! mappings, and the dispatch of intrinsic functions (one file each under `intrinsics/`).
+//! Resolving nodes of one stack instance ([`StackCx`], defined in `stack`): parameters, pseudo
+//! parameters, conditions, and the dispatch of intrinsic functions (one file each under
+//! `intrinsics/`). Outputs of nested stacks are resolved in `nested`.
 
-use crate::load::Env;
 use crate::node::{Kind, Node, Pos};
+use crate::stack::{partition, Env, StackCx};
 use crate::value::{Val, V};
 use crate::Error;
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::rc::Rc;
 
 const MAX_CONDITION_DEPTH: usize = 64;
 
-/// One stack (the root, or a nested stack) being resolved under one scenario.
-pub struct StackCx {
-    pub file: String,
-    pub path: PathBuf,
-    pub tpl: Rc<Node>,
-    /// `""` for the root, `"VpcStack/"` for a child.
-    pub prefix: String,
-    pub stack_name: Result<String, String>,
-    pub params: HashMap<String, V>,
-    /// Logical id -> resource type, for Ref/GetAtt checks and nested-stack lookups.
-    pub types: HashMap<String, String>,
-    pub conds: HashMap<String, bool>,
-    pub conds_busy: HashSet<String>,
-    /// Child stacks resolved so far (their outputs), by logical id.
-    pub children: HashMap<String, Option<HashMap<String, V>>>,
-    pub children_busy: HashSet<String>,
-    /// Child stack contexts, by logical id (kept so lowering reuses what outputs resolved).
-    pub child_cx: HashMap<String, Box<StackCx>>,
-}
-
 impl StackCx {
-    pub fn err(&self, pos: Pos, msg: impl Into<String>) -> Error {
-        Error::Intrinsic {
-            file: self.file.clone(),
-            line: pos.line,
-            col: pos.col,
-            msg: msg.into(),
-        }
-    }
-
     /// Resolve a node to a value, removing `AWS::NoValue` from mappings and lists.
     pub fn resolve(&mut self, env: &mut Env, node: &Node) -> Result<V, Error> {
         if let Some((k, arg)) = node.intrinsic() {
@@ -145,56 +115,5 @@ impl StackCx {
             }
         };
         Ok(V::new(v, at))
-    }
-
-    /// `Child.Outputs.Name` of a nested stack resource.
-    pub fn child_output(
-        &mut self,
-        env: &mut Env,
-        child: &str,
-        output: &str,
-        at: Pos,
-    ) -> Result<V, Error> {
-        if !self.children.contains_key(child) {
-            if !self.children_busy.insert(child.to_string()) {
-                return Err(Error::Cycle {
-                    file: self.file.clone(),
-                    line: at.line,
-                    col: at.col,
-                    what: format!("nested stack `{child}` needs its own outputs"),
-                });
-            }
-            let r = crate::nested::outputs(self, env, child);
-            self.children_busy.remove(child);
-            let outs = r?;
-            self.children.insert(child.to_string(), outs);
-        }
-        Ok(match self.children.get(child) {
-            Some(Some(outs)) => match outs.get(output) {
-                Some(v) => V::new(v.val.clone(), at),
-                None => {
-                    return Err(self.err(
-                        at,
-                        format!("nested stack `{child}` has no output `{output}`"),
-                    ))
-                }
-            },
-            _ => V::unknown(
-                format!("output {output} of nested stack {child} (not loaded: remote or absent)"),
-                at,
-            ),
-        })
-    }
-}
-
-/// The partition and URL suffix of a region.
-/// Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
-pub fn partition(region: &str) -> (&'static str, &'static str) {
-    if region.starts_with("cn-") {
-        ("aws-cn", "amazonaws.com.cn")
-    } else if region.starts_with("us-gov-") {
-        ("aws-us-gov", "amazonaws.com")
-    } else {
-        ("aws", "amazonaws.com")
     }
 }

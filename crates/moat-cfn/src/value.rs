@@ -90,3 +90,18 @@ impl V {
         }
     }
 }
+
+/// A fully known value as JSON (policy documents); anything unknown makes it unknown.
+pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match &v.val {
+        Val::Str(s) | Val::Res(s) => J::String(s.clone()),
+        Val::List(l) => J::Array(l.iter().map(to_json).collect::<Result<_, _>>()?),
+        Val::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.name.clone(), to_json(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        _ => return Err(v.text().err().unwrap_or_default()),
+    })
+}

@@ -22,7 +22,7 @@ pub fn length(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V,
 
 pub fn to_json_string(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
     let v = cx.resolve(env, arg)?;
-    Ok(match crate::lower::util::to_json(&v) {
+    Ok(match crate::value::to_json(&v) {
         Ok(j) => V::new(Val::Str(j.to_string()), at),
         Err(w) => V::unknown(format!("Fn::ToJsonString of {w}"), at),
     })

@@ -1,9 +1,8 @@
 //! Intrinsic functions, one file each, behind one dispatch table.
 //! Reference: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
 
-use crate::load::Env;
 use crate::node::{Key, Node, Pos};
-use crate::resolve::StackCx;
+use crate::stack::{Env, StackCx};
 use crate::value::V;
 use crate::Error;
 

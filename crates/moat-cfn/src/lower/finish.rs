@@ -1,53 +1,9 @@
 //! Resources that modify other resources (associations, standalone rules, attachments) are
 //! applied once every stack is lowered, since the target may live in another stack.
 
-use crate::load::Env;
+use crate::stack::{Env, Pending};
 use moat_model::*;
 use std::collections::HashMap;
-
-pub enum Pending {
-    Assoc {
-        rt: Maybe<Id>,
-        subnet: Maybe<Id>,
-    },
-    /// `gateway`: the `GatewayId` text, classified once every resource type is known.
-    Route {
-        rt: Maybe<Id>,
-        route: Route,
-        gateway: Option<Maybe<Id>>,
-    },
-    SgRule {
-        group: Maybe<Id>,
-        egress: bool,
-        rule: SgRule,
-    },
-    IgwAttach {
-        igw: Maybe<Id>,
-        vpc: Maybe<Id>,
-        prov: Provenance,
-    },
-    VpcCidr {
-        vpc: Maybe<Id>,
-        cidr: Maybe<ipnet::Ipv4Net>,
-    },
-    NaclAssoc {
-        nacl: Maybe<Id>,
-        subnet: Maybe<Id>,
-    },
-    NaclEntry {
-        nacl: Maybe<Id>,
-        entry: NaclEntry,
-    },
-    Permissions {
-        service: Maybe<Id>,
-        principals: Vec<(Maybe<String>, Provenance)>,
-    },
-    RolePolicy {
-        roles: Vec<Maybe<Id>>,
-        statements: Vec<Statement>,
-        managed: Option<String>,
-    },
-}
 
 fn index<T>(items: &[T], id: impl Fn(&T) -> &Id) -> HashMap<Id, usize> {
     items

@@ -1,17 +1,15 @@
 //! Lowering resolved resources into the model, with provenance.
 
-pub mod deps;
 mod finish;
 mod network;
 mod physical;
 pub mod util;
 mod workload;
 
-pub use finish::{finish, Pending};
+pub use finish::finish;
 
-use crate::load::Env;
 use crate::node::Node;
-use crate::resolve::StackCx;
+use crate::stack::{Env, StackCx};
 use crate::value::{Val, V};
 use crate::Error;
 use moat_model::Provenance;

@@ -3,8 +3,8 @@
 //! https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/ (cited per type below).
 
 use super::util::*;
-use super::Pending;
-use crate::load::Env;
+use crate::stack::{Env, Pending};
+use crate::value::to_json;
 use crate::value::V;
 use crate::Error;
 use moat_model::*;

@@ -15,7 +15,7 @@
 //! Applied to container log options, secrets, repository credentials and role statement
 //! resources, so the needs derived from a task and the permissions granted to its roles agree.
 
-use crate::load::Env;
+use crate::stack::Env;
 use moat_model::Maybe;
 use std::collections::HashMap;
 

@@ -108,21 +108,6 @@ pub fn field(prov: &mut Provenance, name: &'static str, v: Option<&V>) {
     }
 }
 
-/// A fully known value as JSON (policy documents); anything unknown makes it unknown.
-pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
-    use serde_json::Value as J;
-    Ok(match &v.val {
-        Val::Str(s) | Val::Res(s) => J::String(s.clone()),
-        Val::List(l) => J::Array(l.iter().map(to_json).collect::<Result<_, _>>()?),
-        Val::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| Ok((k.name.clone(), to_json(v)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        _ => return Err(v.text().err().unwrap_or_default()),
-    })
-}
-
 /// Whether a `Tags` list (`[{Key, Value}]`) holds `key` = `value` (value compared without case).
 pub fn tagged(tags: Option<&V>, key: &str, value: &str) -> bool {
     tags.and_then(|t| t.items().ok())

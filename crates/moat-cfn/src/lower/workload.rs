@@ -1,8 +1,7 @@
 //! AWS::ECS::*, AWS::IAM::* and AWS::Logs::LogGroup.
 
 use super::util::*;
-use super::Pending;
-use crate::load::Env;
+use crate::stack::{Env, Pending};
 use crate::value::{Val, V};
 use crate::Error;
 use moat_model::*;
