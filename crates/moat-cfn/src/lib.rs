@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use moat_cfn::{load_str, LoadOptions};
-//! let opts = LoadOptions { region: "eu-west-1".into(), account_id: "123456789012".into(),
+//! let opts = LoadOptions { region: Some("eu-west-1".into()), account_id: "123456789012".into(),
 //!     ..LoadOptions::default() };
 //! let tpl = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n";
 //! let loaded = load_str("vpc.yml", tpl, &opts).unwrap();
@@ -25,17 +25,20 @@
 //! ```
 
 mod cycles;
+mod deployment;
+pub mod discover;
 mod intrinsics;
 mod load;
 mod lower;
 mod nested;
 mod node;
 mod parse;
+mod region;
 mod resolve;
 mod stack;
 mod value;
 
-pub use load::{load_paths, load_str};
+pub use load::{load_paths, load_roots, load_str};
 
 use moat_model::Model;
 use std::collections::BTreeMap;
@@ -45,11 +48,15 @@ use std::path::PathBuf;
 /// guessed in here).
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// `AWS::Region`, also used for `Fn::GetAZs ""` and service names.
-    pub region: String,
+    /// `AWS::Region`, also used for `Fn::GetAZs ""` and service names (`--region`, else
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION`). `None`: each stack's cloud assembly environment,
+    /// else the one region its template's literals name, else unknown
+    /// ([`moat_model::UNKNOWN_REGION`]); never a default.
+    pub region: Option<String>,
     /// `AWS::AccountId`.
     pub account_id: String,
-    /// `AWS::StackName` of the root stack(s).
+    /// `AWS::StackName` of a single root (several roots are named by their file stem, or by the
+    /// cloud assembly).
     pub stack_name: String,
     /// Root stack parameter values (`--param K=V`, a parameter file), overriding defaults.
     pub parameters: BTreeMap<String, String>,
@@ -60,7 +67,7 @@ pub struct LoadOptions {
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
-            region: "us-east-1".into(),
+            region: None,
             account_id: "123456789012".into(),
             stack_name: "stack".into(),
             parameters: BTreeMap::new(),
@@ -76,9 +83,40 @@ pub struct Loaded {
     pub sources: Vec<SourceFile>,
 }
 
+/// One root stack to load: a template file, or a stack of a CDK cloud assembly (with the name
+/// and environment its manifest gives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootInput {
+    pub path: PathBuf,
+    pub stack_name: Option<String>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    /// Loaded only for the outputs other roots import (a cloud assembly stack left out by
+    /// `--stack`): not checked on its own.
+    pub producer_only: bool,
+}
+
+impl RootInput {
+    /// A template file, named and placed by the load options.
+    pub fn file(path: PathBuf) -> Self {
+        RootInput {
+            path,
+            stack_name: None,
+            region: None,
+            account_id: None,
+            producer_only: false,
+        }
+    }
+}
+
+/// One deployment checked as one model: a root template alone, or root stacks that import from
+/// each other.
 #[derive(Debug, Clone)]
 pub struct LoadedRoot {
+    /// The first root stack's template.
     pub path: PathBuf,
+    /// Every root stack's template in this model (`path` first).
+    pub stacks: Vec<PathBuf>,
     pub scenarios: Vec<Scenario>,
     /// Problems that are not fatal (ignored resource types, remote nested stacks, …).
     pub notes: Vec<String>,
@@ -101,6 +139,10 @@ pub struct SourceFile {
 /// Why a template could not be loaded. Every variant names the file and 1-based line:column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    #[error("no CloudFormation template found in {}", paths.join(", "))]
+    NoTemplate { paths: Vec<String> },
+    #[error("{file}: not a CloudFormation template ({why})")]
+    NotATemplate { file: String, why: String },
     #[error("{file}: cannot read: {msg}")]
     Read { file: String, msg: String },
     #[error("{file}:{line}:{col}: {msg}")]

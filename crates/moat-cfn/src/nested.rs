@@ -4,7 +4,7 @@
 //! https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-application.html
 
 use crate::node::{Kind, Node, Pos};
-use crate::stack::{Env, StackCx};
+use crate::stack::{Env, StackCx, StackSite};
 use crate::value::{Val, V};
 use crate::Error;
 use std::collections::HashMap;
@@ -87,8 +87,21 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
         });
     };
     let at: Pos = lk.pos;
-    let url = match cx.resolve(env, loc)?.val {
-        Val::Str(s) | Val::Res(s) => s,
+    let dir = cx.path.parent().unwrap_or(Path::new("")).to_path_buf();
+    // CDK names the local file of an asset in the resource's Metadata (`aws:asset:path`, relative
+    // to the cloud assembly directory, which holds the parent template).
+    let asset_path = res
+        .get("Metadata")
+        .and_then(|m| m.get("aws:asset:path"))
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    let url = match (asset_path, cx.resolve(env, loc)?.val) {
+        (Some(p), _) => p,
+        (None, Val::Str(s) | Val::Res(s)) if s.contains("://") => match asset_file(&dir, &s) {
+            Some(p) => p,
+            None => s,
+        },
+        (None, Val::Str(s) | Val::Res(s)) => s,
         _ => {
             env.notes.push(format!(
                 "{}:{}:{}: nested stack {}{id} is not a local file; its outputs are unknown",
@@ -104,7 +117,7 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
         ));
         return Ok(false);
     }
-    let child_path = cx.path.parent().unwrap_or(Path::new("")).join(&url);
+    let child_path = dir.join(&url);
     let canon = std::fs::canonicalize(&child_path).map_err(|_| Error::MissingTemplate {
         file: cx.file.clone(),
         line: at.line,
@@ -134,7 +147,14 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
         "the name of nested stack {}{id} is assigned by AWS",
         cx.prefix
     ));
-    let child = StackCx::new(env, &child_path, child_tpl, prefix, name, given, false);
+    // A nested stack deploys in its parent's account and region.
+    let site = StackSite {
+        path: child_path.clone(),
+        name: String::new(),
+        region: cx.region.clone(),
+        account_id: cx.account_id.clone(),
+    };
+    let child = StackCx::new(env, child_tpl, prefix, name, given, &site, false);
     env.chain.pop();
     cx.child_cx.insert(id.to_string(), Box::new(child?));
     Ok(true)
@@ -173,4 +193,46 @@ fn child_outputs(child: &mut StackCx, env: &mut Env) -> Result<HashMap<String, V
         }
     }
     Ok(outs)
+}
+
+/// The local file of an asset uploaded to `url`: the cloud assembly's asset manifests
+/// (`*.assets.json` beside the template) name each file asset's source path and the object key
+/// it is published under, which ends the nested stack's TemplateURL.
+fn asset_file(dir: &Path, url: &str) -> Option<String> {
+    let key = url.rsplit('/').next()?;
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut manifests: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".assets.json"))
+        .collect();
+    manifests.sort();
+    for m in manifests {
+        let Ok(text) = std::fs::read_to_string(&m) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let Some(files) = json.get("files").and_then(|f| f.as_object()) else {
+            continue;
+        };
+        for asset in files.values() {
+            let published = asset
+                .get("destinations")
+                .and_then(|d| d.as_object())
+                .is_some_and(|d| {
+                    d.values()
+                        .any(|dest| dest.get("objectKey").and_then(|k| k.as_str()) == Some(key))
+                });
+            let source = asset
+                .get("source")
+                .filter(|s| s.get("packaging").and_then(|p| p.as_str()) == Some("file"))
+                .and_then(|s| s.get("path"))
+                .and_then(|p| p.as_str());
+            if let (true, Some(path)) = (published, source) {
+                return Some(path.to_string());
+            }
+        }
+    }
+    None
 }

@@ -80,13 +80,13 @@ impl StackCx {
     }
 
     /// `Ref` of a name: pseudo parameter, parameter, or resource.
-    pub fn reference(&mut self, env: &mut Env, name: &str, at: Pos) -> Result<V, Error> {
+    pub fn reference(&mut self, _env: &mut Env, name: &str, at: Pos) -> Result<V, Error> {
         // Pseudo parameters. Source:
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
-        let region = env.opts.region.clone();
+        let region = self.region.clone();
         let v = match name {
             "AWS::Region" => Val::Str(region),
-            "AWS::AccountId" => Val::Str(env.opts.account_id.clone()),
+            "AWS::AccountId" => Val::Str(self.account_id.clone()),
             "AWS::StackName" => match &self.stack_name {
                 Ok(s) => Val::Str(s.clone()),
                 Err(w) => Val::Unknown(w.clone()),

@@ -43,9 +43,50 @@ impl Files {
     }
 }
 
+/// One root stack of a deployment: a template given, or a stack of a CDK cloud assembly.
+#[derive(Debug, Clone)]
+pub struct StackSite {
+    pub path: PathBuf,
+    /// `AWS::StackName`, and the name `Fn::GetStackOutput` finds it by.
+    pub name: String,
+    /// `AWS::Region`: given, from the assembly, from the template's literals, or
+    /// [`moat_model::UNKNOWN_REGION`].
+    pub region: String,
+    pub account_id: String,
+}
+
+/// The stacks loaded together (every root given) and the exports they declare.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    pub stacks: Vec<StackSite>,
+    /// Export name (evaluated) -> (stack index, output logical id).
+    pub exports: HashMap<String, (usize, String)>,
+}
+
+/// The state of one root stack of the deployment in a scenario run.
+pub enum Slot {
+    /// Not needed so far.
+    Absent,
+    /// Being lowered or resolved right now (taken out of its slot).
+    Busy,
+    Ready(Box<StackCx>),
+}
+
 /// Everything one scenario run shares across its stacks.
 pub struct Env<'a> {
     pub opts: &'a LoadOptions,
+    pub deployment: &'a Deployment,
+    /// Per stack of the deployment: its context once something needed it.
+    pub stacks: Vec<Slot>,
+    /// Per stack of the deployment: whether this run lowers it into the model (a root of the run,
+    /// or a stack whose outputs another one imports).
+    pub linked: Vec<bool>,
+    /// Model id prefix per stack (`""` when the run has one root, else `"<StackName>/"`).
+    pub prefixes: Vec<String>,
+    /// `AWS::Region` / `AWS::AccountId` of the run's first root: the model's region, and the
+    /// region of ARNs written after lowering.
+    pub region: String,
+    pub account_id: String,
     pub files: &'a mut Files,
     pub assumptions: &'a BTreeMap<String, bool>,
     /// Unknown conditions met that the assumptions did not cover (assumed true this run).
@@ -64,7 +105,72 @@ pub struct Env<'a> {
     pub cluster_launch: HashMap<moat_model::Id, Maybe<moat_model::LaunchType>>,
 }
 
-impl Env<'_> {
+impl<'a> Env<'a> {
+    /// A run with nothing linked yet; the model's region and account are those of the first of
+    /// `roots` (ids are prefixed with the stack name unless `roots` is a single stack).
+    pub fn new(
+        opts: &'a LoadOptions,
+        files: &'a mut Files,
+        deployment: &'a Deployment,
+        assumptions: &'a BTreeMap<String, bool>,
+        roots: &[usize],
+    ) -> Self {
+        let n = deployment.stacks.len();
+        let first = roots.first().map(|&i| &deployment.stacks[i]);
+        let region = first.map_or(UNKNOWN_REGION.to_string(), |s| s.region.clone());
+        let account_id = first.map_or_else(String::new, |s| s.account_id.clone());
+        let prefixes = (0..n)
+            .map(|i| {
+                if roots == [i] {
+                    String::new()
+                } else {
+                    format!("{}/", deployment.stacks[i].name)
+                }
+            })
+            .collect();
+        let model_region = if region == UNKNOWN_REGION {
+            Maybe::Unknown(
+                "no region given (--region, AWS_REGION) and the templates name none".into(),
+            )
+        } else {
+            Maybe::Known(region.clone())
+        };
+        Env {
+            opts,
+            deployment,
+            stacks: (0..n).map(|_| Slot::Absent).collect(),
+            linked: vec![false; n],
+            prefixes,
+            region,
+            account_id: account_id.clone(),
+            files,
+            assumptions,
+            recorded: Vec::new(),
+            chain: Vec::new(),
+            nested: HashSet::new(),
+            notes: Vec::new(),
+            model: Model {
+                region: model_region,
+                account_id: Maybe::Known(account_id),
+                ..Model::default()
+            },
+            kinds: HashMap::new(),
+            pending: Vec::new(),
+            ignored: BTreeMap::new(),
+            cluster_launch: HashMap::new(),
+        }
+    }
+
+    /// A run that only evaluates (export names): nothing is a root of it.
+    pub fn scratch(
+        opts: &'a LoadOptions,
+        files: &'a mut Files,
+        deployment: &'a Deployment,
+        assumptions: &'a BTreeMap<String, bool>,
+    ) -> Self {
+        Env::new(opts, files, deployment, assumptions, &[])
+    }
+
     /// The value of an unknown condition in this run.
     pub fn assume(&mut self, key: String) -> bool {
         match self.assumptions.get(&key) {
@@ -87,6 +193,9 @@ pub struct StackCx {
     /// `""` for the root, `"VpcStack/"` for a child.
     pub prefix: String,
     pub stack_name: Result<String, String>,
+    /// `AWS::Region` and `AWS::AccountId` of this stack (a nested stack shares its parent's).
+    pub region: String,
+    pub account_id: String,
     pub params: HashMap<String, V>,
     /// Logical id -> resource type, for Ref/GetAtt checks and nested-stack lookups.
     pub types: HashMap<String, String>,
@@ -109,16 +218,18 @@ impl StackCx {
         }
     }
 
-    /// Build a stack context: index resources, bind parameters, check for dependency cycles.
+    /// Build the context of the stack in `site.path`: index resources, bind parameters, check for
+    /// dependency cycles.
     pub fn new(
         env: &mut Env,
-        path: &Path,
         tpl: Rc<Node>,
         prefix: String,
         stack_name: Result<String, String>,
         given: HashMap<String, V>,
+        site: &StackSite,
         root: bool,
     ) -> Result<StackCx, Error> {
+        let path = site.path.as_path();
         let file = path.display().to_string();
         let mut types = HashMap::new();
         if let Some(res) = tpl.get("Resources") {
@@ -185,6 +296,8 @@ impl StackCx {
             tpl,
             prefix,
             stack_name,
+            region: site.region.clone(),
+            account_id: site.account_id.clone(),
             params,
             types,
             conds: HashMap::new(),

@@ -102,7 +102,11 @@ fn scenario_cap_is_reported() {
 fn lowered_model_snapshot() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let text = std::fs::read_to_string(dir.join("isolated-vpc.yml")).unwrap();
-    let l = load_str("isolated-vpc.yml", &text, &LoadOptions::default()).unwrap();
+    let opts = LoadOptions {
+        region: Some("us-east-1".into()),
+        ..LoadOptions::default()
+    };
+    let l = load_str("isolated-vpc.yml", &text, &opts).unwrap();
     insta::assert_json_snapshot!(l.roots[0].scenarios[0].model);
 }
 

@@ -12,7 +12,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn opts() -> LoadOptions {
     let mut o = LoadOptions {
-        region: "eu-west-1".into(),
+        region: Some("eu-west-1".into()),
         account_id: "111122223333".into(),
         ..LoadOptions::default()
     };

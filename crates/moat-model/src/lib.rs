@@ -41,6 +41,13 @@ pub use prov::Provenance;
 pub use value::{Id, Maybe};
 pub use workload::*;
 
+/// The region of a model whose region nobody named (no `--region`, no `AWS_REGION`, no cloud
+/// assembly environment, no single region among the template's literals): `AWS::Region` takes
+/// this value everywhere, so names built from it agree with each other (an endpoint written as
+/// `com.amazonaws.${AWS::Region}.s3` is the one a task needs) while any comparison with a
+/// literal region stays open. [`Model::region`] is then `Maybe::Unknown`.
+pub const UNKNOWN_REGION: &str = "${AWS::Region}";
+
 use serde::Serialize;
 
 /// The whole network + workload picture of one environment (one template tree or one account

@@ -31,10 +31,12 @@ pub struct Options {
     pub region: String,
 }
 
+/// No region by default: a model whose region is unknown names its endpoint services with
+/// [`moat_model::UNKNOWN_REGION`], the same value `AWS::Region` takes in it.
 impl Default for Options {
     fn default() -> Self {
         Options {
-            region: "us-east-1".into(),
+            region: moat_model::UNKNOWN_REGION.into(),
         }
     }
 }

@@ -116,15 +116,26 @@ pub struct DiagramArgs {
     pub out: PathBuf,
     #[arg(long, value_enum)]
     pub format: Option<DiagramFormat>,
-    /// Region, for templates.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    pub region: String,
+    /// Region, for templates (else AWS_REGION, AWS_DEFAULT_REGION, the cloud assembly's
+    /// environment, the one region the template names; otherwise unknown).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Account id, for templates.
     #[arg(long, default_value = "123456789012")]
     pub account_id: String,
     /// A template parameter value, `KEY=VALUE` (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
+}
+
+/// `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION` (the AWS CLI's order:
+/// https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html); `None` leaves it
+/// to the inputs.
+pub fn region_from_env(given: Option<String>) -> Option<String> {
+    given
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -137,7 +148,7 @@ pub enum DiagramFormat {
 impl DiagramArgs {
     pub fn load_options(&self) -> moat_cfn::LoadOptions {
         moat_cfn::LoadOptions {
-            region: self.region.clone(),
+            region: region_from_env(self.region.clone()),
             account_id: self.account_id.clone(),
             stack_name: "moat-diagram".into(),
             parameters: self
@@ -170,10 +181,18 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Template files or directories (templates nested by another one given are checked through
-    /// their parent).
+    /// Template files, directories (searched recursively for templates) or CDK cloud assemblies
+    /// (`cdk.out/`). Templates nested by another one given are checked through their parent;
+    /// templates that import from each other are checked as one deployment.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Check only this stack of a cloud assembly (repeatable); the stacks it imports from are
+    /// still read.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// List every file and folder passed over, and why.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// A parameter value, `KEY=VALUE` (repeatable); overrides --params-file.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
@@ -181,9 +200,10 @@ pub struct CheckArgs {
     /// (`[{"ParameterKey": "K", "ParameterValue": "V"}]`).
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
-    /// Region for AWS::Region and endpoint service names.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    pub region: String,
+    /// Region for AWS::Region and endpoint service names (else AWS_REGION, AWS_DEFAULT_REGION,
+    /// the cloud assembly's environment, the one region the template names; otherwise unknown).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Account id for AWS::AccountId.
     #[arg(long, default_value = "123456789012")]
     pub account_id: String,

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 fn moat() -> Command {
     let mut c = Command::cargo_bin("moat").expect("moat binary");
-    c.env_remove("AWS_REGION").env("NO_COLOR", "1");
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -190,7 +192,14 @@ fn broken_pipe_is_not_an_error() {
 fn seed_001_checks_clean_through_its_parent_stack() {
     let parent = repo().join("crates/moat-cfn/tests/fixtures/parent.yml");
     let out = moat()
-        .args(["check", "--format", "json", "--param"])
+        .args([
+            "check",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--param",
+        ])
         .arg("ImageUri=123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-app-repo:sample")
         .arg(&parent)
         .assert()

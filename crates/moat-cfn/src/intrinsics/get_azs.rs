@@ -8,7 +8,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
     let v = cx.resolve(env, arg)?;
     Ok(match v.text() {
         // An empty string means the stack's own region.
-        Ok(r) if r.is_empty() => V::new(Val::Azs(env.opts.region.clone()), at),
+        Ok(r) if r.is_empty() => V::new(Val::Azs(cx.region.clone()), at),
         Ok(r) => V::new(Val::Azs(r), at),
         Err(w) => V::unknown(format!("Fn::GetAZs of an unknown region ({w})"), at),
     })

@@ -12,6 +12,7 @@ pub mod conditions;
 mod find_in_map;
 mod get_att;
 mod get_azs;
+mod get_stack_output;
 mod if_;
 mod import_value;
 mod join;
@@ -34,6 +35,7 @@ const TABLE: &[(&str, Intrinsic)] = &[
     ("Fn::FindInMap", find_in_map::eval),
     ("Fn::GetAZs", get_azs::eval),
     ("Fn::ImportValue", import_value::eval),
+    ("Fn::GetStackOutput", get_stack_output::eval),
     ("Fn::Base64", base64::eval),
     ("Fn::Cidr", cidr::eval),
     ("Fn::Equals", conditions::eval_value),

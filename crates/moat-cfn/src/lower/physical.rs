@@ -20,7 +20,7 @@ use moat_model::Maybe;
 use std::collections::HashMap;
 
 fn names(env: &Env) -> HashMap<String, Maybe<String>> {
-    let (region, account) = (&env.opts.region, &env.opts.account_id);
+    let (region, account) = (&env.region, &env.account_id);
     let mut out = HashMap::new();
     for (id, kind) in &env.kinds {
         let v = match kind.as_str() {

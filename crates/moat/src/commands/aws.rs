@@ -70,7 +70,7 @@ fn check_template(
     params: &[(String, String)],
 ) -> Result<Outcome> {
     let opts = moat_cfn::LoadOptions {
-        region: region.to_string(),
+        region: Some(region.to_string()),
         account_id: account.to_string(),
         stack_name: stack.to_string(),
         parameters: params.iter().cloned().collect::<BTreeMap<_, _>>(),

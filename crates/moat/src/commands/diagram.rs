@@ -43,7 +43,9 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
         (b.model, b.findings, title, summary, rows, monthly)
     } else {
         let loaded = moat_cfn::load_paths(std::slice::from_ref(&a.input), &a.load_options())?;
-        let outcome = super::check::check_loaded(&loaded, &a.region);
+        let region = crate::cli::region_from_env(a.region.clone());
+        let region = region.as_deref().unwrap_or(moat_model::UNKNOWN_REGION);
+        let outcome = super::check::check_loaded(&loaded, region);
         let model = loaded
             .roots
             .first()

@@ -7,6 +7,7 @@ mod aws;
 mod aws;
 mod check;
 mod diagram;
+mod inputs;
 mod plan;
 mod rules;
 

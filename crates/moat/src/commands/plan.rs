@@ -21,7 +21,7 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     let plan = moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras))?;
     let template_yaml = moat_synth::synth(&plan, TemplateFormat::Yaml);
     let opts = moat_cfn::LoadOptions {
-        region: spec.region.clone(),
+        region: Some(spec.region.clone()),
         account_id: spec
             .account_id
             .clone()

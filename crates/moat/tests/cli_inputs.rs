@@ -1,0 +1,153 @@
+//! `moat check` inputs and region: directories, files that are not templates, cloud
+//! assemblies, and the region a check settles on without `--region`.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn moat() -> Command {
+    let mut c = Command::cargo_bin("moat").expect("moat binary");
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("moat-cli-inputs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn empty_directory_task_definition_and_kubernetes_manifest_exit_2() {
+    let dir = tmp("not-templates");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let td = repo().join("examples/isolated-service/task-definition.json");
+    let k8s = dir.join("deployment.yaml");
+    std::fs::write(
+        &k8s,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+    )
+    .unwrap();
+    let lint = dir.join(".cfnlintrc.yml");
+    std::fs::write(&lint, "templates:\n  - template.yaml\n").unwrap();
+    for (path, says) in [
+        (&empty, "no CloudFormation template found"),
+        (&td, "not a CloudFormation template (an ECS task definition"),
+        (&k8s, "not a CloudFormation template (a Kubernetes manifest"),
+        (&lint, "not a CloudFormation template"),
+    ] {
+        let out = moat().arg("check").arg(path).assert().code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(says), "{}: {err}", path.display());
+    }
+}
+
+#[test]
+fn directories_are_searched_recursively_and_verbose_says_what_was_skipped() {
+    let dir = tmp("recurse");
+    let deep = dir.join("infra/stacks");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir_all(dir.join("node_modules/x")).unwrap();
+    std::fs::write(
+        deep.join("vpc.yaml"),
+        "Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("node_modules/x/t.yaml"),
+        "Resources: {Bad: {Type: 1}}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.json"), "{\"a\": 1}\n").unwrap();
+    let out = moat()
+        .args([
+            "check",
+            "--verbose",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(&dir)
+        .assert()
+        .code(0);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("node_modules: dependency or build directory"),
+        "{err}"
+    );
+    assert!(err.contains("notes.json: no Resources mapping"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let checked = v["summary"]["checked"].to_string();
+    assert!(checked.contains("infra/stacks/vpc.yaml"), "{checked}");
+}
+
+/// Every example, synthesized for eu-west-1 (its moat.toml and task definition rewritten), checks
+/// clean without `--region`: the region is the one the template's literals name, never a
+/// default us-east-1.
+#[test]
+fn synthesized_examples_in_another_region_check_clean_without_region() {
+    let examples = repo().join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&examples)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("moat.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for name in names {
+        let work = tmp(&format!("region-{name}"));
+        let spec = work.join("spec");
+        std::fs::create_dir_all(&spec).unwrap();
+        for e in std::fs::read_dir(examples.join(&name)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                let text = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(
+                    spec.join(p.file_name().unwrap()),
+                    text.replace("us-east-1", "eu-west-1"),
+                )
+                .unwrap();
+            }
+        }
+        let out = work.join("out");
+        moat()
+            .arg("synth")
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(0);
+        let template = out.join("template.yaml");
+        let text = std::fs::read_to_string(&template).unwrap();
+        assert!(
+            text.contains("eu-west-1") && !text.contains("us-east-1"),
+            "{name}: the synthesized template is for eu-west-1"
+        );
+        let run = moat()
+            .args(["check", "--format", "json", "--fail-on", "info"])
+            .arg(&template)
+            .assert();
+        let o = run.get_output();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(
+            v["findings"].as_array().map(Vec::len),
+            Some(0),
+            "{name}: {v:#}"
+        );
+        assert_eq!(o.status.code(), Some(0), "{name}: {v:#}");
+        let notes = v["summary"].to_string();
+        assert!(
+            notes.contains("eu-west-1 (the only region the template names"),
+            "{name}: {notes}"
+        );
+    }
+}
