@@ -30,7 +30,7 @@ pub(crate) fn log_needs(c: &mut Collector<'_>, container: &Option<String>, log: 
         Maybe::Known(d) if d == "awslogs" => awslogs(c, container, log),
         Maybe::Known(d) if d == "awsfirelens" => firelens(c, container, log),
         Maybe::Known(_) => {}
-        Maybe::Unknown(why) => c.unknown(&driver_site, why, "where the container's logs go"),
+        Maybe::Unknown(why) => c.unknown_needs(&driver_site, why, "where the container's logs go"),
     }
     for (i, s) in log.secret_options.iter().enumerate() {
         secret_needs(
@@ -48,14 +48,23 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
         field: "logConfiguration".into(),
         prov: &log.prov,
     };
-    let region = match opt(log, "awslogs-region") {
-        Some(Maybe::Known(r)) => r.clone(),
-        _ => c.ctx.region.clone(),
-    };
     let region_site = Site {
         container,
         field: "logConfiguration.options.awslogs-region".into(),
         prov: &log.prov,
+    };
+    // An unknown region is not the tasks' region: the logs endpoint serves only that one.
+    let region = match opt(log, "awslogs-region") {
+        Some(Maybe::Known(r)) => r.clone(),
+        Some(Maybe::Unknown(why)) => {
+            c.unknown_needs(
+                &region_site,
+                why,
+                "whether the logs go to this region's CloudWatch Logs endpoint",
+            );
+            c.ctx.region.clone()
+        }
+        None => c.ctx.region.clone(),
     };
     c.check_region(&region_site, &region, "CloudWatch Logs");
     let group = match opt(log, "awslogs-group") {
@@ -68,7 +77,7 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
             c.unknown(
                 &site,
                 why,
-                "which log group the execution role writes to (using `*`)",
+                "which log group the agent writes to (using `*`)",
             );
             "*".into()
         }
@@ -84,14 +93,13 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
         format!("awslogs sends the container's output to log group {group}"),
         src::AWSLOGS,
     );
+    let who = c.agent_role_words();
     for action in ["logs:CreateLogStream", "logs:PutLogEvents"] {
+        let need = c.agent_call(action, group_arn.clone());
         c.need(
             &site,
-            Need::ExecutionRole {
-                action,
-                resource: group_arn.clone(),
-            },
-            format!("the execution role writes to log group {group}"),
+            need,
+            format!("{who} writes to log group {group}"),
             src::TASK_EXECUTION_ROLE,
         );
     }
@@ -102,9 +110,10 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
                 field: "logConfiguration.options.awslogs-create-group".into(),
                 ..site
             };
+            let need = c.agent_call("logs:CreateLogGroup", group_arn);
             c.need(
                 &site,
-                Need::ExecutionRole { action: "logs:CreateLogGroup", resource: group_arn },
+                need,
                 "awslogs-create-group needs logs:CreateLogGroup, which AmazonECSTaskExecutionRolePolicy does not grant",
                 src::AWSLOGS,
             );
@@ -117,7 +126,7 @@ fn awslogs(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigura
             c.unknown(
                 &site,
                 why,
-                "whether the execution role needs logs:CreateLogGroup",
+                "whether the agent's role needs logs:CreateLogGroup",
             );
         }
         _ => {}
@@ -134,7 +143,7 @@ fn firelens(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigur
     let plugin = match name {
         Some(Maybe::Known(n)) => n.to_ascii_lowercase(),
         Some(Maybe::Unknown(why)) => {
-            return c.unknown(&site, why, "which FireLens output the logs go to")
+            return c.unknown_needs(&site, why, "which FireLens output the logs go to")
         }
         None => return,
     };
@@ -145,12 +154,19 @@ fn firelens(c: &mut Collector<'_>, container: &Option<String>, log: &LogConfigur
         Some(Maybe::Known(v)) => Some(v.clone()),
         _ => None,
     };
-    let region = known("region").unwrap_or_else(|| c.ctx.region.clone());
     let region_site = Site {
         container,
         field: "logConfiguration.options.region".into(),
         prov: &log.prov,
     };
+    if let Some(Maybe::Unknown(why)) = opt(log, "region") {
+        c.unknown_needs(
+            &region_site,
+            why,
+            "whether the FireLens output is in this region (its endpoint serves only this one)",
+        );
+    }
+    let region = known("region").unwrap_or_else(|| c.ctx.region.clone());
     c.check_region(&region_site, &region, endpoint);
     let (p, acct) = (c.partition, c.account.clone());
     c.need(

@@ -38,6 +38,14 @@ pub enum Need {
         action: &'static str,
         resource: String,
     },
+    /// The EC2 container instance role must allow `action` on `resource`: on the EC2 launch type
+    /// the ECS container agent pulls ECR images and ships awslogs output with the instance's
+    /// credentials; the task execution role is required for that only on Fargate and external
+    /// instances ([`crate::sources::TASK_EXECUTION_ROLE`], [`crate::sources::INSTANCE_ROLE`]).
+    InstanceRole {
+        action: &'static str,
+        resource: String,
+    },
 }
 
 /// Why something is needed: which container and field, with the documentation that says so.
@@ -82,6 +90,11 @@ pub struct Problem {
     pub message: String,
     pub help: String,
     pub prov: Provenance,
+    /// For [`ProblemKind::Unknown`]: the unknown value decides which endpoints the task needs
+    /// (an image, a secret's store, a log destination), so every reach verdict of the task stays
+    /// open until it is known. `false`: it only changes a permission's resource (a log group
+    /// name), or the problem is not an unknown.
+    pub leaves_needs_open: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -155,10 +168,21 @@ impl Collector<'_> {
             message,
             help,
             prov: site.prov.clone(),
+            leaves_needs_open: false,
         });
     }
 
+    /// An unknown value that only changes a permission's resource (the needs stay decided).
     pub(crate) fn unknown(&mut self, site: &Site<'_>, why: &str, what: &str) {
+        self.unknown_value(site, why, what, false);
+    }
+
+    /// An unknown value that decides which endpoints the task needs.
+    pub(crate) fn unknown_needs(&mut self, site: &Site<'_>, why: &str, what: &str) {
+        self.unknown_value(site, why, what, true);
+    }
+
+    fn unknown_value(&mut self, site: &Site<'_>, why: &str, what: &str, open: bool) {
         let who = site
             .container
             .as_deref()
@@ -169,6 +193,27 @@ impl Collector<'_> {
             format!("`{}`{who} is unknown ({why}): cannot decide {what}", site.field),
             "give the value a literal (or a parameter default) so moat can work out what the task needs".into(),
         );
+        if let Some(p) = self.out.problems.last_mut() {
+            p.leaves_needs_open = open;
+        }
+    }
+
+    /// Who makes the ECS agent's own calls (ECR pull, awslogs): the task execution role on
+    /// Fargate and external instances, the container instance role on EC2.
+    /// Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+    pub(crate) fn agent_call(&self, action: &'static str, resource: String) -> Need {
+        match self.ctx.launch_type {
+            LaunchType::Ec2 => Need::InstanceRole { action, resource },
+            LaunchType::Fargate | LaunchType::External => Need::ExecutionRole { action, resource },
+        }
+    }
+
+    /// "the execution role" or "the container instance role", for reasons.
+    pub(crate) fn agent_role_words(&self) -> &'static str {
+        match self.ctx.launch_type {
+            LaunchType::Ec2 => "the container instance role",
+            LaunchType::Fargate | LaunchType::External => "the execution role",
+        }
     }
 }
 
@@ -245,7 +290,7 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
     match &k.image {
         Maybe::Known(image) => image_needs(c, &image_site, image),
         Maybe::Unknown(why) => {
-            c.unknown(&image_site, why, "which registry the image is pulled from")
+            c.unknown_needs(&image_site, why, "which registry the image is pulled from")
         }
     }
     if let Some(cred) = &k.repository_credentials {
@@ -273,7 +318,7 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
                 );
             }
             Maybe::Unknown(why) => {
-                c.unknown(&site, why, "which secret holds the registry credentials")
+                c.unknown_needs(&site, why, "which secret holds the registry credentials")
             }
         }
     }
@@ -291,7 +336,9 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
         };
         match value {
             Maybe::Known(arn) => environment_file_needs(c, &site, arn),
-            Maybe::Unknown(why) => c.unknown(&site, why, "which S3 object the environment file is"),
+            Maybe::Unknown(why) => {
+                c.unknown_needs(&site, why, "which S3 object the environment file is")
+            }
         }
     }
     let is_xray = k
@@ -356,18 +403,21 @@ fn image_needs(c: &mut Collector<'_>, site: &Site<'_>, image: &str) {
                 "ECR stores image layers in the region's starport layer bucket",
                 src::ECR_VPC_ENDPOINTS,
             );
+            let who = c.agent_role_words();
+            let token = c.agent_call("ecr:GetAuthorizationToken", "*".into());
             c.need(
                 site,
-                Need::ExecutionRole { action: "ecr:GetAuthorizationToken", resource: "*".into() },
-                "the execution role gets an ECR registry token (the action takes no resource)",
+                token,
+                format!("{who} gets an ECR registry token (the action takes no resource)"),
                 src::TASK_EXECUTION_ROLE,
             );
             let repo_arn = format!("arn:{}:ecr:{region}:{account}:repository/{repository}", c.partition);
             for action in ECR_PULL_ACTIONS {
+                let need = c.agent_call(action, repo_arn.clone());
                 c.need(
                     site,
-                    Need::ExecutionRole { action, resource: repo_arn.clone() },
-                    format!("the execution role pulls from repository {repository}"),
+                    need,
+                    format!("{who} pulls from repository {repository}"),
                     src::TASK_EXECUTION_ROLE,
                 );
             }
@@ -450,7 +500,7 @@ pub(crate) fn secret_needs(
     let value = match &s.value_from {
         Maybe::Known(v) => v,
         Maybe::Unknown(why) => {
-            return c.unknown(
+            return c.unknown_needs(
                 &site,
                 why,
                 "whether the secret lives in Secrets Manager or Parameter Store",

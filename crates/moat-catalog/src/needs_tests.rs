@@ -408,6 +408,95 @@ fn ec2_capacity() {
     assert!(!endpoints(&fargate_n).contains(&"ecs"));
 }
 
+/// On EC2 the container instance role pulls ECR images and ships awslogs output; the task
+/// execution role is needed for that only on Fargate and external instances (issue 10 item 7:
+/// no false MOAT110 on EC2). Secrets stay with the execution role on both.
+#[test]
+fn ec2_agent_calls_use_the_instance_role() {
+    let ctx = WorkloadContext {
+        launch_type: LaunchType::Ec2,
+        ..fargate()
+    };
+    let mut k = container("app", ECR_IMG);
+    k.log = Some(LogConfiguration {
+        driver: Maybe::Known("awslogs".into()),
+        options: BTreeMap::from([("awslogs-group".to_string(), Maybe::Known("/ecs/app".into()))]),
+        secret_options: vec![],
+        prov: Provenance::at("app", "td.json", 9, 7),
+    });
+    k.secrets.push(Secret {
+        name: Maybe::Known("DB".into()),
+        value_from: Maybe::Known(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
+        ),
+        prov: Provenance::at("app", "td.json", 12, 7),
+    });
+    let n = task_needs(&td(vec![k.clone()]), &ctx);
+    let exec: Vec<_> = exec_grants(&n).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(exec, ["secretsmanager:GetSecretValue"], "{exec:?}");
+    let instance: Vec<&str> = n
+        .requirements
+        .iter()
+        .filter_map(|r| match &r.need {
+            Need::InstanceRole { action, .. } => Some(*action),
+            _ => None,
+        })
+        .collect();
+    for a in [
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchGetImage",
+        "logs:PutLogEvents",
+    ] {
+        assert!(
+            instance.contains(&a),
+            "{a} not on the instance role: {instance:?}"
+        );
+    }
+    let on_fargate = task_needs(&td(vec![k]), &fargate());
+    assert!(exec_grants(&on_fargate)
+        .iter()
+        .any(|(a, _)| *a == "ecr:BatchGetImage"));
+    assert!(!on_fargate
+        .requirements
+        .iter()
+        .any(|r| matches!(r.need, Need::InstanceRole { .. })));
+}
+
+/// Unknown values that decide the endpoints are marked so; an unknown awslogs region is one
+/// (it was taken for the tasks' region before).
+#[test]
+fn unknowns_that_decide_needs_are_marked() {
+    let mut k = container("app", ECR_IMG);
+    k.log = Some(LogConfiguration {
+        driver: Maybe::Known("awslogs".into()),
+        options: BTreeMap::from([
+            (
+                "awslogs-group".to_string(),
+                Maybe::unknown("parameter LogGroup"),
+            ),
+            (
+                "awslogs-region".to_string(),
+                Maybe::unknown("Fn::ImportValue LogRegion"),
+            ),
+        ]),
+        secret_options: vec![],
+        prov: Provenance::at("app", "td.json", 9, 7),
+    });
+    let n = task_needs(&td(vec![k]), &fargate());
+    let open: Vec<_> = n
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Unknown)
+        .map(|p| (p.message.contains("awslogs-region"), p.leaves_needs_open))
+        .collect();
+    assert!(open.contains(&(true, true)), "{:#?}", n.problems);
+    assert!(open.contains(&(false, false)), "{:#?}", n.problems);
+    let mut img = container("app", ECR_IMG);
+    img.image = Maybe::unknown("Fn::ImportValue Image");
+    let n = task_needs(&td(vec![img]), &fargate());
+    assert!(n.problems.iter().all(|p| p.leaves_needs_open));
+}
+
 #[test]
 fn environment_files() {
     let mut k = container("app", ECR_IMG);

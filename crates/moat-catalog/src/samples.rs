@@ -209,6 +209,9 @@ pub fn render() -> String {
                 Need::TaskRole { action, resource } => {
                     format!("task role: `{action}` on `{resource}`")
                 }
+                Need::InstanceRole { action, resource } => {
+                    format!("container instance role: `{action}` on `{resource}`")
+                }
             };
             let line = format!("- {line} ([source]({}))", r.reason.source);
             if !lines.contains(&line) {

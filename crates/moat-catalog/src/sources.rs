@@ -9,6 +9,11 @@ pub const ECR_VPC_ENDPOINTS: &str =
 /// execution role, and that `AmazonECSTaskExecutionRolePolicy` has no `logs:CreateLogGroup`.
 pub const TASK_EXECUTION_ROLE: &str =
     "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html";
+/// "Amazon ECS container instance IAM role": on the EC2 launch type the container agent uses
+/// the instance's role (the task execution role is required for ECR pulls and awslogs only on
+/// Fargate and external instances, per [`TASK_EXECUTION_ROLE`]).
+pub const INSTANCE_ROLE: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html";
 /// "Amazon ECS interface VPC endpoints (AWS PrivateLink)": ecs, ecs-agent, ecs-telemetry for
 /// EC2 capacity.
 pub const ECS_VPC_ENDPOINTS: &str =

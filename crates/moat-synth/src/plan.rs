@@ -348,7 +348,11 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 Need::S3Object { resource } => {
                     s3_objects.insert(resource);
                 }
-                Need::ExecutionRole { action, resource } => {
+                // On EC2 capacity the agent pulls and logs with the container instance role;
+                // the synthesized execution role grants the same (harmless, and used by the
+                // agent when the task definition names it).
+                Need::ExecutionRole { action, resource }
+                | Need::InstanceRole { action, resource } => {
                     exec.entry(resource).or_default().insert(action.to_string());
                 }
                 Need::TaskRole { action, resource } => {
