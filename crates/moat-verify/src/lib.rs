@@ -16,6 +16,7 @@
 #[macro_use]
 mod meta;
 mod context;
+mod decide;
 pub mod iam;
 pub mod reach;
 pub mod rules;
@@ -57,6 +58,7 @@ pub struct Proof {
 /// Run every rule on `model`, keeping the decided properties beside the findings.
 pub fn prove(model: &Model, opts: &Options) -> Proof {
     let cx = Context::new(model, opts);
+    decide::record(&cx);
     let mut findings = Vec::new();
     for rule in rules::ALL {
         rule.check(&cx, &mut findings);

@@ -11,38 +11,86 @@
 
 use ipnet::IpNet;
 use moat_model::{
-    Hop, Id, Maybe, Model, NetworkAcl, Peer, PortRange, Protocol, SecurityGroup, SgRule, Subnet,
+    Hop, Id, Maybe, Model, NetworkAcl, Peer, PortRange, Protocol, Provenance, SecurityGroup,
+    SgRule, Subnet, Unknown,
 };
 
 /// The outcome of one hop.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum HopVerdict {
     Allow,
     Deny,
-    /// Cannot be told from the model (the reason is shown).
-    Unknown(String),
+    /// Cannot be told from the model: the values it depends on, each with where it is and what
+    /// settles it. Never counts as passing.
+    Unknown(Vec<Unknown>),
 }
 
-impl Verdict {
+impl HopVerdict {
     pub fn is_allow(&self) -> bool {
-        matches!(self, Verdict::Allow)
+        matches!(self, HopVerdict::Allow)
+    }
+    fn unknown(what: impl Into<String>, prov: &Provenance, settle: impl Into<String>) -> Self {
+        HopVerdict::Unknown(vec![Unknown {
+            what: what.into(),
+            prov: prov.clone(),
+            settle: settle.into(),
+        }])
     }
 }
 
-/// Where traffic goes to (or comes from), as a security group or NACL rule sees it.
+/// The other end of the traffic, as a security group or NACL rule sees it: the security groups
+/// of its network interface and the range its address lies in.
 #[derive(Debug, Clone, Default)]
-pub struct Peer2<'a> {
-    /// Security groups of the peer's network interface.
+pub struct TrafficPeer<'a> {
+    /// Security groups of the peer's network interface (those found in the model).
     pub security_groups: Vec<&'a Id>,
-    /// The address range the peer's address lies in (its subnet), when known.
-    pub range: Option<IpNet>,
+    /// Groups of the peer's interface that are not in the model: a rule naming another group
+    /// might name one of these, so it neither certainly admits nor certainly denies.
+    pub unresolved_groups: Vec<Unknown>,
+    /// The address range the peer's address lies in (its subnet); `Err` when unknown, with the
+    /// unknown value.
+    pub range: Option<Result<IpNet, Unknown>>,
     /// The peer is outside the VPC (AWS public service addresses, e.g. S3 through the gateway).
     pub outside: bool,
     /// The peer is reached through a managed prefix list (the S3 gateway endpoint).
     pub via_prefix_list: bool,
 }
 
-fn range_match(rule: &IpNet, peer: &Peer2<'_>) -> Result<bool, String> {
+impl<'a> TrafficPeer<'a> {
+    /// A network interface in `subnet` with `groups` (plus groups not in the model).
+    pub fn interface(
+        subnet: &Subnet,
+        groups: &[&'a SecurityGroup],
+        unresolved: &[Unknown],
+    ) -> Self {
+        TrafficPeer {
+            security_groups: groups.iter().map(|g| &g.id).collect(),
+            unresolved_groups: unresolved.to_vec(),
+            range: Some(subnet_range(subnet)),
+            ..Default::default()
+        }
+    }
+}
+
+/// A subnet's range, or the unknown that hides it.
+pub fn subnet_range(subnet: &Subnet) -> Result<IpNet, Unknown> {
+    match &subnet.cidr {
+        Maybe::Known(c) => Ok(IpNet::V4(*c)),
+        Maybe::Unknown(why) => Err(Unknown {
+            what: format!("the address range of subnet `{}` ({why})", subnet.id),
+            prov: subnet.prov.field("cidr"),
+            settle: "give the subnet's CidrBlock a value moat can resolve (check the template that defines it together with this one, or pass the parameter)".into(),
+        }),
+    }
+}
+
+/// Does `rule` (a CIDR of an SG or NACL rule at `rule_prov`) certainly match the peer? `Err`
+/// carries the unknown that keeps it open.
+fn range_match(
+    rule: &IpNet,
+    rule_prov: &Provenance,
+    peer: &TrafficPeer<'_>,
+) -> Result<bool, Unknown> {
     if peer.outside {
         // Outside addresses are unknown public ranges: only a rule covering all of them
         // (a /0) certainly matches; a rule inside private space certainly does not.
@@ -62,18 +110,27 @@ fn range_match(rule: &IpNet, peer: &Peer2<'_>) -> Result<bool, String> {
         {
             return Ok(false);
         }
-        return Err(format!(
-            "rule range {rule} may or may not cover the AWS service's public addresses"
-        ));
+        return Err(Unknown {
+            what: format!("whether rule range {rule} covers the AWS service's public addresses"),
+            prov: rule_prov.clone(),
+            settle: "use the service's managed prefix list (or 0.0.0.0/0) instead of a partial public range".into(),
+        });
     }
     match &peer.range {
-        Some(r) if rule.contains(r) => Ok(true),
-        Some(r) if !overlaps(rule, r) => Ok(false),
-        Some(r) => Err(format!("rule range {rule} covers only part of {r}")),
-        None if rule.prefix_len() == 0 => Ok(true),
-        None => Err(format!(
-            "the peer's address range is unknown; rule range {rule}"
-        )),
+        Some(Ok(r)) if rule.contains(r) => Ok(true),
+        Some(Ok(r)) if !overlaps(rule, r) => Ok(false),
+        Some(Ok(r)) => Err(Unknown {
+            what: format!("whether the address the peer gets in {r} falls in rule range {rule}"),
+            prov: rule_prov.clone(),
+            settle: format!("make the rule cover all of {r} (or reference the security group)"),
+        }),
+        _ if rule.prefix_len() == 0 => Ok(true),
+        Some(Err(u)) => Err(u.clone()),
+        None => Err(Unknown {
+            what: format!("the peer's address range, against rule range {rule}"),
+            prov: rule_prov.clone(),
+            settle: "reference the peer's security group instead of a range".into(),
+        }),
     }
 }
 
@@ -82,132 +139,276 @@ fn overlaps(a: &IpNet, b: &IpNet) -> bool {
 }
 
 /// Does one security group rule admit TCP `port` to/from `peer`?
-fn sg_rule_admits(rule: &SgRule, port: u16, peer: &Peer2<'_>) -> Verdict {
+fn sg_rule_admits(rule: &SgRule, port: u16, peer: &TrafficPeer<'_>) -> HopVerdict {
     match rule.admits_tcp_port(port) {
-        Some(false) => return Verdict::Deny,
-        None => return Verdict::Unknown("a rule's protocol or ports are unknown".into()),
+        Some(false) => return HopVerdict::Deny,
+        None => {
+            let why = rule
+                .protocol
+                .why_unknown()
+                .or_else(|| rule.ports.why_unknown())
+                .unwrap_or("unknown");
+            return HopVerdict::unknown(
+                format!(
+                    "the protocol or ports of a rule of security group `{}` ({why})",
+                    rule.prov.resource
+                ),
+                &rule.prov,
+                "give the rule's IpProtocol/FromPort/ToPort values moat can resolve",
+            );
+        }
         Some(true) => {}
     }
     match &rule.peer {
-        Maybe::Unknown(why) => Verdict::Unknown(format!("a rule's peer is unknown ({why})")),
+        Maybe::Unknown(why) => HopVerdict::unknown(
+            format!("the peer of a rule of `{}` ({why})", rule.prov.resource),
+            &rule.prov.field("peer"),
+            "check the template that defines the peer together with this one, or pass the value",
+        ),
         Maybe::Known(Peer::SecurityGroup(Maybe::Known(id))) => {
             if peer.security_groups.contains(&id) {
-                Verdict::Allow
+                HopVerdict::Allow
+            } else if !peer.unresolved_groups.is_empty() {
+                // The peer has groups moat cannot see; `id` may be one of them.
+                HopVerdict::Unknown(peer.unresolved_groups.clone())
             } else {
-                Verdict::Deny
+                HopVerdict::Deny
             }
         }
-        Maybe::Known(Peer::SecurityGroup(Maybe::Unknown(why))) => {
-            Verdict::Unknown(format!("a rule names an unknown security group ({why})"))
-        }
+        Maybe::Known(Peer::SecurityGroup(Maybe::Unknown(why))) => HopVerdict::unknown(
+            format!(
+                "the security group a rule of `{}` names ({why})",
+                rule.prov.resource
+            ),
+            &rule.prov,
+            "check the template that defines that security group together with this one",
+        ),
         Maybe::Known(Peer::PrefixList(_)) => {
             // A managed prefix list rule: the S3 gateway endpoint's list is the only one an
             // isolated VPC uses for AWS services; we cannot read its id statically, so a
             // prefix-list rule counts for prefix-list peers and not for others.
             if peer.via_prefix_list {
-                Verdict::Allow
+                HopVerdict::Allow
             } else {
-                Verdict::Deny
+                HopVerdict::Deny
             }
         }
-        Maybe::Known(Peer::Cidr(c)) => match range_match(c, peer) {
-            Ok(true) => Verdict::Allow,
-            Ok(false) => Verdict::Deny,
-            Err(why) => Verdict::Unknown(why),
+        Maybe::Known(Peer::Cidr(c)) => match range_match(c, &rule.prov.field("peer"), peer) {
+            Ok(true) => HopVerdict::Allow,
+            Ok(false) => HopVerdict::Deny,
+            Err(u) => HopVerdict::Unknown(vec![u]),
         },
     }
 }
 
 /// Do these security groups admit TCP `port` (egress: to `peer`; ingress: from `peer`)? A
-/// network interface with several groups gets the union of their rules.
+/// network interface with several groups gets the union of their rules. `unresolved` are groups
+/// of this interface that are not in the model: they might admit what the others do not, so
+/// without an allowing rule the answer is unknown, not deny.
 pub fn security_groups_admit(
     groups: &[&SecurityGroup],
+    unresolved: &[Unknown],
     egress: bool,
     port: u16,
-    peer: &Peer2<'_>,
-) -> Verdict {
-    let mut unknown = None;
+    peer: &TrafficPeer<'_>,
+) -> HopVerdict {
+    let mut unknowns: Vec<Unknown> = Vec::new();
     for g in groups {
         let rules = if egress { &g.egress } else { &g.ingress };
         for r in rules {
             match sg_rule_admits(r, port, peer) {
-                Verdict::Allow => return Verdict::Allow,
-                Verdict::Unknown(w) => unknown = unknown.or(Some(w)),
-                Verdict::Deny => {}
+                HopVerdict::Allow => return HopVerdict::Allow,
+                HopVerdict::Unknown(u) => push_new(&mut unknowns, u),
+                HopVerdict::Deny => {}
             }
         }
     }
-    match unknown {
-        Some(w) => Verdict::Unknown(w),
-        None => Verdict::Deny,
+    push_new(&mut unknowns, unresolved.to_vec());
+    if unknowns.is_empty() {
+        HopVerdict::Deny
+    } else {
+        HopVerdict::Unknown(unknowns)
+    }
+}
+
+fn push_new(into: &mut Vec<Unknown>, more: Vec<Unknown>) {
+    for u in more {
+        if !into.contains(&u) {
+            into.push(u);
+        }
     }
 }
 
 /// Does `acl` admit TCP in `ports` in one direction with `peer`? Entries are evaluated in rule
 /// number order; the first match decides; no match is the implicit deny.
-pub fn nacl_admits(acl: &NetworkAcl, egress: bool, ports: PortRange, peer: &Peer2<'_>) -> Verdict {
+pub fn nacl_admits(
+    acl: &NetworkAcl,
+    egress: bool,
+    ports: PortRange,
+    peer: &TrafficPeer<'_>,
+) -> HopVerdict {
     let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
     entries.sort_by_key(|e| e.rule_number.known().copied().unwrap_or(u16::MAX));
+    let settle = "give the entry values moat can resolve";
     for e in entries {
-        let Some(proto) = e.protocol.known() else {
-            return Verdict::Unknown(format!("NACL entry protocol unknown in {}", acl.id));
+        if let Maybe::Unknown(why) = &e.rule_number {
+            return HopVerdict::unknown(
+                format!("the rule number of an entry of network ACL `{}` ({why}), which decides the evaluation order", acl.id),
+                &e.prov,
+                settle,
+            );
+        }
+        let proto = match &e.protocol {
+            Maybe::Known(p) => p,
+            Maybe::Unknown(why) => {
+                return HopVerdict::unknown(
+                    format!(
+                        "the protocol of an entry of network ACL `{}` ({why})",
+                        acl.id
+                    ),
+                    &e.prov,
+                    settle,
+                )
+            }
         };
         if !proto.admits_tcp() {
             continue;
         }
         if *proto == Protocol::Tcp {
-            match e.ports.known() {
-                None => return Verdict::Unknown(format!("NACL entry ports unknown in {}", acl.id)),
-                Some(Some(r)) if !r.covers(&ports) => {
+            match &e.ports {
+                Maybe::Unknown(why) => {
+                    return HopVerdict::unknown(
+                        format!("the ports of an entry of network ACL `{}` ({why})", acl.id),
+                        &e.prov,
+                        settle,
+                    )
+                }
+                Maybe::Known(Some(r)) if !r.covers(&ports) => {
                     if r.to < ports.from || r.from > ports.to {
                         continue;
                     }
-                    return Verdict::Unknown(format!(
-                        "NACL {} entry covers ports {}-{} of the needed {}-{}",
-                        acl.id, r.from, r.to, ports.from, ports.to
-                    ));
+                    return HopVerdict::unknown(
+                        format!(
+                            "which port in {}-{} the traffic uses: network ACL `{}` entry admits only {}-{}",
+                            ports.from, ports.to, acl.id, r.from, r.to
+                        ),
+                        &e.prov,
+                        format!("make the entry cover ports {}-{}", ports.from, ports.to),
+                    );
                 }
-                Some(_) => {}
+                Maybe::Known(_) => {}
             }
         }
-        let Some(cidr) = e.cidr.known() else {
-            return Verdict::Unknown(format!("NACL entry range unknown in {}", acl.id));
+        let cidr = match &e.cidr {
+            Maybe::Known(c) => c,
+            Maybe::Unknown(why) => {
+                return HopVerdict::unknown(
+                    format!("the range of an entry of network ACL `{}` ({why})", acl.id),
+                    &e.prov,
+                    settle,
+                )
+            }
         };
-        match range_match(cidr, peer) {
+        match range_match(cidr, &e.prov.field("cidr"), peer) {
             Ok(false) => continue,
-            Err(why) => return Verdict::Unknown(why),
+            Err(u) => return HopVerdict::Unknown(vec![u]),
             Ok(true) => {}
         }
-        return match e.allow.known() {
-            Some(true) => Verdict::Allow,
-            Some(false) => Verdict::Deny,
-            None => Verdict::Unknown(format!("NACL entry action unknown in {}", acl.id)),
+        return match &e.allow {
+            Maybe::Known(true) => HopVerdict::Allow,
+            Maybe::Known(false) => HopVerdict::Deny,
+            Maybe::Unknown(why) => HopVerdict::unknown(
+                format!("the action of an entry of network ACL `{}` ({why})", acl.id),
+                &e.prov,
+                settle,
+            ),
         };
     }
-    Verdict::Deny
+    HopVerdict::Deny
+}
+
+/// The network ACL that governs `subnet`, or the unknown association that hides it: an ACL
+/// associated with a subnet moat cannot name might be this subnet's.
+pub fn governing_acl<'m>(
+    model: &'m Model,
+    subnet: &Subnet,
+) -> Result<Option<&'m NetworkAcl>, Unknown> {
+    let explicit = model
+        .network_acls
+        .iter()
+        .find(|n| n.subnets.iter().any(|s| s.known() == Some(&subnet.id)));
+    if explicit.is_some() {
+        return Ok(explicit);
+    }
+    if let Some((acl, why)) = model.network_acls.iter().find_map(|n| {
+        n.subnets
+            .iter()
+            .find_map(|s| s.why_unknown())
+            .map(|why| (n, why))
+    }) {
+        return Err(Unknown {
+            what: format!(
+                "which subnet network ACL `{}` is associated with ({why}); it might be `{}`'s",
+                acl.id, subnet.id
+            ),
+            prov: acl.prov.clone(),
+            settle: "give the SubnetNetworkAclAssociation's SubnetId a value moat can resolve"
+                .into(),
+        });
+    }
+    Ok(model.network_acl_for_subnet(subnet))
 }
 
 /// A point in the VPC for path walking: a subnet and the security groups of the interface.
 pub struct Point<'a> {
     pub subnet: &'a Subnet,
     pub security_groups: Vec<&'a SecurityGroup>,
+    /// Security groups of the interface that are not in the model.
+    pub unresolved_groups: Vec<Unknown>,
 }
 
-/// One walked path with its hops; `blocked` is the index of the first hop that is not Allow.
+impl<'a> Point<'a> {
+    fn peer(&self) -> TrafficPeer<'a> {
+        TrafficPeer::interface(self.subnet, &self.security_groups, &self.unresolved_groups)
+    }
+}
+
+/// One walked path with its hops and their verdicts.
 #[derive(Debug, Clone)]
 pub struct Walk {
-    pub hops: Vec<(Hop, Verdict)>,
+    pub hops: Vec<(Hop, HopVerdict)>,
 }
 
 impl Walk {
     /// The first hop that does not allow, with its verdict.
-    pub fn first_problem(&self) -> Option<&(Hop, Verdict)> {
+    pub fn first_problem(&self) -> Option<&(Hop, HopVerdict)> {
         self.hops.iter().find(|(_, v)| !v.is_allow())
     }
     pub fn hops(&self) -> Vec<Hop> {
         self.hops.iter().map(|(h, _)| h.clone()).collect()
     }
-    fn push(&mut self, what: impl Into<String>, resource: &str, v: Verdict) {
+    /// The path's verdict: refuted at the first denying hop, else unproved while any hop is
+    /// unknown (all their unknowns), else proved.
+    pub fn verdict(&self) -> moat_model::Verdict {
+        if let Some((hop, _)) = self.hops.iter().find(|(_, v)| *v == HopVerdict::Deny) {
+            return moat_model::Verdict::Refuted(format!(
+                "{} on `{}` blocks it",
+                hop.what, hop.resource
+            ));
+        }
+        let mut unknowns = Vec::new();
+        for (_, v) in &self.hops {
+            if let HopVerdict::Unknown(u) = v {
+                push_new(&mut unknowns, u.clone());
+            }
+        }
+        if unknowns.is_empty() {
+            moat_model::Verdict::Proved
+        } else {
+            moat_model::Verdict::Unproved(unknowns)
+        }
+    }
+    fn push(&mut self, what: impl Into<String>, resource: &str, v: HopVerdict) {
         self.hops.push((
             Hop {
                 what: what.into(),
@@ -217,6 +418,24 @@ impl Walk {
             v,
         ));
     }
+    /// A NACL hop through the ACL governing `subnet` (none: the default ACL, which allows all).
+    fn push_acl(
+        &mut self,
+        model: &Model,
+        subnet: &Subnet,
+        what: String,
+        check: impl FnOnce(&NetworkAcl) -> HopVerdict,
+    ) {
+        match governing_acl(model, subnet) {
+            Ok(Some(acl)) => self.push(what, acl.id.as_str(), check(acl)),
+            Ok(None) => {}
+            Err(u) => self.push(
+                what,
+                &format!("network ACL of `{}`", subnet.id),
+                HopVerdict::Unknown(vec![u]),
+            ),
+        }
+    }
 }
 
 /// Walk TCP `port` from a task interface to an interface endpoint's interface: NACL out of the
@@ -224,64 +443,61 @@ impl Walk {
 /// group ingress, and the return path through both NACLs on the ephemeral ports.
 pub fn walk_to_interface(model: &Model, from: &Point<'_>, to: &Point<'_>, port: u16) -> Walk {
     let mut w = Walk { hops: Vec::new() };
-    let from_ids: Vec<&Id> = from.security_groups.iter().map(|g| &g.id).collect();
-    let to_ids: Vec<&Id> = to.security_groups.iter().map(|g| &g.id).collect();
-    let src = Peer2 {
-        security_groups: from_ids,
-        range: from.subnet.cidr.known().map(|c| IpNet::V4(*c)),
-        ..Default::default()
-    };
-    let dst = Peer2 {
-        security_groups: to_ids,
-        range: to.subnet.cidr.known().map(|c| IpNet::V4(*c)),
-        ..Default::default()
-    };
+    let src = from.peer();
+    let dst = to.peer();
     let same_subnet = from.subnet.id == to.subnet.id;
     let p = PortRange::single(port);
     if !same_subnet {
-        if let Some(acl) = model.network_acl_for_subnet(from.subnet) {
-            w.push(
-                format!("network ACL egress TCP {port}"),
-                acl.id.as_str(),
-                nacl_admits(acl, true, p, &dst),
-            );
-        }
+        w.push_acl(
+            model,
+            from.subnet,
+            format!("network ACL egress TCP {port}"),
+            |acl| nacl_admits(acl, true, p, &dst),
+        );
     }
-    let sg_names = names(&from.security_groups);
     w.push(
         format!("security group egress TCP {port}"),
-        &sg_names,
-        security_groups_admit(&from.security_groups, true, port, &dst),
+        &names(&from.security_groups),
+        security_groups_admit(
+            &from.security_groups,
+            &from.unresolved_groups,
+            true,
+            port,
+            &dst,
+        ),
     );
     if !same_subnet {
-        if let Some(acl) = model.network_acl_for_subnet(to.subnet) {
-            w.push(
-                format!("network ACL ingress TCP {port}"),
-                acl.id.as_str(),
-                nacl_admits(acl, false, p, &src),
-            );
-        }
+        w.push_acl(
+            model,
+            to.subnet,
+            format!("network ACL ingress TCP {port}"),
+            |acl| nacl_admits(acl, false, p, &src),
+        );
     }
     w.push(
         format!("endpoint security group ingress TCP {port}"),
         &names(&to.security_groups),
-        security_groups_admit(&to.security_groups, false, port, &src),
+        security_groups_admit(
+            &to.security_groups,
+            &to.unresolved_groups,
+            false,
+            port,
+            &src,
+        ),
     );
     if !same_subnet {
-        if let Some(acl) = model.network_acl_for_subnet(to.subnet) {
-            w.push(
-                "network ACL egress (return, ephemeral ports)",
-                acl.id.as_str(),
-                nacl_admits(acl, true, PortRange::EPHEMERAL, &src),
-            );
-        }
-        if let Some(acl) = model.network_acl_for_subnet(from.subnet) {
-            w.push(
-                "network ACL ingress (return, ephemeral ports)",
-                acl.id.as_str(),
-                nacl_admits(acl, false, PortRange::EPHEMERAL, &dst),
-            );
-        }
+        w.push_acl(
+            model,
+            to.subnet,
+            "network ACL egress (return, ephemeral ports)".into(),
+            |acl| nacl_admits(acl, true, PortRange::EPHEMERAL, &src),
+        );
+        w.push_acl(
+            model,
+            from.subnet,
+            "network ACL ingress (return, ephemeral ports)".into(),
+            |acl| nacl_admits(acl, false, PortRange::EPHEMERAL, &dst),
+        );
     }
     w
 }
@@ -291,7 +507,7 @@ pub fn walk_to_interface(model: &Model, from: &Point<'_>, to: &Point<'_>, port: 
 /// back in on the ephemeral ports. The route itself is checked by the caller.
 pub fn walk_to_gateway(model: &Model, from: &Point<'_>, port: u16) -> Walk {
     let mut w = Walk { hops: Vec::new() };
-    let outside = Peer2 {
+    let outside = TrafficPeer {
         outside: true,
         via_prefix_list: true,
         ..Default::default()
@@ -299,24 +515,30 @@ pub fn walk_to_gateway(model: &Model, from: &Point<'_>, port: u16) -> Walk {
     w.push(
         format!("security group egress TCP {port} to the S3 prefix list"),
         &names(&from.security_groups),
-        security_groups_admit(&from.security_groups, true, port, &outside),
+        security_groups_admit(
+            &from.security_groups,
+            &from.unresolved_groups,
+            true,
+            port,
+            &outside,
+        ),
     );
-    if let Some(acl) = model.network_acl_for_subnet(from.subnet) {
-        let nacl_peer = Peer2 {
-            outside: true,
-            ..Default::default()
-        };
-        w.push(
-            format!("network ACL egress TCP {port} to S3"),
-            acl.id.as_str(),
-            nacl_admits(acl, true, PortRange::single(port), &nacl_peer),
-        );
-        w.push(
-            "network ACL ingress from S3 (return, ephemeral ports)",
-            acl.id.as_str(),
-            nacl_admits(acl, false, PortRange::EPHEMERAL, &nacl_peer),
-        );
-    }
+    let nacl_peer = TrafficPeer {
+        outside: true,
+        ..Default::default()
+    };
+    w.push_acl(
+        model,
+        from.subnet,
+        format!("network ACL egress TCP {port} to S3"),
+        |acl| nacl_admits(acl, true, PortRange::single(port), &nacl_peer),
+    );
+    w.push_acl(
+        model,
+        from.subnet,
+        "network ACL ingress from S3 (return, ephemeral ports)".into(),
+        |acl| nacl_admits(acl, false, PortRange::EPHEMERAL, &nacl_peer),
+    );
     w
 }
 
@@ -359,9 +581,9 @@ mod tests {
         }
     }
 
-    fn peer(cidr: &str) -> Peer2<'static> {
-        Peer2 {
-            range: Some(cidr.parse().unwrap()),
+    fn peer(cidr: &str) -> TrafficPeer<'static> {
+        TrafficPeer {
+            range: Some(Ok(cidr.parse().unwrap())),
             ..Default::default()
         }
     }
@@ -380,11 +602,11 @@ mod tests {
         ]);
         assert_eq!(
             nacl_admits(&a, true, PortRange::single(443), &peer("10.0.1.0/24")),
-            Verdict::Deny
+            HopVerdict::Deny
         );
         assert_eq!(
             nacl_admits(&a, true, PortRange::single(80), &peer("10.0.1.0/24")),
-            Verdict::Allow
+            HopVerdict::Allow
         );
     }
 
@@ -402,11 +624,11 @@ mod tests {
         )]);
         assert_eq!(
             nacl_admits(&a, true, PortRange::single(443), &peer("10.0.1.0/24")),
-            Verdict::Deny
+            HopVerdict::Deny
         );
         assert!(matches!(
             nacl_admits(&a, false, PortRange::EPHEMERAL, &peer("10.0.1.0/24")),
-            Verdict::Unknown(_)
+            HopVerdict::Unknown(_)
         ));
     }
 
@@ -431,21 +653,21 @@ mod tests {
             default: false,
             prov: Provenance::default(),
         };
-        let from_task = Peer2 {
+        let from_task = TrafficPeer {
             security_groups: vec![&task],
             ..Default::default()
         };
         assert_eq!(
-            security_groups_admit(&[&g], false, 443, &from_task),
-            Verdict::Allow
+            security_groups_admit(&[&g], &[], false, 443, &from_task),
+            HopVerdict::Allow
         );
         assert_eq!(
-            security_groups_admit(&[&g], false, 80, &from_task),
-            Verdict::Deny
+            security_groups_admit(&[&g], &[], false, 80, &from_task),
+            HopVerdict::Deny
         );
         assert_eq!(
-            security_groups_admit(&[&g], false, 443, &peer("10.0.0.0/24")),
-            Verdict::Deny
+            security_groups_admit(&[&g], &[], false, 443, &peer("10.0.0.0/24")),
+            HopVerdict::Deny
         );
         let cidr_g = SecurityGroup {
             ingress: vec![rule(
@@ -456,12 +678,12 @@ mod tests {
             ..g.clone()
         };
         assert_eq!(
-            security_groups_admit(&[&cidr_g], false, 443, &peer("10.0.3.0/24")),
-            Verdict::Allow
+            security_groups_admit(&[&cidr_g], &[], false, 443, &peer("10.0.3.0/24")),
+            HopVerdict::Allow
         );
         assert!(matches!(
-            security_groups_admit(&[&cidr_g], false, 443, &peer("10.0.0.0/8")),
-            Verdict::Unknown(_)
+            security_groups_admit(&[&cidr_g], &[], false, 443, &peer("10.0.0.0/8")),
+            HopVerdict::Unknown(_)
         ));
     }
 }

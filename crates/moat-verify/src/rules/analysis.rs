@@ -7,7 +7,7 @@ use ipnet::IpNet;
 use moat_catalog::Requirement;
 use moat_model::{
     EndpointKind, Id, Maybe, Peer, Provenance, Route, RouteDestination, RouteTable, SecurityGroup,
-    SgRule, Subnet, VpcEndpoint,
+    SgRule, Subnet, Unknown, VpcEndpoint,
 };
 
 pub(crate) fn maybe_id(m: &Maybe<Id>) -> String {
@@ -63,19 +63,25 @@ pub(crate) fn vpc_cidrs(cx: &Context<'_>, vpc: Option<&Id>) -> Vec<IpNet> {
 pub(crate) fn outside_routes<'m>(cx: &Context<'m>) -> Vec<(&'m RouteTable, &'m Route)> {
     let mut out = Vec::new();
     for rt in &cx.model.route_tables {
-        let vpc_cidrs = vpc_cidrs(cx, rt.vpc.known());
         for route in &rt.routes {
-            let leaves = match &route.destination {
-                Maybe::Known(RouteDestination::Cidr(c)) => !vpc_cidrs.iter().any(|v| v.contains(c)),
-                Maybe::Known(RouteDestination::PrefixList(_)) => true,
-                Maybe::Unknown(_) => true,
-            };
-            if leaves {
+            if leaves_vpc(cx, rt, route) {
                 out.push((rt, route));
             }
         }
     }
     out
+}
+
+/// Whether `route` of `rt` covers addresses outside every CIDR of the table's VPC (an unknown
+/// destination, or unknown VPC ranges, count: it might).
+pub(crate) fn leaves_vpc(cx: &Context<'_>, rt: &RouteTable, route: &Route) -> bool {
+    match &route.destination {
+        Maybe::Known(RouteDestination::Cidr(c)) => {
+            !vpc_cidrs(cx, rt.vpc.known()).iter().any(|v| v.contains(c))
+        }
+        Maybe::Known(RouteDestination::PrefixList(_)) => true,
+        Maybe::Unknown(_) => true,
+    }
 }
 
 /// Where to point a finding about a requirement: the field that needs it when it has a file
@@ -148,16 +154,36 @@ pub(crate) fn endpoint_uses<'a, 'm>(cx: &'a Context<'m>) -> Vec<EndpointUse<'a, 
 
 /// The security groups of an interface endpoint; none given means the VPC's default group.
 /// A template cannot see the default group, so it is modelled as AWS creates it: inbound only
-/// from members of itself.
+/// from members of itself. Groups named but not in the model are returned as unknowns.
 /// Source: https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html
 pub(crate) fn endpoint_security_groups<'m>(
     cx: &Context<'m>,
     ep: &'m VpcEndpoint,
-) -> Vec<SecurityGroup> {
+) -> (Vec<SecurityGroup>, Vec<Unknown>) {
     let mut out = Vec::new();
+    let mut unresolved = Vec::new();
     for g in &ep.security_groups {
-        if let Some(sg) = g.known().and_then(|id| cx.model.security_group(id)) {
-            out.push(sg.clone());
+        match g.known().map(|id| (id, cx.model.security_group(id))) {
+            Some((_, Some(sg))) => out.push(sg.clone()),
+            Some((id, None)) => unresolved.push(Unknown {
+                what: format!(
+                    "security group `{id}` of endpoint `{}`, which is not defined in the inputs",
+                    ep.id
+                ),
+                prov: ep.prov.field("security_groups"),
+                settle: "check the template that defines it together with this one".into(),
+            }),
+            None => unresolved.push(Unknown {
+                what: format!(
+                    "a security group of endpoint `{}` ({})",
+                    ep.id,
+                    g.why_unknown().unwrap_or("unknown")
+                ),
+                prov: ep.prov.field("security_groups"),
+                settle:
+                    "check the template that defines it together with this one, or pass the value"
+                        .into(),
+            }),
         }
     }
     if ep.security_groups.is_empty() {
@@ -186,7 +212,7 @@ pub(crate) fn endpoint_security_groups<'m>(
             });
         }
     }
-    out
+    (out, unresolved)
 }
 
 /// The subnets of an interface endpoint found in the model.
@@ -197,6 +223,34 @@ pub(crate) fn endpoint_subnets<'m>(cx: &Context<'m>, ep: &VpcEndpoint) -> Vec<&'
         .collect()
 }
 
+/// The subnets of an interface endpoint that are unknown or not in the model.
+pub(crate) fn endpoint_unresolved_subnets(cx: &Context<'_>, ep: &VpcEndpoint) -> Vec<Unknown> {
+    ep.subnets
+        .iter()
+        .filter_map(|s| {
+            let what = match s {
+                Maybe::Known(id) if cx.model.subnet(id).is_some() => return None,
+                Maybe::Known(id) => format!("subnet `{id}` of endpoint `{}`, which is not defined in the inputs", ep.id),
+                Maybe::Unknown(why) => format!("a subnet of endpoint `{}` ({why})", ep.id),
+            };
+            Some(Unknown {
+                what,
+                prov: ep.prov.field("subnets"),
+                settle: "check the template that defines the subnet together with this one, or pass the value".into(),
+            })
+        })
+        .collect()
+}
+
+/// A task interface in `subnet` of the service of `u`.
+fn task_point<'m>(u: &EndpointUse<'_, 'm>, subnet: &'m Subnet) -> Point<'m> {
+    Point {
+        subnet,
+        security_groups: u.view.security_groups.clone(),
+        unresolved_groups: u.view.unresolved_security_groups.clone(),
+    }
+}
+
 /// For an interface endpoint use: for each task subnet, the endpoint subnet the task would reach
 /// (same AZ when there is one) and the walk to it.
 pub(crate) fn interface_walks<'m>(
@@ -205,7 +259,7 @@ pub(crate) fn interface_walks<'m>(
     ep: &'m VpcEndpoint,
 ) -> Vec<(&'m Subnet, &'m Subnet, Walk)> {
     let ep_subnets = endpoint_subnets(cx, ep);
-    let ep_groups = endpoint_security_groups(cx, ep);
+    let (ep_groups, ep_unresolved) = endpoint_security_groups(cx, ep);
     let ep_group_refs: Vec<&SecurityGroup> = ep_groups.iter().collect();
     let mut out = Vec::new();
     for task_subnet in &u.view.subnets {
@@ -215,13 +269,11 @@ pub(crate) fn interface_walks<'m>(
         let Some(target) = same_az.or(ep_subnets.first()) else {
             continue;
         };
-        let from = Point {
-            subnet: task_subnet,
-            security_groups: u.view.security_groups.clone(),
-        };
+        let from = task_point(u, task_subnet);
         let to = Point {
             subnet: target,
             security_groups: ep_group_refs.clone(),
+            unresolved_groups: ep_unresolved.clone(),
         };
         out.push((
             *task_subnet,
@@ -240,13 +292,7 @@ pub(crate) fn gateway_walks<'m>(
     u.view
         .subnets
         .iter()
-        .map(|s| {
-            let from = Point {
-                subnet: s,
-                security_groups: u.view.security_groups.clone(),
-            };
-            (*s, walk_to_gateway(cx.model, &from, 443))
-        })
+        .map(|s| (*s, walk_to_gateway(cx.model, &task_point(u, s), 443)))
         .collect()
 }
 

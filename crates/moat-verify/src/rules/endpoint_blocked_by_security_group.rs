@@ -1,5 +1,5 @@
 use super::prelude::*;
-use crate::reach::Verdict;
+use crate::reach::HopVerdict;
 
 rule! {
     /// ## What it does
@@ -85,7 +85,8 @@ pub(crate) fn report_blocked(
             _ => continue,
         };
         for (subnet, walk) in walks {
-            let Some((hop, Verdict::Deny)) = walk.first_problem() else {
+            // The first denying hop blocks the path whatever an earlier unknown hop does.
+            let Some((hop, _)) = walk.hops.iter().find(|(_, v)| *v == HopVerdict::Deny) else {
                 continue;
             };
             if !is_mine(hop) {

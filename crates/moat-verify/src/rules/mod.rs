@@ -2,7 +2,7 @@
 //! `MOAT0xx` internet isolation, `MOAT1xx` the workload reaching AWS services, `MOAT2xx` private
 //! ingress, `MOAT3xx` hygiene the seeds ask for.
 
-mod analysis;
+pub(crate) mod analysis;
 mod egress_gateway_open_to_internet;
 mod elastic_ip_allocated;
 mod endpoint_blocked_by_network_acl;
@@ -21,6 +21,7 @@ mod image_from_public_registry;
 mod internet_facing_load_balancer;
 mod internet_gateway_attached;
 mod nat_gateway_present;
+mod property_unproved;
 mod route_to_egress_only_gateway;
 mod route_to_internet_gateway;
 mod route_to_nat_gateway;
@@ -51,6 +52,7 @@ pub use image_from_public_registry::ImageFromPublicRegistry;
 pub use internet_facing_load_balancer::InternetFacingLoadBalancer;
 pub use internet_gateway_attached::InternetGatewayAttached;
 pub use nat_gateway_present::NatGatewayPresent;
+pub use property_unproved::PropertyUnproved;
 pub use route_to_egress_only_gateway::RouteToEgressOnlyGateway;
 pub use route_to_internet_gateway::RouteToInternetGateway;
 pub use route_to_nat_gateway::RouteToNatGateway;
@@ -96,6 +98,8 @@ pub static ALL: &[&dyn Rule] = &[
     &EndpointServiceListenerNotTls,
     &FlowLogsDisabled,
     &ExecutionRoleTrustWithoutSourceConditions,
+    // Last: it reports the unproved properties every rule before it recorded.
+    &PropertyUnproved,
 ];
 
 /// What rule files import.

@@ -3,20 +3,21 @@ use moat_catalog::ProblemKind;
 
 rule! {
     /// ## What it does
-    /// Reports what moat could not decide because a value is unknown before deployment: a
-    /// service's subnets or security groups that come from outside the template, an image given
-    /// by a parameter without a value, an endpoint whose service name is unresolved.
+    /// Reports a value that is unknown before deployment but leaves no isolation or reach
+    /// verdict open: a log group name that only narrows the resource of a permission, whether
+    /// awslogs creates its group. Unknowns that leave a verdict open are MOAT120
+    /// (`property-unproved`, a warning).
     ///
     /// ## Why is this bad?
-    /// It is not bad in itself; it says where the proof stops. A check that silently assumed a
-    /// default would claim more than it knows.
+    /// It is not bad in itself; it says where the picture is incomplete. A check that silently
+    /// assumed a default would claim more than it knows.
     ///
     /// ## Example
-    /// `Image: !Ref ImageUri` with no default and no `--param ImageUri=…`.
+    /// `awslogs-group: !Ref LogGroupName` with no default and no `--param LogGroupName=…`.
     ///
     /// ## Fix
-    /// Pass the value (`moat check --param ImageUri=123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1`),
-    /// check the parent template that passes it, or accept the gap.
+    /// Pass the value (`moat check --param LogGroupName=/ecs/app`), check the parent template
+    /// that passes it, or accept the gap.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
@@ -33,58 +34,12 @@ impl Rule for UnresolvedValue {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // Unknowns that leave a verdict open (which endpoints a task needs, a service's subnets
+        // or groups, its task definition, an endpoint's name) are MOAT120's; these change only
+        // a permission's resource or nothing moat proves here.
         for p in all_problems(cx) {
-            if p.kind == ProblemKind::Unknown {
+            if p.kind == ProblemKind::Unknown && !p.leaves_needs_open {
                 out.push(Self::META.finding(p.message.clone(), p.prov.clone(), p.help.clone()));
-            }
-        }
-        for v in &cx.services {
-            let prov = v.service.prov.clone();
-            for why in &v.unresolved_subnets {
-                out.push(Self::META.finding(
-                    format!("service `{}`: a subnet is not in the model ({why}); its paths were not checked", v.name),
-                    prov.field("subnets"),
-                    "check the template that defines the subnets together with this one (a parent stack), or pass the value".into(),
-                ));
-            }
-            if v.subnets.is_empty() && v.unresolved_subnets.is_empty() {
-                out.push(Self::META.finding(
-                    format!(
-                        "service `{}` names no subnets; its paths were not checked",
-                        v.name
-                    ),
-                    prov.clone(),
-                    "set NetworkConfiguration.AwsvpcConfiguration.Subnets".into(),
-                ));
-            }
-            for why in &v.unresolved_security_groups {
-                out.push(Self::META.finding(
-                    format!(
-                        "service `{}`: a security group is not in the model ({why})",
-                        v.name
-                    ),
-                    prov.field("security_groups"),
-                    "check the template that defines it together with this one".into(),
-                ));
-            }
-            if v.task_definition.is_none() {
-                out.push(Self::META.finding(
-                    format!("service `{}`: its task definition is not in the model; its needs were not derived", v.name),
-                    prov.clone(),
-                    "check the template that defines the task definition together with this one".into(),
-                ));
-            }
-        }
-        for u in endpoint_uses(cx) {
-            if u.candidates.is_empty() && !u.unknown_named.is_empty() {
-                out.push(Self::META.finding(
-                    format!(
-                        "service `{}` needs `{}`; endpoint `{}` has an unknown service name and may or may not provide it",
-                        u.view.name, u.short, u.unknown_named[0].id
-                    ),
-                    u.unknown_named[0].prov.clone(),
-                    "make the ServiceName resolvable (pass --region / parameters)".into(),
-                ));
             }
         }
     }

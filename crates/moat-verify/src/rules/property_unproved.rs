@@ -1,0 +1,110 @@
+use super::prelude::*;
+use moat_model::{Property, Unknown};
+
+rule! {
+    /// ## What it does
+    /// Reports every value moat could not know that leaves a property it must prove open: a
+    /// subnet's isolation ("no path to or from the internet") or a service's reach ("the tasks
+    /// reach `ecr.dkr` on TCP 443", "S3 through the gateway endpoint"). One finding per unknown
+    /// value, at the place the value comes from, naming the properties it leaves unproved and
+    /// what would settle it: the template that exports it, a `--param`, `--region`.
+    ///
+    /// ## Why is this bad?
+    /// A check that cannot read a value must not count it as passing. An interface endpoint
+    /// whose security group admits `Fn::ImportValue SharedCidr`, a service whose subnets come
+    /// from another stack, an image given by a parameter without a value: each may be exactly
+    /// where the deployment breaks (a pull that hangs, a route to the internet), and "no
+    /// findings" would claim a proof moat does not have.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// Service:
+    ///   Type: AWS::ECS::Service
+    ///   Properties:
+    ///     NetworkConfiguration:
+    ///       AwsvpcConfiguration:
+    ///         Subnets: [!ImportValue shared-private-subnet-a]
+    /// ```
+    ///
+    /// ## Fix
+    /// Give moat the value: check the exporting (or parent) template together with this one,
+    /// pass `--param Name=value` or `--region`, or write the value literally. Values that change
+    /// no verdict are reported apart, as MOAT113 (info).
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html
+    /// - https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    pub struct PropertyUnproved {
+        code: "MOAT120",
+        name: "property-unproved",
+        severity: Warning,
+        summary: "A property moat must prove (isolation, reach) depends on a value it could not know",
+    }
+}
+
+impl Rule for PropertyUnproved {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    /// Runs after every other rule (last in [`super::ALL`]), so it sees every recorded property
+    /// and every finding already made.
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let properties = cx.properties();
+        let mut by_unknown: Vec<(&Unknown, Vec<&Property>)> = Vec::new();
+        for p in properties.iter() {
+            let moat_model::Verdict::Unproved { unknowns } = &p.verdict else {
+                continue;
+            };
+            for u in unknowns {
+                match by_unknown.iter_mut().find(|(k, _)| same_value(k, u)) {
+                    Some((_, ps)) => ps.push(p),
+                    None => by_unknown.push((u, vec![p])),
+                }
+            }
+        }
+        let mut mine = Vec::new();
+        for (u, props) in by_unknown {
+            // A warning or error at the same place already asks for this value to change.
+            if out.iter().any(|f| {
+                f.severity >= moat_model::Severity::Warning
+                    && f.prov.file.is_some()
+                    && f.prov.file == u.prov.file
+                    && f.prov.line == u.prov.line
+                    && f.prov.column == u.prov.column
+            }) {
+                continue;
+            }
+            mine.push(Self::META.finding(
+                format!(
+                    "{} is unknown, so moat cannot prove: {}",
+                    u.what,
+                    claims(&props)
+                ),
+                u.prov.clone(),
+                u.settle.clone(),
+            ));
+        }
+        out.extend(mine);
+    }
+}
+
+/// Two unknowns are the same value when they say the same thing about the same place.
+fn same_value(a: &Unknown, b: &Unknown) -> bool {
+    a.what == b.what && a.prov == b.prov
+}
+
+/// The claims, at most three, then how many more.
+fn claims(props: &[&Property]) -> String {
+    let mut list: Vec<&str> = Vec::new();
+    for p in props {
+        if !list.contains(&p.claim.as_str()) {
+            list.push(&p.claim);
+        }
+    }
+    let shown = list.len().min(3);
+    let mut s = list[..shown].join("; ");
+    if list.len() > shown {
+        s.push_str(&format!("; and {} more", list.len() - shown));
+    }
+    s
+}
