@@ -17,7 +17,7 @@ mod text;
 pub use sarif::{sarif, RuleInfo};
 pub use text::{text, TextOptions};
 
-use moat_model::{Finding, Severity};
+use moat_model::{Finding, Property, PropertyKind, Severity, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -43,6 +43,119 @@ pub struct Summary {
     pub checked: Vec<String>,
     /// Assumptions the run made (region, account, unknown-condition scenarios).
     pub assumptions: Vec<String>,
+    /// Every property decided (proved, refuted, unproved), merged over scenarios and inputs.
+    pub properties: Vec<Property>,
+}
+
+/// How many properties of one kind were proved, refuted and left unproved.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct VerdictCounts {
+    pub proved: usize,
+    pub refuted: usize,
+    pub unproved: usize,
+}
+
+impl VerdictCounts {
+    fn add(&mut self, v: &Verdict) {
+        match v {
+            Verdict::Proved => self.proved += 1,
+            Verdict::Refuted { .. } => self.refuted += 1,
+            Verdict::Unproved { .. } => self.unproved += 1,
+        }
+    }
+}
+
+/// Verdict counts per property kind (kinds with no property are left out).
+pub fn property_counts(properties: &[Property]) -> BTreeMap<PropertyKind, VerdictCounts> {
+    let mut m: BTreeMap<PropertyKind, VerdictCounts> = BTreeMap::new();
+    for p in properties {
+        m.entry(p.kind).or_default().add(&p.verdict);
+    }
+    m
+}
+
+/// Verdict counts over every property.
+pub fn total_counts(properties: &[Property]) -> VerdictCounts {
+    let mut c = VerdictCounts::default();
+    for p in properties {
+        c.add(&p.verdict);
+    }
+    c
+}
+
+/// One line: "isolation: 2 proved; reach: 5 proved, 1 unproved" ("no properties decided" when
+/// there are none).
+pub fn properties_line(properties: &[Property]) -> String {
+    let parts: Vec<String> = property_counts(properties)
+        .into_iter()
+        .map(|(kind, c)| {
+            let mut words = Vec::new();
+            for (n, w) in [
+                (c.proved, "proved"),
+                (c.refuted, "refuted"),
+                (c.unproved, "unproved"),
+            ] {
+                if n > 0 {
+                    words.push(format!("{n} {w}"));
+                }
+            }
+            format!("{kind}: {}", words.join(", "))
+        })
+        .collect();
+    if parts.is_empty() {
+        "no properties decided".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// Merge the properties of several runs over the same inputs (scenarios of unknown
+/// conditions): one property per (kind, subject, claim), its verdict the conjunction — proved
+/// only if proved in every scenario.
+pub fn merge_properties(runs: Vec<Vec<Property>>) -> Vec<Property> {
+    let mut out: Vec<Property> = Vec::new();
+    for run in runs {
+        for p in run {
+            match out
+                .iter_mut()
+                .find(|o| o.kind == p.kind && o.subject == p.subject && o.claim == p.claim)
+            {
+                Some(o) => {
+                    let v = std::mem::replace(&mut o.verdict, Verdict::Proved);
+                    o.verdict = v.and(p.verdict);
+                }
+                None => out.push(p),
+            }
+        }
+    }
+    out
+}
+
+/// The SARIF log of [`sarif`], with the property verdicts as the run's `properties`
+/// (`moat/properties`: counts per kind; `moat/unproved`: the unproved claims).
+pub fn sarif_with_properties(
+    findings: &[Finding],
+    rules: &[RuleInfo],
+    version: &str,
+    properties: &[Property],
+) -> String {
+    let text = sarif(findings, rules, version);
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return text;
+    };
+    if let Some(run) = doc.pointer_mut("/runs/0") {
+        run["properties"] = serde_json::json!({
+            "moat/properties": property_counts(properties),
+            "moat/totals": total_counts(properties),
+            "moat/unproved": properties
+                .iter()
+                .filter(|p| p.verdict.is_unproved())
+                .collect::<Vec<_>>(),
+        });
+    }
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or(text);
+    s.push('\n');
+    s
 }
 
 #[derive(Serialize)]
@@ -92,12 +205,17 @@ pub fn json(findings: &[Finding], summary: &Summary) -> String {
     let c = counts(findings);
     let doc = serde_json::json!({
         "findings": items,
+        "properties": summary.properties,
         "summary": {
             "errors": c["error"],
             "warnings": c["warning"],
             "infos": c["info"],
             "checked": summary.checked,
             "assumptions": summary.assumptions,
+            "properties": property_counts(&summary.properties),
+            "proved": total_counts(&summary.properties).proved,
+            "refuted": total_counts(&summary.properties).refuted,
+            "unproved": total_counts(&summary.properties).unproved,
         }
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());

@@ -117,7 +117,8 @@ pub fn text(
     for a in &summary.assumptions {
         let _ = writeln!(out, "note: {a}");
     }
-    let verdict = if findings.is_empty() {
+    let unproved = crate::total_counts(&summary.properties).unproved;
+    let verdict = if findings.is_empty() && unproved == 0 {
         "no findings".to_string()
     } else {
         format!(
@@ -125,7 +126,21 @@ pub fn text(
             c["error"], c["warning"], c["info"]
         )
     };
+    if !summary.properties.is_empty() {
+        let _ = writeln!(
+            out,
+            "properties: {}",
+            crate::properties_line(&summary.properties)
+        );
+    }
     let _ = writeln!(out, "checked {}: {verdict}", summary.checked.join(", "));
+    if unproved > 0 {
+        let _ = writeln!(
+            out,
+            "not proved: {unproved} propert{} unproved (see MOAT120); the inputs are not proved isolated and working",
+            if unproved == 1 { "y" } else { "ies" }
+        );
+    }
     out
 }
 
@@ -176,5 +191,50 @@ mod tests {
             &TextOptions::default(),
         );
         insta::assert_snapshot!(out);
+    }
+
+    /// "no findings" never appears while a property is unproved, and the summary states the
+    /// verdicts per kind.
+    #[test]
+    fn unproved_property_is_never_no_findings() {
+        use moat_model::{Property, PropertyKind, Unknown, Verdict};
+        let prop = |kind, verdict| Property {
+            kind,
+            subject: "S".into(),
+            claim: "c".into(),
+            verdict,
+            prov: Provenance::resource("S"),
+        };
+        let summary = Summary {
+            checked: vec!["t.yml".into()],
+            properties: vec![
+                prop(PropertyKind::Isolation, Verdict::Proved),
+                prop(
+                    PropertyKind::Reach,
+                    Verdict::Unproved(vec![Unknown {
+                        what: "x".into(),
+                        prov: Provenance::resource("S"),
+                        settle: "y".into(),
+                    }]),
+                ),
+            ],
+            ..Default::default()
+        };
+        let out = text(&[], &Sources::default(), &summary, &TextOptions::default());
+        assert!(!out.contains("no findings"), "{out}");
+        assert!(
+            out.contains("properties: isolation: 1 proved; reach: 1 unproved"),
+            "{out}"
+        );
+        assert!(out.contains("not proved: 1 property unproved"), "{out}");
+        let clean = Summary {
+            properties: vec![prop(PropertyKind::Isolation, Verdict::Proved)],
+            ..summary
+        };
+        let out = text(&[], &Sources::default(), &clean, &TextOptions::default());
+        assert!(out.contains("no findings"), "{out}");
+        let j: serde_json::Value = serde_json::from_str(&crate::json(&[], &clean)).unwrap();
+        assert_eq!(j["summary"]["properties"]["isolation"]["proved"], 1);
+        assert_eq!(j["properties"][0]["verdict"], "proved");
     }
 }

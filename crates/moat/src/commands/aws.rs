@@ -223,14 +223,14 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
         let aws = connect(&a.aws, None).await?;
         let (model, notes) = moat_aws::audit(&aws, &target).await?;
         let region = aws.region.clone().unwrap_or_default();
-        let findings = moat_verify::check(
+        let proof = moat_verify::prove(
             &model,
             &moat_verify::Options {
                 region: region.clone(),
             },
         );
         let outcome = Outcome {
-            findings,
+            findings: proof.findings,
             sources: Default::default(),
             summary: Summary {
                 checked: vec![match &target {
@@ -240,6 +240,7 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
                 assumptions: std::iter::once(format!("region {region}"))
                     .chain(notes)
                     .collect(),
+                properties: proof.properties,
             },
         };
         print(&render(&outcome, a.format, std::io::stdout().is_terminal()))?;

@@ -70,6 +70,7 @@ pub fn check_loaded(loaded: &moat_cfn::Loaded, region: &str) -> Outcome {
         summary.assumptions.extend(root.notes.iter().cloned());
         let total = root.scenarios.len();
         let mut per: Vec<(String, Vec<Finding>)> = Vec::new();
+        let mut properties = Vec::new();
         for sc in &root.scenarios {
             let label = sc
                 .assumptions
@@ -77,8 +78,14 @@ pub fn check_loaded(loaded: &moat_cfn::Loaded, region: &str) -> Outcome {
                 .map(|(c, v)| format!("{c}={v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            per.push((label, moat_verify::check(&sc.model, &opts)));
+            let proof = moat_verify::prove(&sc.model, &opts);
+            properties.push(proof.properties);
+            per.push((label, proof.findings));
         }
+        // A property is proved only if proved under every combination of unknown conditions.
+        summary
+            .properties
+            .extend(moat_report::merge_properties(properties));
         if total > 1 {
             summary.assumptions.push(format!(
                 "{}: {total} combinations of unknown conditions explored",
@@ -127,9 +134,12 @@ pub fn render(o: &Outcome, format: FindingFormat, color: bool) -> String {
             moat_report::text(&o.findings, &o.sources, &o.summary, &TextOptions { color })
         }
         FindingFormat::Json => moat_report::json(&o.findings, &o.summary),
-        FindingFormat::Sarif => {
-            moat_report::sarif(&o.findings, &rule_infos(), env!("CARGO_PKG_VERSION"))
-        }
+        FindingFormat::Sarif => moat_report::sarif_with_properties(
+            &o.findings,
+            &rule_infos(),
+            env!("CARGO_PKG_VERSION"),
+            &o.summary.properties,
+        ),
     }
 }
 

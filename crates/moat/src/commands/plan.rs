@@ -13,6 +13,8 @@ pub struct Built {
     pub plan: moat_synth::Plan,
     pub template_yaml: String,
     pub findings: Vec<Finding>,
+    /// The properties the check decided, merged over scenarios.
+    pub properties: Vec<moat_model::Property>,
     pub model: moat_model::Model,
 }
 
@@ -33,15 +35,18 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     let loaded = moat_cfn::load_str("synthesized template", &template_yaml, &opts)
         .context("reading back the synthesized template")?;
     let mut findings = Vec::new();
+    let mut runs = Vec::new();
     let mut model = moat_model::Model::default();
     for root in &loaded.roots {
         for sc in &root.scenarios {
-            findings.extend(moat_verify::check(
+            let proof = moat_verify::prove(
                 &sc.model,
                 &moat_verify::Options {
                     region: spec.region.clone(),
                 },
-            ));
+            );
+            findings.extend(proof.findings);
+            runs.push(proof.properties);
             model = sc.model.clone();
         }
     }
@@ -51,12 +56,29 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
         plan,
         template_yaml,
         findings,
+        properties: moat_report::merge_properties(runs),
         model,
     })
 }
 
+/// What `moat check` thinks of the synthesized template, with the property verdicts.
+pub fn check_summary(b: &Built) -> String {
+    let mut s = verdict_of(&b.findings, &b.properties, b.plan.egress.is_some());
+    let _ = write!(
+        s,
+        "\n  properties: {}",
+        moat_report::properties_line(&b.properties)
+    );
+    s
+}
+
 /// One line saying what `moat check` thinks of the synthesized template.
 pub fn verdict(findings: &[Finding], egress: bool) -> String {
+    verdict_of(findings, &[], egress)
+}
+
+/// "no findings" (and "isolated") only when nothing was found and no property is unproved.
+fn verdict_of(findings: &[Finding], properties: &[moat_model::Property], egress: bool) -> String {
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -65,7 +87,10 @@ pub fn verdict(findings: &[Finding], egress: bool) -> String {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    if findings.is_empty() && egress {
+    let unproved = moat_report::total_counts(properties).unproved;
+    if unproved > 0 && findings.is_empty() {
+        format!("moat check on the synthesized template: {unproved} propert(ies) unproved")
+    } else if findings.is_empty() && egress {
         "moat check on the synthesized template: no findings (the workload subnets have no route out, only the egress gateway's own subnets do; every task reaches every service it needs on TCP 443)".into()
     } else if findings.is_empty() {
         "moat check on the synthesized template: no findings (isolated; every task reaches every service it needs on TCP 443)".into()
@@ -86,7 +111,7 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
     match a.format {
         PlanFormat::Text => {
             let mut s = moat_synth::render_plan_text(&b.plan);
-            let _ = writeln!(s, "\n{}", verdict(&b.findings, b.plan.egress.is_some()));
+            let _ = writeln!(s, "\n{}", check_summary(&b));
             let _ = writeln!(
                 s,
                 "\nNext: `moat synth {0} --out DIR` writes the template; `moat diagram {0} --out {1}.svg` draws it (`--format html` for a report).",
@@ -102,7 +127,9 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
                     "findings": b.findings.iter().map(|f| serde_json::json!({
                         "code": f.code, "severity": f.severity, "message": f.message,
                         "resource": f.prov.resource, "help": f.help
-                    })).collect::<Vec<_>>()
+                    })).collect::<Vec<_>>(),
+                    "properties": b.properties,
+                    "summary": moat_report::property_counts(&b.properties),
                 }
             });
             print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
@@ -129,7 +156,7 @@ pub fn synth(a: SynthArgs) -> Result<u8> {
         Written::Unchanged => "unchanged",
     };
     eprintln!("{what} {}", path.display());
-    eprintln!("{}", verdict(&b.findings, b.plan.egress.is_some()));
+    eprintln!("{}", check_summary(&b));
     Ok(u8::from(
         b.findings.iter().any(|f| f.severity == Severity::Error),
     ))
