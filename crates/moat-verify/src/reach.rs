@@ -183,14 +183,24 @@ fn sg_rule_admits(rule: &SgRule, port: u16, peer: &TrafficPeer<'_>) -> HopVerdic
             &rule.prov,
             "check the template that defines that security group together with this one",
         ),
-        Maybe::Known(Peer::PrefixList(_)) => {
+        Maybe::Known(Peer::PrefixList(list)) => {
             // A managed prefix list rule: the S3 gateway endpoint's list is the only one an
-            // isolated VPC uses for AWS services; we cannot read its id statically, so a
-            // prefix-list rule counts for prefix-list peers and not for others.
-            if peer.via_prefix_list {
-                HopVerdict::Allow
-            } else {
+            // isolated VPC uses for AWS services; its contents are not in the template, so a
+            // prefix-list rule with a known id counts for prefix-list peers and not for others.
+            // An unknown id may name any list.
+            if !peer.via_prefix_list {
                 HopVerdict::Deny
+            } else if let Some(why) = list.why_unknown() {
+                HopVerdict::unknown(
+                    format!(
+                        "the prefix list a rule of `{}` names ({why})",
+                        rule.prov.resource
+                    ),
+                    &rule.prov.field("peer"),
+                    "give the prefix list id a value moat can resolve",
+                )
+            } else {
+                HopVerdict::Allow
             }
         }
         Maybe::Known(Peer::Cidr(c)) => match range_match(c, &rule.prov.field("peer"), peer) {
@@ -684,6 +694,91 @@ mod tests {
         assert!(matches!(
             security_groups_admit(&[&cidr_g], &[], false, 443, &peer("10.0.0.0/8")),
             HopVerdict::Unknown(_)
+        ));
+    }
+
+    /// A group of the interface that is not in the model may admit what the known ones do not:
+    /// no allowing rule is then unknown, not deny (it was deny before: a false MOAT105).
+    /// And a rule naming another group cannot be told from one of the peer's unknown groups.
+    #[test]
+    fn unresolved_groups_make_deny_unknown() {
+        let g = SecurityGroup {
+            id: Id::from("EndpointSg"),
+            vpc: Maybe::Known(Id::from("VPC")),
+            ingress: vec![],
+            egress: vec![],
+            default: false,
+            prov: Provenance::default(),
+        };
+        let missing = Unknown {
+            what: "a security group (Fn::ImportValue Sg)".into(),
+            prov: Provenance::resource("Endpoint"),
+            settle: "pass it".into(),
+        };
+        assert_eq!(
+            security_groups_admit(&[&g], &[], false, 443, &peer("10.0.0.0/24")),
+            HopVerdict::Deny
+        );
+        assert_eq!(
+            security_groups_admit(
+                &[&g],
+                std::slice::from_ref(&missing),
+                false,
+                443,
+                &peer("10.0.0.0/24")
+            ),
+            HopVerdict::Unknown(vec![missing.clone()])
+        );
+        let by_group = SgRule {
+            protocol: Maybe::Known(Protocol::Tcp),
+            ports: Maybe::Known(Some(PortRange::single(443))),
+            peer: Maybe::Known(Peer::SecurityGroup(Maybe::Known(Id::from("TaskSg")))),
+            prov: Provenance::default(),
+        };
+        let with_rule = SecurityGroup {
+            ingress: vec![by_group],
+            ..g
+        };
+        let task_unknown_groups = TrafficPeer {
+            unresolved_groups: vec![missing.clone()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            security_groups_admit(&[&with_rule], &[], false, 443, &task_unknown_groups),
+            HopVerdict::Unknown(_)
+        ));
+    }
+
+    /// A prefix-list rule whose list id is unknown may name any list: it does not admit S3.
+    #[test]
+    fn unknown_prefix_list_is_unknown() {
+        let rule = |list: Maybe<Id>| SecurityGroup {
+            id: Id::from("TaskSg"),
+            vpc: Maybe::Known(Id::from("VPC")),
+            ingress: vec![],
+            egress: vec![SgRule {
+                protocol: Maybe::Known(Protocol::Tcp),
+                ports: Maybe::Known(Some(PortRange::single(443))),
+                peer: Maybe::Known(Peer::PrefixList(list)),
+                prov: Provenance::default(),
+            }],
+            default: false,
+            prov: Provenance::default(),
+        };
+        let s3 = TrafficPeer {
+            outside: true,
+            via_prefix_list: true,
+            ..Default::default()
+        };
+        let known = rule(Maybe::Known(Id::from("pl-63a5400a")));
+        assert_eq!(
+            security_groups_admit(&[&known], &[], true, 443, &s3),
+            HopVerdict::Allow
+        );
+        let unknown = rule(Maybe::unknown("Fn::ImportValue S3List"));
+        assert!(matches!(
+            security_groups_admit(&[&unknown], &[], true, 443, &s3),
+            HopVerdict::Unknown(u) if u[0].what.contains("S3List")
         ));
     }
 }

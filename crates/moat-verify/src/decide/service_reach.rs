@@ -11,7 +11,8 @@
 
 use crate::iam::{policy_allows, Allowed};
 use crate::rules::analysis::{
-    endpoint_unresolved_subnets, gateway_walks, interface_walks, need_prov, EndpointUse,
+    endpoint_unresolved_subnets, gateway_walks, governing_route_table, interface_walks, need_prov,
+    EndpointUse,
 };
 use crate::{Context, ServiceView};
 use moat_catalog::{Need, Requirement};
@@ -166,8 +167,8 @@ fn interface_verdict(
     v = v.and(flag(
         &ep.private_dns,
         format!("endpoint `{}` has private DNS disabled", ep.id),
-        || Unknown {
-            what: format!("whether endpoint `{}` has private DNS", ep.id),
+        |why| Unknown {
+            what: format!("whether endpoint `{}` has private DNS ({why})", ep.id),
             prov: ep.prov.field("private_dns"),
             settle: "give PrivateDnsEnabled a value moat can resolve".into(),
         },
@@ -178,9 +179,9 @@ fn interface_verdict(
                 ("dns_support", &m.dns_support, "EnableDnsSupport"),
                 ("dns_hostnames", &m.dns_hostnames, "EnableDnsHostnames"),
             ] {
-                v = v.and(flag(value, format!("VPC `{vpc}` has {prop} off"), || {
+                v = v.and(flag(value, format!("VPC `{vpc}` has {prop} off"), |why| {
                     Unknown {
-                        what: format!("{prop} of VPC `{vpc}`"),
+                        what: format!("{prop} of VPC `{vpc}` ({why})"),
                         prov: m.prov.field(field),
                         settle: format!("give {prop} a value moat can resolve"),
                     }
@@ -229,7 +230,13 @@ fn gateway_verdict(cx: &Context<'_>, u: &EndpointUse<'_, '_>, ep: &VpcEndpoint) 
         })
         .collect();
     for ts in &u.view.subnets {
-        let rt = cx.model.route_table_for_subnet(ts);
+        let rt = match governing_route_table(cx, ts) {
+            Ok(rt) => rt,
+            Err(unknown) => {
+                v = v.and(Verdict::Unproved(vec![unknown]));
+                continue;
+            }
+        };
         let routed = rt.is_some_and(|rt| ep.route_tables.iter().any(|r| r.known() == Some(&rt.id)));
         if routed {
             continue;
@@ -292,10 +299,10 @@ fn policy_verdict(u: &EndpointUse<'_, '_>, ep: &VpcEndpoint) -> Verdict {
 }
 
 /// A boolean that must be true: proved, refuted with `off`, or unproved.
-fn flag(value: &Maybe<bool>, off: String, unknown: impl FnOnce() -> Unknown) -> Verdict {
+fn flag(value: &Maybe<bool>, off: String, unknown: impl FnOnce(&str) -> Unknown) -> Verdict {
     match value {
         Maybe::Known(true) => Verdict::Proved,
         Maybe::Known(false) => Verdict::Refuted(off),
-        Maybe::Unknown(_) => Verdict::Unproved(vec![unknown()]),
+        Maybe::Unknown(why) => Verdict::Unproved(vec![unknown(why)]),
     }
 }

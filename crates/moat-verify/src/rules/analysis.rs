@@ -84,6 +84,40 @@ pub(crate) fn leaves_vpc(cx: &Context<'_>, rt: &RouteTable, route: &Route) -> bo
     }
 }
 
+/// The route table that governs `subnet` ([`moat_model::Model::route_table_for_subnet`]), or
+/// the unknown that hides it: without a known explicit association, a table associated with a
+/// subnet moat cannot name might be this subnet's.
+pub(crate) fn governing_route_table<'m>(
+    cx: &Context<'m>,
+    subnet: &Subnet,
+) -> Result<Option<&'m RouteTable>, Unknown> {
+    let explicit = cx
+        .model
+        .route_tables
+        .iter()
+        .find(|rt| rt.subnets.iter().any(|s| s.known() == Some(&subnet.id)));
+    if explicit.is_some() {
+        return Ok(explicit);
+    }
+    if let Some((rt, why)) = cx.model.route_tables.iter().find_map(|rt| {
+        rt.subnets
+            .iter()
+            .find_map(|s| s.why_unknown())
+            .map(|why| (rt, why))
+    }) {
+        return Err(Unknown {
+            what: format!(
+                "which subnet route table `{}` is associated with ({why}); it might be `{}`'s",
+                rt.id, subnet.id
+            ),
+            prov: rt.prov.clone(),
+            settle: "give the SubnetRouteTableAssociation's SubnetId a value moat can resolve"
+                .into(),
+        });
+    }
+    Ok(cx.model.route_table_for_subnet(subnet))
+}
+
 /// Where to point a finding about a requirement: the field that needs it when it has a file
 /// position, else the service.
 pub(crate) fn need_prov(view: &ServiceView<'_>, req: &Requirement) -> Provenance {

@@ -38,7 +38,8 @@ impl Rule for EndpointNotInTaskAz {
                 continue;
             }
             let ep_subnets = endpoint_subnets(cx, ep);
-            if ep_subnets.is_empty() {
+            // A subnet moat cannot see may be in the task's zone (MOAT120 reports it).
+            if ep_subnets.is_empty() || !endpoint_unresolved_subnets(cx, ep).is_empty() {
                 continue;
             }
             for ts in &u.view.subnets {

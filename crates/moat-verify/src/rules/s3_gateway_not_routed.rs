@@ -55,7 +55,10 @@ impl Rule for S3GatewayNotRouted {
                 continue; // an unknown route table might be the one (MOAT113 reports unknowns)
             }
             for ts in &u.view.subnets {
-                let rt = cx.model.route_table_for_subnet(ts);
+                // An unknown association leaves it unproved (MOAT120), not refuted.
+                let Ok(rt) = governing_route_table(cx, ts) else {
+                    continue;
+                };
                 let routed = rt.is_some_and(|rt| {
                     gateways
                         .iter()
