@@ -49,7 +49,7 @@ pub struct TrafficPeer<'a> {
     pub unresolved_groups: Vec<Unknown>,
     /// The address range the peer's address lies in (its subnet); `Err` when unknown, with the
     /// unknown value.
-    pub range: Option<Result<IpNet, Unknown>>,
+    pub range: Option<Result<IpNet, Box<Unknown>>>,
     /// The peer is outside the VPC (AWS public service addresses, e.g. S3 through the gateway).
     pub outside: bool,
     /// The peer is reached through a managed prefix list (the S3 gateway endpoint).
@@ -73,14 +73,14 @@ impl<'a> TrafficPeer<'a> {
 }
 
 /// A subnet's range, or the unknown that hides it.
-pub fn subnet_range(subnet: &Subnet) -> Result<IpNet, Unknown> {
+pub fn subnet_range(subnet: &Subnet) -> Result<IpNet, Box<Unknown>> {
     match &subnet.cidr {
         Maybe::Known(c) => Ok(IpNet::V4(*c)),
-        Maybe::Unknown(why) => Err(Unknown {
+        Maybe::Unknown(why) => Err(Box::new(Unknown {
             what: format!("the address range of subnet `{}` ({why})", subnet.id),
             prov: subnet.prov.field("cidr"),
             settle: "give the subnet's CidrBlock a value moat can resolve (check the template that defines it together with this one, or pass the parameter)".into(),
-        }),
+        })),
     }
 }
 
@@ -90,7 +90,7 @@ fn range_match(
     rule: &IpNet,
     rule_prov: &Provenance,
     peer: &TrafficPeer<'_>,
-) -> Result<bool, Unknown> {
+) -> Result<bool, Box<Unknown>> {
     if peer.outside {
         // Outside addresses are unknown public ranges: only a rule covering all of them
         // (a /0) certainly matches; a rule inside private space certainly does not.
@@ -110,27 +110,27 @@ fn range_match(
         {
             return Ok(false);
         }
-        return Err(Unknown {
+        return Err(Box::new(Unknown {
             what: format!("whether rule range {rule} covers the AWS service's public addresses"),
             prov: rule_prov.clone(),
             settle: "use the service's managed prefix list (or 0.0.0.0/0) instead of a partial public range".into(),
-        });
+        }));
     }
     match &peer.range {
         Some(Ok(r)) if rule.contains(r) => Ok(true),
         Some(Ok(r)) if !overlaps(rule, r) => Ok(false),
-        Some(Ok(r)) => Err(Unknown {
+        Some(Ok(r)) => Err(Box::new(Unknown {
             what: format!("whether the address the peer gets in {r} falls in rule range {rule}"),
             prov: rule_prov.clone(),
             settle: format!("make the rule cover all of {r} (or reference the security group)"),
-        }),
+        })),
         _ if rule.prefix_len() == 0 => Ok(true),
         Some(Err(u)) => Err(u.clone()),
-        None => Err(Unknown {
+        None => Err(Box::new(Unknown {
             what: format!("the peer's address range, against rule range {rule}"),
             prov: rule_prov.clone(),
             settle: "reference the peer's security group instead of a range".into(),
-        }),
+        })),
     }
 }
 
@@ -206,7 +206,7 @@ fn sg_rule_admits(rule: &SgRule, port: u16, peer: &TrafficPeer<'_>) -> HopVerdic
         Maybe::Known(Peer::Cidr(c)) => match range_match(c, &rule.prov.field("peer"), peer) {
             Ok(true) => HopVerdict::Allow,
             Ok(false) => HopVerdict::Deny,
-            Err(u) => HopVerdict::Unknown(vec![u]),
+            Err(u) => HopVerdict::Unknown(vec![*u]),
         },
     }
 }
@@ -321,7 +321,7 @@ pub fn nacl_admits(
         };
         match range_match(cidr, &e.prov.field("cidr"), peer) {
             Ok(false) => continue,
-            Err(u) => return HopVerdict::Unknown(vec![u]),
+            Err(u) => return HopVerdict::Unknown(vec![*u]),
             Ok(true) => {}
         }
         return match &e.allow {
@@ -342,7 +342,7 @@ pub fn nacl_admits(
 pub fn governing_acl<'m>(
     model: &'m Model,
     subnet: &Subnet,
-) -> Result<Option<&'m NetworkAcl>, Unknown> {
+) -> Result<Option<&'m NetworkAcl>, Box<Unknown>> {
     let explicit = model
         .network_acls
         .iter()
@@ -356,7 +356,7 @@ pub fn governing_acl<'m>(
             .find_map(|s| s.why_unknown())
             .map(|why| (n, why))
     }) {
-        return Err(Unknown {
+        return Err(Box::new(Unknown {
             what: format!(
                 "which subnet network ACL `{}` is associated with ({why}); it might be `{}`'s",
                 acl.id, subnet.id
@@ -364,7 +364,7 @@ pub fn governing_acl<'m>(
             prov: acl.prov.clone(),
             settle: "give the SubnetNetworkAclAssociation's SubnetId a value moat can resolve"
                 .into(),
-        });
+        }));
     }
     Ok(model.network_acl_for_subnet(subnet))
 }
@@ -442,7 +442,7 @@ impl Walk {
             Err(u) => self.push(
                 what,
                 &format!("network ACL of `{}`", subnet.id),
-                HopVerdict::Unknown(vec![u]),
+                HopVerdict::Unknown(vec![*u]),
             ),
         }
     }

@@ -233,7 +233,7 @@ fn gateway_verdict(cx: &Context<'_>, u: &EndpointUse<'_, '_>, ep: &VpcEndpoint) 
         let rt = match governing_route_table(cx, ts) {
             Ok(rt) => rt,
             Err(unknown) => {
-                v = v.and(Verdict::Unproved(vec![unknown]));
+                v = v.and(Verdict::Unproved(vec![*unknown]));
                 continue;
             }
         };

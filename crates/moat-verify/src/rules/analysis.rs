@@ -90,7 +90,7 @@ pub(crate) fn leaves_vpc(cx: &Context<'_>, rt: &RouteTable, route: &Route) -> bo
 pub(crate) fn governing_route_table<'m>(
     cx: &Context<'m>,
     subnet: &Subnet,
-) -> Result<Option<&'m RouteTable>, Unknown> {
+) -> Result<Option<&'m RouteTable>, Box<Unknown>> {
     let explicit = cx
         .model
         .route_tables
@@ -105,7 +105,7 @@ pub(crate) fn governing_route_table<'m>(
             .find_map(|s| s.why_unknown())
             .map(|why| (rt, why))
     }) {
-        return Err(Unknown {
+        return Err(Box::new(Unknown {
             what: format!(
                 "which subnet route table `{}` is associated with ({why}); it might be `{}`'s",
                 rt.id, subnet.id
@@ -113,7 +113,7 @@ pub(crate) fn governing_route_table<'m>(
             prov: rt.prov.clone(),
             settle: "give the SubnetRouteTableAssociation's SubnetId a value moat can resolve"
                 .into(),
-        });
+        }));
     }
     Ok(cx.model.route_table_for_subnet(subnet))
 }
