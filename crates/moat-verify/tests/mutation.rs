@@ -102,6 +102,22 @@ const MUTATIONS: &[Mutation] = &[
         new: "Resource: IMPORT",
         depends: S3,
     },
+    Mutation {
+        old: "ecr.dkr\n      VpcId: !Ref VPC",
+        new: "ecr.dkr\n      VpcId: IMPORT",
+        depends: &["ecr.dkr on TCP"],
+    },
+    Mutation {
+        old: "  SubnetA:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref VPC",
+        new: "  SubnetA:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: IMPORT",
+        depends: ALL_REACH,
+    },
+    // The published load balancer must stay internal (no path from the internet).
+    Mutation {
+        old: "      Scheme: internal",
+        new: "      Scheme: IMPORT",
+        depends: &["subnet `SubnetA` has no path", "subnet `SubnetB` has no path"],
+    },
     // Associations of the task subnets.
     Mutation {
         old: "      SubnetId: !Ref SubnetA\n      RouteTableId: !Ref RouteTableA",

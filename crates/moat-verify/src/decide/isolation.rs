@@ -6,7 +6,9 @@
 
 use crate::rules::analysis::{describe_destination, leaves_vpc, maybe_id};
 use crate::Context;
-use moat_model::{Property, PropertyKind, RouteTable, RouteTarget, Subnet, Unknown, Verdict};
+use moat_model::{
+    Maybe, Property, PropertyKind, RouteTable, RouteTarget, Subnet, Unknown, Verdict,
+};
 
 /// Record the isolation property of every subnet outside the egress zone.
 pub(crate) fn record(cx: &Context<'_>) {
@@ -27,6 +29,52 @@ pub(crate) fn record(cx: &Context<'_>) {
 }
 
 fn subnet_verdict(cx: &Context<'_>, subnet: &Subnet) -> Verdict {
+    routes_verdict(cx, subnet).and(load_balancers_verdict(cx, subnet))
+}
+
+/// An internet-facing load balancer with a node in the subnet is a path from the internet
+/// (MOAT010); one whose scheme, or whose subnets, are unknown may be.
+/// Source: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#load-balancer-scheme
+fn load_balancers_verdict(cx: &Context<'_>, subnet: &Subnet) -> Verdict {
+    let mut v = Verdict::Proved;
+    for lb in &cx.model.load_balancers {
+        if lb.internal.known() == Some(&true) {
+            continue;
+        }
+        let here = lb.subnets.iter().any(|s| s.known() == Some(&subnet.id));
+        let maybe_here = lb.subnets.iter().find_map(|s| s.why_unknown());
+        match (&lb.internal, here, maybe_here) {
+            (Maybe::Known(false), true, _) => {
+                v = v.and(Verdict::Refuted(format!(
+                    "internet-facing load balancer `{}` has a node in it",
+                    lb.id
+                )))
+            }
+            (Maybe::Unknown(why), true, _) => {
+                v = v.and(Verdict::Unproved(vec![Unknown {
+                    what: format!("the scheme of load balancer `{}` ({why})", lb.id),
+                    prov: lb.prov.field("scheme"),
+                    settle: "give Scheme a value moat can resolve (internal)".into(),
+                }]))
+            }
+            (_, false, Some(why)) => {
+                v = v.and(Verdict::Unproved(vec![Unknown {
+                    what: format!(
+                        "a subnet of load balancer `{}` ({why}), which is not certainly internal",
+                        lb.id
+                    ),
+                    prov: lb.prov.field("subnets"),
+                    settle: "give the load balancer's Subnets (and Scheme) values moat can resolve"
+                        .into(),
+                }]))
+            }
+            _ => {}
+        }
+    }
+    v
+}
+
+fn routes_verdict(cx: &Context<'_>, subnet: &Subnet) -> Verdict {
     let explicit = cx
         .model
         .route_tables

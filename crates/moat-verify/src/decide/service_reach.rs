@@ -101,9 +101,40 @@ fn reach_verdict(
     req: &Requirement,
 ) -> Verdict {
     let Some(vpc) = view.vpc.clone() else {
-        // No subnet in the model: nothing was walked (the placement unknowns say why).
-        return Verdict::Unproved(Vec::new());
+        // No subnet in the model (the placement unknowns say why), or subnets whose VPC is
+        // unknown: nothing can be walked.
+        return Verdict::Unproved(subnet_vpc_unknowns(view));
     };
+    // A task subnet whose VPC is unknown may lie in another VPC than the endpoints.
+    let placed = match subnet_vpc_unknowns(view) {
+        u if u.is_empty() => Verdict::Proved,
+        u => Verdict::Unproved(u),
+    };
+    placed.and(endpoint_verdict(cx, view, short, req, vpc))
+}
+
+/// The unknown VPCs of the service's subnets.
+fn subnet_vpc_unknowns(view: &ServiceView<'_>) -> Vec<Unknown> {
+    view.subnets
+        .iter()
+        .filter_map(|s| {
+            s.vpc.why_unknown().map(|why| Unknown {
+                what: format!("the VPC of subnet `{}` ({why})", s.id),
+                prov: s.prov.field("vpc"),
+                settle: "give the subnet's VpcId a value moat can resolve".into(),
+            })
+        })
+        .collect()
+}
+
+/// Whether the tasks in the known subnets of `vpc` reach `short` through its endpoint.
+fn endpoint_verdict(
+    cx: &Context<'_>,
+    view: &ServiceView<'_>,
+    short: &'static str,
+    req: &Requirement,
+    vpc: Id,
+) -> Verdict {
     let mut candidates: Vec<&VpcEndpoint> = cx.model.endpoints_for_service(&vpc, short).collect();
     candidates.sort_by_key(|e| {
         (
@@ -131,6 +162,15 @@ fn reach_verdict(
         }
         return Verdict::Unproved(unknown_named);
     };
+    // An endpoint whose VPC is unknown is a candidate for every VPC; it may be in another one.
+    let elsewhere = match &ep.vpc {
+        Maybe::Unknown(why) => Verdict::Unproved(vec![Unknown {
+            what: format!("the VPC of endpoint `{}` ({why})", ep.id),
+            prov: ep.prov.field("vpc"),
+            settle: "give the endpoint's VpcId a value moat can resolve".into(),
+        }]),
+        Maybe::Known(_) => Verdict::Proved,
+    };
     let u = EndpointUse {
         view,
         short,
@@ -139,7 +179,7 @@ fn reach_verdict(
         candidates: candidates.clone(),
         unknown_named: Vec::new(),
     };
-    match &ep.kind {
+    elsewhere.and(match &ep.kind {
         Maybe::Known(EndpointKind::Interface) => interface_verdict(cx, &u, ep, &vpc),
         Maybe::Known(EndpointKind::Gateway) => gateway_verdict(cx, &u, ep),
         Maybe::Known(EndpointKind::GatewayLoadBalancer) => Verdict::Refuted(format!(
@@ -151,7 +191,7 @@ fn reach_verdict(
             prov: ep.prov.field("kind"),
             settle: "give VpcEndpointType a value moat can resolve".into(),
         }]),
-    }
+    })
 }
 
 fn interface_verdict(

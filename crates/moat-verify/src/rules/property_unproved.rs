@@ -63,6 +63,17 @@ impl Rule for PropertyUnproved {
             }
         }
         let mut mine = Vec::new();
+        // An unproved property that names no value still must not pass silently.
+        for p in properties.iter() {
+            if matches!(&p.verdict, moat_model::Verdict::Unproved { unknowns } if unknowns.is_empty())
+            {
+                mine.push(Self::META.finding(
+                    format!("moat cannot prove: {}", p.claim),
+                    p.prov.clone(),
+                    "check the templates that define the elements it depends on together with this one".into(),
+                ));
+            }
+        }
         for (u, props) in by_unknown {
             // A warning or error at the same place already asks for this value to change.
             if out.iter().any(|f| {
