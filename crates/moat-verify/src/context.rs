@@ -151,6 +151,28 @@ impl<'m> ServiceView<'m> {
             .iter()
             .find_map(|s| s.vpc.known().cloned())
             .or_else(|| security_groups.iter().find_map(|g| g.vpc.known().cloned()));
+        let (mut security_groups, mut unresolved_security_groups) =
+            (security_groups, unresolved_security_groups);
+        if service.security_groups.is_empty() {
+            // Tasks given no group get the VPC's default security group, whose rules a
+            // template cannot show (and may have been changed since the VPC was created).
+            // Source: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html
+            match model
+                .security_groups
+                .iter()
+                .find(|g| g.default && g.vpc.known().is_some() && g.vpc.known() == vpc.as_ref())
+            {
+                Some(g) => security_groups.push(g),
+                None => unresolved_security_groups.push(Unknown {
+                    what: format!(
+                        "the rules of the VPC's default security group, which the tasks of service `{}` get (no SecurityGroups given)",
+                        service.id
+                    ),
+                    prov: service.prov.clone(),
+                    settle: "set NetworkConfiguration.AwsvpcConfiguration.SecurityGroups".into(),
+                }),
+            }
+        }
         let branch_needs: Vec<(LaunchType, TaskNeeds)> = match task_definition {
             Some(td) => launch_types
                 .iter()

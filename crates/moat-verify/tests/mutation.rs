@@ -283,3 +283,25 @@ fn an_unresolvable_import_never_leaves_a_dependent_property_proved() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// A service that names no security group gets the VPC's default group, whose rules a
+/// template cannot show: its reach is unproved, not refuted (it was a false MOAT105 before).
+#[test]
+fn a_service_without_groups_is_unproved_not_blocked() {
+    let base = base();
+    let old = "          SecurityGroups: [!Ref ServiceSecurityGroup]\n";
+    assert_eq!(base.matches(old).count(), 1);
+    let (findings, props) = prove("no-groups.yml", &base.replacen(old, "", 1));
+    assert!(
+        !findings.iter().any(|f| f.severity == Severity::Error),
+        "{findings:#?}"
+    );
+    let dkr = props
+        .iter()
+        .find(|p| p.claim.contains("ecr.dkr on TCP"))
+        .unwrap();
+    assert!(dkr.verdict.is_unproved(), "{dkr:#?}");
+    assert!(findings
+        .iter()
+        .any(|f| f.code == "MOAT120" && f.message.contains("default security group")));
+}
