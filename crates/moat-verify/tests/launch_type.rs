@@ -12,7 +12,7 @@ fn prove_edited(edits: &[(&str, &str)]) -> (Vec<Finding>, Vec<Property>) {
         text = text.replacen(old, new, 1);
     }
     let opts = moat_cfn::LoadOptions {
-        region: "us-east-1".into(),
+        region: Some("us-east-1".into()),
         account_id: "123456789012".into(),
         stack_name: "launch".into(),
         parameters: Default::default(),

@@ -187,7 +187,7 @@ fn base() -> String {
 /// Findings and properties of a template, merged over its scenarios.
 fn prove(name: &str, text: &str) -> (Vec<Finding>, Vec<Property>) {
     let opts = moat_cfn::LoadOptions {
-        region: "us-east-1".into(),
+        region: Some("us-east-1".into()),
         account_id: "123456789012".into(),
         stack_name: "mutant".into(),
         parameters: Default::default(),
