@@ -118,6 +118,11 @@ const MUTATIONS: &[Mutation] = &[
         new: "      Scheme: IMPORT",
         depends: &["subnet `SubnetA` has no path", "subnet `SubnetB` has no path"],
     },
+    Mutation {
+        old: "AllowedPrincipals: ['arn:aws:iam::210987654321:root']",
+        new: "AllowedPrincipals: [IMPORT]",
+        depends: &["endpoint service `EndpointService` admits only named principals"],
+    },
     // Associations of the task subnets.
     Mutation {
         old: "      SubnetId: !Ref SubnetA\n      RouteTableId: !Ref RouteTableA",

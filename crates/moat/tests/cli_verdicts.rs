@@ -29,7 +29,7 @@ fn run(file: &str, format: &str) -> String {
 fn text_states_the_verdicts_and_never_says_no_findings_while_unproved() {
     let clean = run("base.yml", "text");
     assert!(
-        clean.contains("properties: isolation: 2 proved; reach: 4 proved"),
+        clean.contains("properties: isolation: 3 proved; reach: 4 proved"),
         "{clean}"
     );
     assert!(clean.contains("no findings"), "{clean}");
@@ -52,7 +52,7 @@ fn json_carries_properties_and_counts_beside_the_findings() {
     }
     assert_eq!(v["summary"]["unproved"], 3);
     assert_eq!(v["summary"]["properties"]["reach"]["unproved"], 3);
-    assert_eq!(v["summary"]["properties"]["isolation"]["proved"], 2);
+    assert_eq!(v["summary"]["properties"]["isolation"]["proved"], 3);
     let props = v["properties"].as_array().unwrap();
     let open: Vec<_> = props
         .iter()
