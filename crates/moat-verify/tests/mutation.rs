@@ -310,3 +310,42 @@ fn a_service_without_groups_is_unproved_not_blocked() {
         .iter()
         .any(|f| f.code == "MOAT120" && f.message.contains("default security group")));
 }
+
+/// On every rule fixture, the recorded verdicts agree with the findings: a refuted property
+/// comes with a warning or error of the rule for its cause, and an unproved one with a warning
+/// (MOAT120, or another rule's at the same place). No verdict is silent.
+#[test]
+fn verdicts_and_findings_agree_on_every_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path().join("fail.yml");
+        if !path.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let (findings, props) = prove(&path.display().to_string(), &text);
+        let loud = |code_ok: &dyn Fn(&str) -> bool| {
+            findings
+                .iter()
+                .any(|f| f.severity >= Severity::Warning && code_ok(f.code))
+        };
+        for p in &props {
+            if p.verdict.is_refuted() && !loud(&|c| c != "MOAT120") {
+                problems.push(format!(
+                    "{}: `{}` refuted silently",
+                    path.display(),
+                    p.claim
+                ));
+            }
+            if p.verdict.is_unproved() && !loud(&|_| true) {
+                problems.push(format!(
+                    "{}: `{}` unproved silently",
+                    path.display(),
+                    p.claim
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
