@@ -198,6 +198,15 @@ impl<'m> ServiceView<'m> {
                 settle: p.help.clone(),
             })
             .collect();
+        if let Maybe::Unknown(why) = &service.enable_execute_command {
+            // ECS Exec needs `ssmmessages` and task-role permissions; the needs above assume it
+            // off, which an unknown value does not allow.
+            needs_unknown.push(Unknown {
+                what: format!("whether service `{}` enables ECS Exec ({why})", service.id),
+                prov: service.prov.field("enable_execute_command"),
+                settle: "give EnableExecuteCommand a value moat can resolve".into(),
+            });
+        }
         if task_definition.is_none() {
             let what = match &service.task_definition {
                 Maybe::Known(id) => format!("task definition `{id}` is not defined in the inputs"),

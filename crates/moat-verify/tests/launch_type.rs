@@ -105,3 +105,21 @@ fn bridge_network_mode_rules_fargate_out() {
         .unwrap();
     assert!(agent.verdict.is_refuted(), "{agent:#?}");
 }
+
+/// An unknown `EnableExecuteCommand` may add ECS Exec's needs (`ssmmessages`): the needs are
+/// not known, so the reach verdicts are not all proved (it was taken as "off" before).
+#[test]
+fn unknown_ecs_exec_leaves_the_needs_open() {
+    let (findings, props) = prove_edited(&[(
+        "      LaunchType: FARGATE\n",
+        "      LaunchType: FARGATE\n      EnableExecuteCommand: !ImportValue shared-exec\n",
+    )]);
+    let needs = props
+        .iter()
+        .find(|p| p.claim.contains("needs is known"))
+        .expect("the needs property is recorded");
+    assert!(needs.verdict.is_unproved(), "{needs:#?}");
+    assert!(findings
+        .iter()
+        .any(|f| f.code == "MOAT120" && f.message.contains("shared-exec")));
+}

@@ -42,5 +42,31 @@ impl Rule for UnresolvedValue {
                 out.push(Self::META.finding(p.message.clone(), p.prov.clone(), p.help.clone()));
             }
         }
+        // Public addresses without an internet gateway route are no path (the routes decide
+        // isolation), so an unknown one changes no verdict; it is still worth knowing.
+        for s in &cx.model.services {
+            if let Maybe::Unknown(why) = &s.assign_public_ip {
+                out.push(Self::META.finding(
+                    format!(
+                        "whether service `{}` assigns public IPs is unknown ({why})",
+                        s.id
+                    ),
+                    s.prov.field("assign_public_ip"),
+                    "give AssignPublicIp a value moat can resolve (DISABLED)".into(),
+                ));
+            }
+        }
+        for s in &cx.model.subnets {
+            if let Maybe::Unknown(why) = &s.map_public_ip {
+                out.push(Self::META.finding(
+                    format!(
+                        "whether subnet `{}` maps public IPs on launch is unknown ({why})",
+                        s.id
+                    ),
+                    s.prov.field("map_public_ip"),
+                    "give MapPublicIpOnLaunch a value moat can resolve (false)".into(),
+                ));
+            }
+        }
     }
 }
