@@ -119,3 +119,13 @@ fn claims(props: &[&Property]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    /// MOAT120 reads the properties every other rule recorded, so it must run last.
+    #[test]
+    fn runs_after_every_other_rule() {
+        let last = super::super::ALL.last().expect("rules");
+        assert_eq!(last.meta().code, "MOAT120");
+    }
+}
