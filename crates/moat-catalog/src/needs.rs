@@ -375,7 +375,17 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
 fn image_needs(c: &mut Collector<'_>, site: &Site<'_>, image: &str) {
     match classify_image(image) {
         ImageRef::PrivateEcr { account, region, repository, fips, dual_stack } => {
-            if region != c.ctx.region {
+            if c.ctx.region == moat_model::UNKNOWN_REGION && region != c.ctx.region {
+                // Same region or not is unknown: the needs below hold only if it is the same.
+                c.unknown_needs(
+                    site,
+                    "the tasks' region is not known (no --region, no region in the inputs)",
+                    &format!("whether the image's registry region {region} is the tasks' region"),
+                );
+                if let Some(p) = c.out.problems.last_mut() {
+                    p.help = "pass --region (or AWS_REGION), or check the cloud assembly that names the stack's environment".into();
+                }
+            } else if region != c.ctx.region {
                 c.problem(
                     site,
                     ProblemKind::ForeignRegistry,

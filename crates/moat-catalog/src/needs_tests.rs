@@ -657,3 +657,22 @@ fn services_in_another_region_are_cross_region() {
         "{kinds:?}"
     );
 }
+
+/// With the tasks' region unknown, an ECR image of a named region is neither a foreign
+/// registry (an error) nor certainly local: its needs are derived and marked open.
+#[test]
+fn ecr_image_with_unknown_task_region_leaves_needs_open() {
+    let ctx = WorkloadContext {
+        region: moat_model::UNKNOWN_REGION.into(),
+        ..fargate()
+    };
+    let n = task_needs(&td(vec![container("app", ECR_IMG)]), &ctx);
+    assert!(
+        !n.problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::ForeignRegistry),
+        "{n:#?}"
+    );
+    assert!(n.problems.iter().any(|p| p.leaves_needs_open), "{n:#?}");
+    assert!(endpoints(&n).contains(&"ecr.dkr"));
+}

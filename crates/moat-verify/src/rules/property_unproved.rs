@@ -47,7 +47,7 @@ impl Rule for PropertyUnproved {
         &Self::META
     }
     /// Runs after every other rule (last in [`super::ALL`]), so it sees every recorded property
-    /// and every finding already made.
+    /// and the findings already made.
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let properties = cx.properties();
         let mut by_unknown: Vec<(&Unknown, Vec<&Property>)> = Vec::new();
@@ -75,9 +75,9 @@ impl Rule for PropertyUnproved {
             }
         }
         for (u, props) in by_unknown {
-            // A warning or error at the same place already asks for this value to change.
+            // MOAT004 already reports a route whose far side moat cannot see, at that route.
             if out.iter().any(|f| {
-                f.severity >= moat_model::Severity::Warning
+                REPORTS_ITS_UNKNOWN.contains(&f.code)
                     && f.prov.file.is_some()
                     && f.prov.file == u.prov.file
                     && f.prov.line == u.prov.line
@@ -85,12 +85,14 @@ impl Rule for PropertyUnproved {
             }) {
                 continue;
             }
+            // Catalog unknowns already say "… is unknown (…): cannot decide …".
+            let said = if u.what.contains(" is unknown") {
+                u.what.clone()
+            } else {
+                format!("{} is unknown", u.what)
+            };
             mine.push(Self::META.finding(
-                format!(
-                    "{} is unknown, so moat cannot prove: {}",
-                    u.what,
-                    claims(&props)
-                ),
+                format!("{said}, so moat cannot prove: {}", claims(&props)),
                 u.prov.clone(),
                 u.settle.clone(),
             ));
@@ -98,6 +100,10 @@ impl Rule for PropertyUnproved {
         out.extend(mine);
     }
 }
+
+/// Rules whose finding is itself the report of an unknown (MOAT120 does not repeat it at the
+/// same place).
+const REPORTS_ITS_UNKNOWN: &[&str] = &["MOAT004"];
 
 /// Two unknowns are the same value when they say the same thing about the same place.
 fn same_value(a: &Unknown, b: &Unknown) -> bool {
