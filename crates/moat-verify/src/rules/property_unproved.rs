@@ -94,7 +94,7 @@ impl Rule for PropertyUnproved {
             mine.push(Self::META.finding(
                 format!("{said}, so moat cannot prove: {}", claims(&props)),
                 u.prov.clone(),
-                u.settle.clone(),
+                settle(&u.what, &u.settle),
             ));
         }
         out.extend(mine);
@@ -104,6 +104,28 @@ impl Rule for PropertyUnproved {
 /// Rules whose finding is itself the report of an unknown (MOAT120 does not repeat it at the
 /// same place).
 const REPORTS_ITS_UNKNOWN: &[&str] = &["MOAT004"];
+
+/// What settles an unknown, made concrete from the reason the loader gave: a root parameter
+/// without a value is settled by `--param`, an import or stack output by passing its producer,
+/// an unknown region by `--region`; otherwise the rule's own advice.
+fn settle(what: &str, fallback: &str) -> String {
+    if let Some(rest) = what.split("parameter ").nth(1) {
+        if rest.contains("has no default and no value was given") {
+            let name = rest.split_whitespace().next().unwrap_or("NAME");
+            // Nested stacks' parameters are named `Child/Name`; only a root one takes --param.
+            if !name.contains('/') {
+                return format!("pass --param {name}=VALUE (or give the parameter a default)");
+            }
+        }
+    }
+    if what.contains("Fn::ImportValue") || what.contains("Fn::GetStackOutput") {
+        return "check the template that exports it together with this one (`moat check a.yml b.yml`, or the cdk.out directory)".into();
+    }
+    if what.contains(moat_model::UNKNOWN_REGION) {
+        return "pass --region (or AWS_REGION)".into();
+    }
+    fallback.to_string()
+}
 
 /// Two unknowns are the same value when they say the same thing about the same place.
 fn same_value(a: &Unknown, b: &Unknown) -> bool {
@@ -128,6 +150,21 @@ fn claims(props: &[&Property]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn settles_by_the_kind_of_unknown() {
+        let s = super::settle(
+            "a subnet (parameter SubnetA has no default and no value was given)",
+            "x",
+        );
+        assert!(s.starts_with("pass --param SubnetA=VALUE"), "{s}");
+        let s = super::settle(
+            "the peer (Fn::ImportValue shared-cidr: no template given exports it)",
+            "x",
+        );
+        assert!(s.starts_with("check the template that exports it"), "{s}");
+        assert_eq!(super::settle("something else", "fallback"), "fallback");
+    }
+
     /// MOAT120 reads the properties every other rule recorded, so it must run last.
     #[test]
     fn runs_after_every_other_rule() {
