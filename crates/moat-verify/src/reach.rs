@@ -11,8 +11,8 @@
 
 use ipnet::IpNet;
 use moat_model::{
-    Hop, Id, Maybe, Model, NetworkAcl, Peer, PortRange, Protocol, Provenance, SecurityGroup,
-    SgRule, Subnet, Unknown,
+    Hop, Id, Maybe, Model, NaclEntry, NetworkAcl, Peer, PortRange, Protocol, Provenance,
+    SecurityGroup, SgRule, Subnet, Unknown,
 };
 
 /// The outcome of one hop.
@@ -250,91 +250,110 @@ fn push_new(into: &mut Vec<Unknown>, more: Vec<Unknown>) {
 }
 
 /// Does `acl` admit TCP in `ports` in one direction with `peer`? Entries are evaluated in rule
-/// number order; the first match decides; no match is the implicit deny.
+/// number order; the first match decides; no match is the implicit deny. An entry whose number
+/// is unknown may come before any other: unless it certainly does not match, or would decide
+/// the same, the outcome is unknown.
 pub fn nacl_admits(
     acl: &NetworkAcl,
     egress: bool,
     ports: PortRange,
     peer: &TrafficPeer<'_>,
 ) -> HopVerdict {
-    let mut entries: Vec<_> = acl.entries.iter().filter(|e| e.egress == egress).collect();
-    entries.sort_by_key(|e| e.rule_number.known().copied().unwrap_or(u16::MAX));
-    let settle = "give the entry values moat can resolve";
-    for e in entries {
-        if let Maybe::Unknown(why) = &e.rule_number {
-            return HopVerdict::unknown(
-                format!("the rule number of an entry of network ACL `{}` ({why}), which decides the evaluation order", acl.id),
-                &e.prov,
-                settle,
-            );
-        }
-        let proto = match &e.protocol {
-            Maybe::Known(p) => p,
-            Maybe::Unknown(why) => {
-                return HopVerdict::unknown(
-                    format!(
-                        "the protocol of an entry of network ACL `{}` ({why})",
-                        acl.id
-                    ),
-                    &e.prov,
-                    settle,
-                )
-            }
+    let (mut numbered, unnumbered): (Vec<&NaclEntry>, Vec<&NaclEntry>) = acl
+        .entries
+        .iter()
+        .filter(|e| e.egress == egress)
+        .partition(|e| e.rule_number.is_known());
+    numbered.sort_by_key(|e| e.rule_number.known().copied().unwrap_or(u16::MAX));
+    let decided = numbered
+        .iter()
+        .find_map(|e| entry_decides(acl, e, ports, peer))
+        .unwrap_or(HopVerdict::Deny);
+    for e in unnumbered {
+        let Some(alone) = entry_decides(acl, e, ports, peer) else {
+            continue;
         };
-        if !proto.admits_tcp() {
+        if matches!(alone, HopVerdict::Allow | HopVerdict::Deny) && alone == decided {
             continue;
         }
-        if *proto == Protocol::Tcp {
-            match &e.ports {
-                Maybe::Unknown(why) => {
-                    return HopVerdict::unknown(
-                        format!("the ports of an entry of network ACL `{}` ({why})", acl.id),
-                        &e.prov,
-                        settle,
-                    )
-                }
-                Maybe::Known(Some(r)) if !r.covers(&ports) => {
-                    if r.to < ports.from || r.from > ports.to {
-                        continue;
-                    }
-                    return HopVerdict::unknown(
-                        format!(
-                            "which port in {}-{} the traffic uses: network ACL `{}` entry admits only {}-{}",
-                            ports.from, ports.to, acl.id, r.from, r.to
-                        ),
-                        &e.prov,
-                        format!("make the entry cover ports {}-{}", ports.from, ports.to),
-                    );
-                }
-                Maybe::Known(_) => {}
-            }
-        }
-        let cidr = match &e.cidr {
-            Maybe::Known(c) => c,
-            Maybe::Unknown(why) => {
-                return HopVerdict::unknown(
-                    format!("the range of an entry of network ACL `{}` ({why})", acl.id),
-                    &e.prov,
-                    settle,
-                )
-            }
-        };
-        match range_match(cidr, &e.prov.field("cidr"), peer) {
-            Ok(false) => continue,
-            Err(u) => return HopVerdict::Unknown(vec![*u]),
-            Ok(true) => {}
-        }
-        return match &e.allow {
-            Maybe::Known(true) => HopVerdict::Allow,
-            Maybe::Known(false) => HopVerdict::Deny,
-            Maybe::Unknown(why) => HopVerdict::unknown(
-                format!("the action of an entry of network ACL `{}` ({why})", acl.id),
-                &e.prov,
-                settle,
-            ),
-        };
+        let why = e.rule_number.why_unknown().unwrap_or("unknown");
+        return HopVerdict::unknown(
+            format!("the rule number of an entry of network ACL `{}` ({why}), which decides the evaluation order", acl.id),
+            &e.prov,
+            "give the entry's RuleNumber a value moat can resolve",
+        );
     }
-    HopVerdict::Deny
+    decided
+}
+
+/// What one NACL entry decides for TCP in `ports` with `peer`: `None` when it certainly does
+/// not match (evaluation goes on), else its action (or the unknown that hides it).
+fn entry_decides(
+    acl: &NetworkAcl,
+    e: &NaclEntry,
+    ports: PortRange,
+    peer: &TrafficPeer<'_>,
+) -> Option<HopVerdict> {
+    let settle = "give the entry values moat can resolve";
+    let unknown = |what: String| Some(HopVerdict::unknown(what, &e.prov, settle));
+    let proto = match &e.protocol {
+        Maybe::Known(p) => p,
+        Maybe::Unknown(why) => {
+            return unknown(format!(
+                "the protocol of an entry of network ACL `{}` ({why})",
+                acl.id
+            ))
+        }
+    };
+    if !proto.admits_tcp() {
+        return None;
+    }
+    if *proto == Protocol::Tcp {
+        match &e.ports {
+            Maybe::Unknown(why) => {
+                return unknown(format!(
+                    "the ports of an entry of network ACL `{}` ({why})",
+                    acl.id
+                ))
+            }
+            Maybe::Known(Some(r)) if !r.covers(&ports) => {
+                if r.to < ports.from || r.from > ports.to {
+                    return None;
+                }
+                return Some(HopVerdict::unknown(
+                    format!(
+                        "which port in {}-{} the traffic uses: network ACL `{}` entry admits only {}-{}",
+                        ports.from, ports.to, acl.id, r.from, r.to
+                    ),
+                    &e.prov,
+                    format!("make the entry cover ports {}-{}", ports.from, ports.to),
+                ));
+            }
+            Maybe::Known(_) => {}
+        }
+    }
+    let cidr = match &e.cidr {
+        Maybe::Known(c) => c,
+        Maybe::Unknown(why) => {
+            return unknown(format!(
+                "the range of an entry of network ACL `{}` ({why})",
+                acl.id
+            ))
+        }
+    };
+    match range_match(cidr, &e.prov.field("cidr"), peer) {
+        Ok(false) => return None,
+        Err(u) => return Some(HopVerdict::Unknown(vec![*u])),
+        Ok(true) => {}
+    }
+    match &e.allow {
+        Maybe::Known(true) => Some(HopVerdict::Allow),
+        Maybe::Known(false) => Some(HopVerdict::Deny),
+        Maybe::Unknown(why) => unknown(format!(
+            "the action of an entry of network ACL `{}` ({why})",
+            acl.id
+        )),
+    }
 }
 
 /// The network ACL that governs `subnet`, or the unknown association that hides it: an ACL
@@ -780,5 +799,29 @@ mod tests {
             security_groups_admit(&[&unknown], &[], true, 443, &s3),
             HopVerdict::Unknown(u) if u[0].what.contains("S3List")
         ));
+    }
+
+    /// A matching entry whose rule number is unknown may be evaluated first: a known allow
+    /// behind it is not certain (it was taken as decided before); an unknown-numbered entry
+    /// that cannot match, or decides the same, changes nothing.
+    #[test]
+    fn unknown_rule_number_may_come_first() {
+        let mut deny = entry(0, true, "0.0.0.0/0", None, false);
+        deny.rule_number = Maybe::unknown("Fn::ImportValue RuleNo");
+        let a = acl(vec![
+            entry(100, true, "0.0.0.0/0", None, true),
+            deny.clone(),
+        ]);
+        assert!(matches!(
+            nacl_admits(&a, true, PortRange::single(443), &peer("10.0.1.0/24")),
+            HopVerdict::Unknown(u) if u[0].what.contains("rule number")
+        ));
+        let mut other = entry(0, true, "192.168.0.0/16", None, false);
+        other.rule_number = Maybe::unknown("Fn::ImportValue RuleNo");
+        let b = acl(vec![entry(100, true, "0.0.0.0/0", None, true), other]);
+        assert_eq!(
+            nacl_admits(&b, true, PortRange::single(443), &peer("10.0.1.0/24")),
+            HopVerdict::Allow
+        );
     }
 }
