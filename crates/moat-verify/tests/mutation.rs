@@ -349,3 +349,28 @@ fn verdicts_and_findings_agree_on_every_fixture() {
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
+
+/// The endpoint's name resolves to its interfaces in every subnet it has, and a task may
+/// connect to any of them: a network ACL that admits only same-subnet traffic blocks half the
+/// connections (it passed before, when only the same-zone interface was walked).
+#[test]
+fn every_endpoint_interface_must_be_reachable() {
+    let base = base();
+    let old = "      CidrBlock: 10.0.0.0/16\n      PortRange: {From: 443, To: 443}";
+    assert_eq!(base.matches(old).count(), 1);
+    let text = base.replacen(
+        old,
+        "      CidrBlock: 10.0.0.0/20\n      PortRange: {From: 443, To: 443}",
+        1,
+    );
+    let (findings, props) = prove("same-subnet-acl.yml", &text);
+    assert!(
+        findings.iter().any(|f| f.code == "MOAT106"),
+        "{findings:#?}"
+    );
+    let dkr = props
+        .iter()
+        .find(|p| p.claim.contains("ecr.dkr on TCP"))
+        .unwrap();
+    assert!(dkr.verdict.is_refuted(), "{dkr:#?}");
+}

@@ -285,8 +285,10 @@ fn task_point<'m>(u: &EndpointUse<'_, 'm>, subnet: &'m Subnet) -> Point<'m> {
     }
 }
 
-/// For an interface endpoint use: for each task subnet, the endpoint subnet the task would reach
-/// (same AZ when there is one) and the walk to it.
+/// For an interface endpoint use: the walk from each task subnet to each of the endpoint's
+/// subnets. With private DNS the service's name resolves to the endpoint's network interfaces
+/// in every one of its subnets, and a client may connect to any of them, so every one must be
+/// reachable. Source: https://repost.aws/knowledge-center/vpc-interface-configure-dns
 pub(crate) fn interface_walks<'m>(
     cx: &Context<'m>,
     u: &EndpointUse<'_, 'm>,
@@ -297,23 +299,19 @@ pub(crate) fn interface_walks<'m>(
     let ep_group_refs: Vec<&SecurityGroup> = ep_groups.iter().collect();
     let mut out = Vec::new();
     for task_subnet in &u.view.subnets {
-        let same_az = ep_subnets
-            .iter()
-            .find(|s| s.az.known().is_some() && s.az == task_subnet.az);
-        let Some(target) = same_az.or(ep_subnets.first()) else {
-            continue;
-        };
-        let from = task_point(u, task_subnet);
-        let to = Point {
-            subnet: target,
-            security_groups: ep_group_refs.clone(),
-            unresolved_groups: ep_unresolved.clone(),
-        };
-        out.push((
-            *task_subnet,
-            *target,
-            walk_to_interface(cx.model, &from, &to, 443),
-        ));
+        for target in &ep_subnets {
+            let from = task_point(u, task_subnet);
+            let to = Point {
+                subnet: target,
+                security_groups: ep_group_refs.clone(),
+                unresolved_groups: ep_unresolved.clone(),
+            };
+            out.push((
+                *task_subnet,
+                *target,
+                walk_to_interface(cx.model, &from, &to, 443),
+            ));
+        }
     }
     out
 }
