@@ -342,8 +342,11 @@ fn launch_branches(
                 };
                 compat.iter().any(|c| c.eq_ignore_ascii_case(word))
             };
-            let narrowed: Vec<LaunchType> =
-                possible.iter().copied().filter(|l| allows(*l)).collect();
+            // External instances (ECS Anywhere) only when the task definition says so; a
+            // compatibility list that contradicts the network mode narrows nothing.
+            let mut narrowed = possible.clone();
+            narrowed.push(LaunchType::External);
+            narrowed.retain(|l| allows(*l));
             if !narrowed.is_empty() {
                 possible = narrowed;
             }
