@@ -3,6 +3,8 @@
 
 use crate::escape::{dot, dot_lines, html};
 use crate::facts::Fact;
+use crate::group::{Group, Groups};
+use crate::layout::{Columns, Flow};
 use crate::scene::{Edge, Kind, Node, Scene, Tags};
 use crate::Direction;
 use std::fmt::Write;
@@ -58,6 +60,7 @@ fn tooltip(base: &str, tags: &Tags) -> String {
 /// The DOT text of a whole diagram.
 pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Direction) -> String {
     let mut o = String::new();
+    let groups = Groups::build(scene);
     let rankdir = match dir {
         Direction::TopDown => "TB",
         Direction::LeftRight => "LR",
@@ -151,7 +154,11 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
                     tooltip(&s.label.join(" "), &s.tags)
                 );
                 for &n in &s.nodes {
-                    node(&mut o, scene, n, "          ");
+                    match groups.group_of(n) {
+                        Some(g) if g.members[0] == n => eni_table(&mut o, scene, g, "          "),
+                        Some(_) => {}
+                        None => node(&mut o, scene, n, "          "),
+                    }
                 }
                 let _ = writeln!(o, "        }}");
             }
@@ -161,15 +168,48 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
     }
     let _ = writeln!(o, "  }}");
 
-    for e in &scene.edges {
-        edge(&mut o, e);
+    let columns = Columns::build(scene, &groups);
+    columns.stack(&mut o);
+    // A label repeated on edges that share a tail or a head is written once ("TCP 8443" from
+    // the NLB to the tasks of each zone); the tooltip of each keeps it. Codes always show.
+    let mut labelled = std::collections::BTreeSet::new();
+    for d in groups.edges(scene) {
+        let e = &scene.edges[d.edges[0]];
+        let mut flow = columns.flow(scene, e);
+        if let Some(l) = &e.label {
+            let first_at_tail = labelled.insert((l.clone(), e.from, false));
+            let first_at_head = labelled.insert((l.clone(), e.to, true));
+            flow.quiet = !e.tags.is_red() && !(first_at_tail && first_at_head);
+        }
+        if d.edges.len() > 1 {
+            merged_edge(&mut o, scene, &d.edges, &d.from, &d.to, &flow);
+        } else {
+            // Drawn tail first so `dir=back` can put a load balancer above the tasks that use it.
+            let (from, to) = if flow.reversed {
+                (&d.to, &d.from)
+            } else {
+                (&d.from, &d.to)
+            };
+            flow.reversed = flow.reversed && !e.association;
+            edge(&mut o, e, from, to, &flow);
+        }
     }
-    legend(&mut o, scene, facts, unplaced);
+    let lone_enis = (0..scene.nodes.len())
+        .any(|i| scene.nodes[i].kind == Kind::Eni && groups.group_of(i).is_none());
+    legend(
+        &mut o,
+        scene,
+        facts,
+        unplaced,
+        (!groups.groups.is_empty(), lone_enis),
+    );
     // Hang the legend under everything: invisible edges from every shape nothing leaves from.
     // (`rank=sink` alone does not move a node below clusters.)
+    let mut hung = std::collections::BTreeSet::new();
     for (i, _) in scene.nodes.iter().enumerate() {
-        if !scene.edges.iter().any(|e| e.from == i) {
-            let _ = writeln!(o, "  n{i} -> legend [style=invis, weight=0];");
+        let name = groups.node_name(i);
+        if !scene.edges.iter().any(|e| e.from == i) && hung.insert(name.clone()) {
+            let _ = writeln!(o, "  {name} -> legend [style=invis, weight=0];");
         }
     }
     let _ = writeln!(o, "}}");
@@ -230,7 +270,70 @@ fn node(o: &mut String, scene: &Scene, i: usize, indent: &str) {
     );
 }
 
-fn edge(o: &mut String, e: &Edge) {
+/// The interface endpoint ENIs of one subnet as one table, a row (port `nI`) per ENI: red with
+/// its finding codes when one concerns it. The tooltip lists every ENI with its endpoint and the
+/// findings' messages (Graphviz gives table cells tooltips only with a link, so they go here).
+fn eni_table(o: &mut String, scene: &Scene, g: &Group, indent: &str) {
+    let (_, _, fill, pen) = look(Kind::Eni);
+    let mut rows = String::new();
+    let mut tip = vec![format!("interface endpoint ENIs in subnet {}", g.subnet)];
+    for &m in &g.members {
+        let n = &scene.nodes[m];
+        let mut text: Vec<String> = n.label.clone();
+        if let Some(c) = codes(&n.tags) {
+            text.push(c);
+        }
+        let cell = text
+            .iter()
+            .map(|t| html(t))
+            .collect::<Vec<_>>()
+            .join("<BR/>");
+        let _ = if n.tags.is_red() {
+            write!(
+                rows,
+                "<TR><TD PORT=\"n{m}\" BGCOLOR=\"{RED_FILL}\" BORDER=\"1\" COLOR=\"{RED}\"><FONT COLOR=\"{RED_TEXT}\">{cell}</FONT></TD></TR>"
+            )
+        } else {
+            write!(rows, "<TR><TD PORT=\"n{m}\">{cell}</TD></TR>")
+        };
+        tip.push(format!("{}: {}", n.label.join(" "), n.tooltip));
+        if let Some(p) = &n.tags.problem {
+            tip.push(format!("  problem: {p}"));
+        }
+        for h in &n.tags.hits {
+            tip.push(format!("  {}: {}", h.code, h.message));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "{indent}{} [shape=plaintext, margin=0, fontsize=9, tooltip=\"{}\", label=<<TABLE BORDER=\"1\" STYLE=\"rounded\" \
+         COLOR=\"{pen}\" BGCOLOR=\"{fill}\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"2\">\
+         <TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"#5a6570\">endpoint ENIs</FONT></TD></TR>{rows}</TABLE>>];",
+        g.name,
+        dot_lines(&tip),
+    );
+}
+
+/// One edge for a shape's plain edges to every row of an ENI table.
+fn merged_edge(o: &mut String, scene: &Scene, edges: &[usize], from: &str, to: &str, flow: &Flow) {
+    let names: Vec<String> = edges
+        .iter()
+        .map(|&ei| scene.nodes[scene.edges[ei].to].label.join(" "))
+        .collect();
+    let base = &scene.edges[edges[0]].tooltip;
+    let tip = format!(
+        "{base} to each endpoint ENI in this subnet: {}",
+        names.join(", ")
+    );
+    let _ = writeln!(
+        o,
+        "  {from} -> {to} [tooltip=\"{}\"{}];",
+        dot(&tip),
+        flow.attrs()
+    );
+}
+
+fn edge(o: &mut String, e: &Edge, from: &str, to: &str, flow: &Flow) {
     let mut attrs = vec![format!("tooltip=\"{}\"", tooltip(&e.tooltip, &e.tags))];
     let mut label = e.label.clone();
     if let Some(c) = codes(&e.tags) {
@@ -239,7 +342,7 @@ fn edge(o: &mut String, e: &Edge) {
             None => c,
         });
     }
-    if let Some(l) = label {
+    if let Some(l) = label.filter(|_| !flow.quiet) {
         attrs.push(format!("label=\"{}\"", dot(&l)));
     }
     if let Some(t) = &e.ltail {
@@ -251,13 +354,25 @@ fn edge(o: &mut String, e: &Edge) {
     if e.tags.is_red() {
         attrs.push(format!("color=\"{RED}\", fontcolor=\"{RED}\", penwidth=2"));
     }
-    let _ = writeln!(o, "  n{} -> n{} [{}];", e.from, e.to, attrs.join(", "));
+    let _ = writeln!(
+        o,
+        "  {from} -> {to} [{}{}];",
+        attrs.join(", "),
+        flow.attrs()
+    );
 }
 
 /// The legend: the isolation facts in words, what the shapes mean, and any finding that could
 /// not be drawn on a shape. An HTML-like label only here, where a table reads better; every
 /// piece of text in it is escaped.
-fn legend(o: &mut String, scene: &Scene, facts: &[Fact], unplaced: &[String]) {
+/// `enis`: (some ENIs are drawn as tables, some as lone ellipses).
+fn legend(
+    o: &mut String,
+    scene: &Scene,
+    facts: &[Fact],
+    unplaced: &[String],
+    (tables, lone_enis): (bool, bool),
+) {
     let has = |k: Kind| scene.nodes.iter().any(|n| n.kind == k);
     let any_unknown = scene.nodes.iter().any(|n| n.unknown);
     let any_red = scene.nodes.iter().any(|n| n.tags.is_red())
@@ -273,7 +388,9 @@ fn legend(o: &mut String, scene: &Scene, facts: &[Fact], unplaced: &[String]) {
     let fact_row = |text: &str, color: &str| {
         format!("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"{color}\" POINT-SIZE=\"11\"><B>{}</B></FONT></TD></TR>", html(text))
     };
-    if all_true {
+    // One line when it fits the legend's width, else one fact a line.
+    let joined_len: usize = facts.iter().map(|f| f.text.chars().count() + 3).sum();
+    if all_true && joined_len <= 90 {
         let line = facts
             .iter()
             .map(|f| f.text.as_str())
@@ -303,7 +420,12 @@ fn legend(o: &mut String, scene: &Scene, facts: &[Fact], unplaced: &[String]) {
             "egress gateway tasks → the named outside hosts",
         ),
         (
-            has(Kind::Eni),
+            tables,
+            "blue table",
+            "a subnet's interface endpoint ENIs, a row each (task → table: TCP 443 to every row)",
+        ),
+        (
+            lone_enis,
             "ellipse",
             "interface endpoint ENI (task → ENI: TCP 443)",
         ),

@@ -67,7 +67,9 @@
 mod emit;
 mod escape;
 mod facts;
+mod group;
 mod html;
+mod layout;
 mod mark;
 mod scene;
 mod svg;

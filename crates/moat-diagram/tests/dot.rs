@@ -13,21 +13,75 @@ fn node_line<'a>(dot: &'a str, label: &str) -> Vec<&'a str> {
     dot.lines().filter(|l| l.contains(&needle)).collect()
 }
 
-/// The DOT node name (`n12`) of every node whose label starts with `label`.
+/// The DOT node name (`n12`) of every node whose label starts with `label`; for an endpoint
+/// ENI drawn as a row of its subnet's table, the row (`e0:n12`).
 fn node_names(dot: &str, label: &str) -> Vec<String> {
-    node_line(dot, label)
+    let mut names: Vec<String> = node_line(dot, label)
         .iter()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .collect()
+        .collect();
+    names.extend(
+        eni_rows(dot, label)
+            .into_iter()
+            .map(|(t, r)| format!("{t}:{r}")),
+    );
+    names
 }
 
+/// The cell markup of every ENI table row whose text starts with `label` (`<TD PORT=…>…</TD>`).
+fn eni_cells<'a>(dot: &'a str, label: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for l in dot.lines().filter(|l| l.contains("endpoint ENIs</FONT>")) {
+        for (at, _) in l.match_indices("<TD PORT=") {
+            let cell = &l[at..at + l[at..].find("</TD>").unwrap()];
+            let text = cell.split_once('>').unwrap().1;
+            let text = match text.strip_prefix("<FONT") {
+                Some(rest) => rest.split_once('>').unwrap().1,
+                None => text,
+            };
+            if text.starts_with(label) {
+                out.push(cell);
+            }
+        }
+    }
+    out
+}
+
+/// `(table, port)` of every ENI table row whose text starts with `label`.
+fn eni_rows(dot: &str, label: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for l in dot.lines().filter(|l| l.contains("endpoint ENIs</FONT>")) {
+        let table = l.split_whitespace().next().unwrap().to_string();
+        for cell in l.split("<TD PORT=\"").skip(1) {
+            let port = cell.split('"').next().unwrap().to_string();
+            let text = cell.split_once('>').unwrap().1;
+            let text = match text.strip_prefix("<FONT") {
+                Some(rest) => rest.split_once('>').unwrap().1,
+                None => text,
+            };
+            if text.starts_with(label) {
+                out.push((table.clone(), port));
+            }
+        }
+    }
+    out
+}
+
+/// Edges from a shape labelled `from` to one labelled `to`; an edge to a whole ENI table
+/// (a task's edges to every row, merged) counts as an edge to each of its rows.
 fn edges_between<'a>(dot: &'a str, from: &str, to: &str) -> Vec<&'a str> {
-    let (f, t) = (node_names(dot, from), node_names(dot, to));
+    let (f, mut t) = (node_names(dot, from), node_names(dot, to));
+    t.extend(eni_rows(dot, to).into_iter().map(|(table, _)| table));
     dot.lines()
         .filter(|l| {
             let l = l.trim();
-            f.iter()
-                .any(|a| t.iter().any(|b| l.starts_with(&format!("{a} -> {b} "))))
+            f.iter().any(|a| {
+                t.iter().any(|b| {
+                    l.starts_with(&format!("{a} -> {b} "))
+                        // Written head first so the head ranks above (a task → a load balancer).
+                        || (l.starts_with(&format!("{b} -> {a} ")) && l.contains("dir=back"))
+                })
+            })
         })
         .collect()
 }
@@ -46,9 +100,12 @@ fn draws_region_vpc_az_columns_subnets_tasks_and_endpoints() {
     // One task shape per subnet the service runs in, with its container image.
     let tasks = node_line(
         &dot,
-        "orders\\nFargate · 2 tasks\\napp: 123456789012.dkr.ecr",
+        "orders\\nFargate · 2 tasks\\napp: orders:1.4.2 (ECR)\"",
     );
     assert_eq!(tasks.len(), 2, "{dot}");
+    // The label names the repository; the full image reference is in the tooltip.
+    assert!(tasks.iter().all(|l| l
+        .contains("tooltip=\"ECS service OrdersService\\ntask definition OrdersTaskDef\\napp: 123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2")));
     // One ENI per interface endpoint per subnet, named by short service name.
     for svc in ["ecr.api", "ecr.dkr", "logs"] {
         assert_eq!(node_names(&dot, svc).len(), 2, "{svc} ENIs");
@@ -78,7 +135,14 @@ fn draws_region_vpc_az_columns_subnets_tasks_and_endpoints() {
     );
     let nlb = edges_between(&dot, "NLB IngressNlb", "orders");
     assert_eq!(nlb.len(), 2);
-    assert!(nlb.iter().all(|l| l.contains("label=\"TCP 8080\"")));
+    // The target group's port on each edge's tooltip, written once as a label (same tail).
+    assert!(nlb.iter().all(|l| l.contains("via target group")));
+    assert_eq!(
+        nlb.iter()
+            .filter(|l| l.contains("label=\"TCP 8080\""))
+            .count(),
+        1
+    );
     // Nothing is red in a clean isolated model.
     assert!(!dot.contains(RED), "{dot}");
     assert!(dot.contains("No internet gateway · No NAT gateway · No public IPs"));
@@ -193,7 +257,15 @@ fn workloads_that_set_a_proxy_are_drawn_to_the_gateway_load_balancer() {
     let dot = to_dot(&m, &[], &DiagramOptions::default());
     let e = edges_between(&dot, "orders", "NLB GateNlb");
     assert_eq!(e.len(), 2, "one per task shape: {dot}");
-    assert!(e.iter().all(|l| l.contains("HTTPS_PROXY :3128")), "{e:?}");
+    assert!(e.iter().all(|l| l.contains("sets HTTPS_PROXY")), "{e:?}");
+    // The same label on two edges into the NLB is written once.
+    assert_eq!(
+        e.iter()
+            .filter(|l| l.contains("label=\"HTTPS_PROXY :3128\""))
+            .count(),
+        1,
+        "{e:?}"
+    );
     assert!(e.iter().all(|l| !l.contains(RED)), "{e:?}");
     // The ingress NLB, which fronts no gateway, gets no proxy edge.
     assert!(edges_between(&dot, "orders", "NLB IngressNlb").is_empty());
@@ -267,12 +339,18 @@ fn finding_on_a_node_reddens_that_node_and_unmatched_findings_go_to_the_legend()
         &[common::logs_private_dns(), common::log_retention()],
         &DiagramOptions::default(),
     );
-    let logs = node_line(&dot, "logs");
+    let logs = eni_cells(&dot, "logs");
     assert_eq!(logs.len(), 2);
     assert!(logs
         .iter()
         .all(|l| l.contains(RED) && l.contains("⚠ MOAT102")));
-    assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
+    assert!(eni_cells(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
+    // The finding's message is in the table's tooltip, under the ENI it concerns.
+    let table = dot
+        .lines()
+        .find(|l| l.contains("endpoint ENIs</FONT>"))
+        .unwrap();
+    assert!(table.contains("\\n  MOAT102: "), "{table}");
     let legend = dot
         .lines()
         .find(|l| l.trim_start().starts_with("legend "))
@@ -300,7 +378,7 @@ fn finding_on_a_security_group_marks_what_uses_it() {
     assert!(tasks
         .iter()
         .all(|l| l.contains(RED) && l.contains("MOAT150")));
-    assert!(node_line(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
+    assert!(eni_cells(&dot, "ecr.api").iter().all(|l| !l.contains(RED)));
 }
 
 #[test]

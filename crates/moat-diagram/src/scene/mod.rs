@@ -144,6 +144,11 @@ pub(crate) struct Scene {
     pub subnet_ids: BTreeSet<String>,
 }
 
+/// A column key for "same availability zone": the zone's name, or for a zone only known as
+/// `Fn::Select [i, Fn::GetAZs]` its index (two subnets with the same index are in the same zone).
+/// `None` when the zone cannot be told at all: then no two subnets count as sharing it.
+pub(crate) type AzKey = Option<String>;
+
 const UNKNOWN_VPC: &str = "?";
 
 fn show<T: std::fmt::Display>(m: &Maybe<T>) -> String {
@@ -195,6 +200,8 @@ struct Builder<'m> {
     /// vpc key (id, or `?`) -> index in `scene.vpcs`.
     vpc_index: BTreeMap<String, usize>,
     slots: BTreeMap<String, Slot>,
+    /// subnet id -> its availability zone key.
+    subnet_az: BTreeMap<String, AzKey>,
     route_table_nodes: BTreeMap<String, usize>,
     /// (endpoint index in model, subnet id or "") -> ENI node.
     enis: Vec<(usize, Option<String>, usize)>,
@@ -209,6 +216,7 @@ pub(crate) fn build(model: &Model, opts: &DiagramOptions) -> Scene {
         scene: Scene::default(),
         vpc_index: BTreeMap::new(),
         slots: BTreeMap::new(),
+        subnet_az: BTreeMap::new(),
         route_table_nodes: BTreeMap::new(),
         enis: Vec::new(),
         tasks: Vec::new(),

@@ -32,7 +32,8 @@ impl<'m> Builder<'m> {
             };
             per_vpc_az.entry((vi, az)).or_default().push(s);
         }
-        for ((vi, (_unknown, az)), subnets) in per_vpc_az {
+        for ((vi, (unknown, az)), subnets) in per_vpc_az {
+            let az_key: AzKey = (!(unknown && az == "?")).then(|| format!("{vi}/{unknown}/{az}"));
             let ai = self.scene.vpcs[vi].azs.len();
             let mut az_box = AzBox {
                 cluster: format!("cluster_vpc{vi}_az{ai}"),
@@ -60,6 +61,7 @@ impl<'m> Builder<'m> {
                     tags,
                 });
                 self.scene.subnet_ids.insert(s.id.0.clone());
+                self.subnet_az.insert(s.id.0.clone(), az_key.clone());
                 self.slots.insert(
                     s.id.0.clone(),
                     Slot {

@@ -70,7 +70,11 @@ impl<'m> Builder<'m> {
                     tooltip.push(format!("task definition {}", td.id));
                     for c in &td.containers {
                         let line = format!("{}: {}", show(&c.name), show(&c.image));
-                        label.push(ellipsize(&line, 72));
+                        let short = match &c.image {
+                            Maybe::Known(i) => short_image(i, model),
+                            Maybe::Unknown(_) => "?".into(),
+                        };
+                        label.push(ellipsize(&format!("{}: {short}", show(&c.name)), 48));
                         tooltip.push(line);
                     }
                 }
@@ -252,10 +256,11 @@ impl<'m> Builder<'m> {
     /// instead of tasks × ENIs, while every edge still shows a real task → endpoint need.
     pub(super) fn task_to_endpoint_edges(&mut self) {
         let model = self.model;
-        let az_of = |s: &Option<String>| -> Option<String> {
-            let s = s.as_ref()?;
-            model.subnet(&Id(s.clone()))?.az.known().cloned()
-        };
+        // The zone as the AZ columns group it, so a zone known only by its `Fn::GetAZs` index
+        // still matches: the egress gateway in `AZ #0` reaches the ENIs in `AZ #0`, not all of
+        // them (drawing it to every ENI of every zone made a 3-AZ picture 5,000 pt wide).
+        let subnet_az = self.subnet_az.clone();
+        let az_of = |s: &Option<String>| -> AzKey { subnet_az.get(s.as_ref()?).cloned().flatten() };
         let tasks = self.tasks.clone();
         for (task_node, task_subnet, _svc) in tasks {
             let task_az = az_of(&task_subnet);
@@ -305,6 +310,32 @@ impl<'m> Builder<'m> {
                 self.scene.edge(task_node, to, None, "TCP 443".into());
             }
         }
+    }
+}
+
+/// An image reference short enough for a label; the full reference is in the tooltip. A private
+/// ECR image of the model's own account and region is `repo:tag (ECR)`; of another account or
+/// region, `repo:tag (ECR 210987654321 eu-west-1)`; anything else is left whole (and ellipsized
+/// by the caller). The registry host is what made task boxes 400 pt wide.
+///
+/// ECR's private registry is `<account>.dkr.ecr.<region>.amazonaws.com` (`.com.cn` in China,
+/// `dkr.ecr-fips` for FIPS):
+/// <https://docs.aws.amazon.com/AmazonECR/latest/userguide/Registries.html>
+pub(crate) fn short_image(image: &str, model: &Model) -> String {
+    let Some((host, repo)) = image.split_once('/') else {
+        return image.to_string();
+    };
+    let parts: Vec<&str> = host.split('.').collect();
+    let (account, region) = match parts.as_slice() {
+        [account, "dkr", "ecr" | "ecr-fips", region, "amazonaws", "com", ..] => (*account, *region),
+        _ => return image.to_string(),
+    };
+    let own = model.account_id.known().is_some_and(|a| a == account)
+        && model.region.known().is_some_and(|r| r == region);
+    if own {
+        format!("{repo} (ECR)")
+    } else {
+        format!("{repo} (ECR {account} {region})")
     }
 }
 
