@@ -179,7 +179,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
         if let Some(l) = &e.label {
             let first_at_tail = labelled.insert((l.clone(), e.from, false));
             let first_at_head = labelled.insert((l.clone(), e.to, true));
-            flow.quiet = !e.tags.is_red() && !(first_at_tail && first_at_head);
+            flow.quiet = !(e.tags.is_red() || first_at_tail && first_at_head);
         }
         if d.edges.len() > 1 {
             merged_edge(&mut o, scene, &d.edges, &d.from, &d.to, &flow);

@@ -1,8 +1,10 @@
-//! One self-contained HTML page: summary, diagram, findings, endpoints. Inline CSS and inline
-//! SVG only, so the file can be attached to a review ticket and opened offline; no script, no
-//! external request.
+//! One self-contained HTML page: summary, diagram (with pan and zoom), findings, endpoints, and
+//! what a security reviewer reads (IAM per role, security groups, endpoint and bucket policies,
+//! the egress allowlist). Inline CSS, inline SVG and one small inline script, so the file can be
+//! attached to a review ticket and opened offline; no external request.
 
 use crate::escape::html;
+use crate::security::Security;
 use moat_model::{Finding, Severity};
 use std::fmt::Write;
 
@@ -18,6 +20,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// SVG from [`crate::render_svg`]; empty when there is no diagram.
     pub svg: String,
+    /// The reviewer's sections ([`Security::from_model`]).
+    pub security: Security,
 }
 
 /// One row of the endpoint table.
@@ -43,6 +47,23 @@ ul.summary{margin:0;padding-left:20px;line-height:1.6}
 section.card{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:16px 20px}
 #diagram{overflow:auto;text-align:center}
 #diagram svg{max-width:100%;height:auto}
+#diagram.pz{overflow:visible;text-align:left;padding:8px}
+#diagram.pz .pz-view{overflow:hidden;position:relative;cursor:grab;touch-action:none;outline:none}
+#diagram.pz .pz-view:active{cursor:grabbing}
+#diagram.pz svg{max-width:none;transform-origin:0 0;display:block}
+.pz-bar{display:flex;gap:6px;align-items:center;margin:0 0 8px;font-size:12px}
+.pz-bar button{font:inherit;padding:2px 10px;border:1px solid #c8cdd3;border-radius:4px;background:#fff;cursor:pointer}
+nav.toc{font-size:13px;margin:8px 0 0}
+nav.toc a{color:#35506f;margin-right:14px}
+h3{font-size:14px;font-weight:600;margin:0 0 8px}
+section.card + section.card{margin-top:10px}
+section.card p{margin:4px 0;font-size:13px}
+pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;background:#f6f8fa;border:1px solid #e3e6ea;border-radius:4px;padding:8px 10px;overflow:auto;margin:6px 0 0}
+code.wild{background:#fdf4e0;color:#7a5a10;padding:0 3px;border-radius:3px}
+table.grants{margin-top:6px}
+tr.sg td{border-top:2px solid #d3d8de}
+#sg-rules th:first-child{width:38%}
+#allowlist{margin:4px 0;padding-left:20px;line-height:1.6}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f5;font-weight:600}
@@ -55,6 +76,36 @@ tfoot td{font-weight:600}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .muted{color:#6b737b}
 ";
+
+/// Pan and zoom for the diagram: fit to the card's width on load (and on resize), buttons for
+/// zoom in / out / fit / 1:1, drag to pan, Ctrl or ⌘ + wheel to zoom at the pointer, keys `+`
+/// `-` `0` when the picture has focus. Without script the SVG is simply scaled to the width.
+/// The current scale is kept in `data-scale` on `#diagram` (tests read it).
+const PAN_ZOOM: &str = r#"(function(){
+var box=document.getElementById('diagram'),svg=box&&box.querySelector('svg');if(!svg)return;
+var w=svg.width.baseVal.value,h=svg.height.baseVal.value;if(!(w>0&&h>0))return;
+var view=document.createElement('div');view.className='pz-view';view.tabIndex=0;
+svg.parentNode.insertBefore(view,svg);view.appendChild(svg);
+var bar=document.createElement('div');bar.className='pz-bar';
+bar.innerHTML='<button type="button" data-z="in" title="zoom in">+</button><button type="button" data-z="out" title="zoom out">−</button><button type="button" data-z="fit">Fit</button><button type="button" data-z="1">1:1</button><span class="muted">drag to pan · Ctrl/⌘ + wheel to zoom · hover a shape for details</span>';
+box.insertBefore(bar,view);box.classList.add('pz');
+svg.style.width=w+'px';svg.style.height=h+'px';
+var s=1,x=0,y=0,fit=1;
+function apply(){svg.style.transform='translate('+x+'px,'+y+'px) scale('+s+')';box.setAttribute('data-scale',s.toFixed(3));}
+function fitWidth(){fit=Math.min(1,view.clientWidth/w);s=fit;x=0;y=0;view.style.height=Math.ceil(h*fit)+'px';apply();}
+function zoom(f,cx,cy){var n=Math.max(fit/2,Math.min(8,s*f));x=cx-(cx-x)*n/s;y=cy-(cy-y)*n/s;s=n;apply();}
+function mid(f){zoom(f,view.clientWidth/2,view.clientHeight/2);}
+bar.addEventListener('click',function(e){var z=e.target.getAttribute&&e.target.getAttribute('data-z');
+if(z==='in')mid(1.25);else if(z==='out')mid(0.8);else if(z==='fit')fitWidth();else if(z==='1'){mid(1/s);}});
+view.addEventListener('wheel',function(e){if(!e.ctrlKey&&!e.metaKey)return;e.preventDefault();
+var r=view.getBoundingClientRect();zoom(e.deltaY<0?1.15:1/1.15,e.clientX-r.left,e.clientY-r.top);},{passive:false});
+var drag=null;
+view.addEventListener('pointerdown',function(e){drag={px:e.clientX,py:e.clientY,x:x,y:y};view.setPointerCapture(e.pointerId);});
+view.addEventListener('pointermove',function(e){if(!drag)return;x=drag.x+e.clientX-drag.px;y=drag.y+e.clientY-drag.py;apply();});
+view.addEventListener('pointerup',function(){drag=null;});
+view.addEventListener('keydown',function(e){if(e.key==='+'||e.key==='=')mid(1.25);else if(e.key==='-')mid(0.8);else if(e.key==='0')fitWidth();});
+window.addEventListener('resize',fitWidth);fitWidth();
+})();"#;
 
 /// The page. Every piece of text is escaped; the SVG is embedded as markup after its XML prolog
 /// is removed, and refused (with a note) if it carries a script.
@@ -81,6 +132,11 @@ pub fn html_report(r: &Report) -> String {
         }
         o.push_str("</ul></section>\n");
     }
+    o.push_str("<nav class=\"toc\"><a href=\"#diagram\">Architecture</a><a href=\"#findings-title\">Findings</a><a href=\"#endpoints-title\">Endpoints</a>");
+    for (id, title) in crate::sections::SECTIONS {
+        let _ = write!(o, "<a href=\"#{id}\">{}</a>", html(title));
+    }
+    o.push_str("</nav>\n");
 
     o.push_str("<h2>Architecture</h2>\n<section class=\"card\" id=\"diagram\">\n");
     match embeddable_svg(&r.svg) {
@@ -91,7 +147,11 @@ pub fn html_report(r: &Report) -> String {
     }
     o.push_str("\n</section>\n");
 
-    let _ = writeln!(o, "<h2>Findings ({})</h2>", r.findings.len());
+    let _ = writeln!(
+        o,
+        "<h2 id=\"findings-title\">Findings ({})</h2>",
+        r.findings.len()
+    );
     if r.findings.is_empty() {
         o.push_str("<section class=\"card\"><p class=\"muted\">No findings.</p></section>\n");
     } else {
@@ -118,7 +178,7 @@ pub fn html_report(r: &Report) -> String {
         o.push_str("</tbody></table></section>\n");
     }
 
-    o.push_str("<h2>Endpoints</h2>\n");
+    o.push_str("<h2 id=\"endpoints-title\">Endpoints</h2>\n");
     if r.endpoints.is_empty() {
         o.push_str("<section class=\"card\"><p class=\"muted\">No endpoints.</p></section>\n");
     } else {
@@ -147,7 +207,11 @@ pub fn html_report(r: &Report) -> String {
         }
         o.push_str("</table></section>\n");
     }
-    o.push_str("</main>\n</body>\n</html>\n");
+    crate::sections::render(&mut o, &r.security);
+    let _ = write!(
+        o,
+        "</main>\n<script>{PAN_ZOOM}</script>\n</body>\n</html>\n"
+    );
     o
 }
 

@@ -9,8 +9,10 @@
 //!   plainly whether there is an internet gateway, a NAT gateway or a public IP. The output is
 //!   deterministic: the same input gives the same bytes.
 //! * [`render_svg`] runs Graphviz (`dot -Tsvg`) on it.
-//! * [`html_report`] wraps a plan summary, the endpoint table, the findings and the SVG in one
-//!   self-contained HTML page (inline CSS and SVG, no external request).
+//! * [`html_report`] wraps a plan summary, the endpoint table, the findings, the SVG (with pan
+//!   and zoom) and the reviewer's sections ([`Security`]: IAM per role, security groups and
+//!   their rules, endpoint and bucket policies, the egress allowlist) in one self-contained
+//!   HTML page (inline CSS, SVG and script, no external request).
 //!
 //! ```
 //! use moat_diagram::{to_dot, DiagramOptions};
@@ -42,7 +44,8 @@
 //! | green rounded box | a subnet, with its CIDR |
 //! | cream rounded box | an ECS service's tasks in one subnet: name, launch type, desired count, `container: image` lines |
 //! | lilac cut-corner box | the egress gateway's tasks (see [`EgressGateway`]); edge to the named outside hosts |
-//! | blue ellipse | one interface endpoint's ENI in one subnet, labelled with the short service name (`ecr.dkr`) |
+//! | blue table | a subnet's interface endpoint ENIs, a row per endpoint (`ecr.dkr`); one edge from a task to the table stands for TCP 443 to every row |
+//! | blue ellipse | an interface endpoint ENI drawn alone (the only one in its subnet, or subnets unknown) |
 //! | blue component | a gateway endpoint (S3, DynamoDB); edges from the route tables it serves |
 //! | grey note | a route table and its non-local routes; dashed lines join it to its subnets |
 //! | teal trapezium | a load balancer, with its scheme and listeners; edges to the tasks it targets |
@@ -51,7 +54,8 @@
 //! | red house | an internet or NAT gateway — it should not exist in an isolated VPC (an internet gateway routed from the egress gateway's own subnets alone is drawn lilac) |
 //!
 //! Edges carry the traffic: consumer → endpoint service → NLB → tasks (target group port);
-//! task → endpoint ENI (TCP 443; to the ENI in the task's own subnet, else its AZ, else all);
+//! task → endpoint ENI (TCP 443; to the ENI in the task's own subnet, else its AZ, else all;
+//! edges to every row of a subnet's ENI table drawn as one);
 //! route table → gateway endpoint (prefix list); route table → internet/NAT gateway (red);
 //! a workload task whose containers set `HTTPS_PROXY`/`HTTP_PROXY` → the load balancer in front
 //! of the egress gateway (`HTTPS_PROXY :3128`) → gateway tasks → named outside hosts.
@@ -72,10 +76,16 @@ mod html;
 mod layout;
 mod mark;
 mod scene;
+mod sections;
+mod security;
 mod svg;
 
 pub use facts::{isolation_facts, isolation_statement, Fact};
 pub use html::{html_report, EndpointRow, Report};
+pub use security::{
+    bucket_policies, EgressAllowlist, PolicyText, RoleRows, RuleRow, Security, SecurityGroupRows,
+    StatementRow,
+};
 pub use svg::{render_svg, render_svg_with};
 
 use moat_model::{Finding, Model};

@@ -2,12 +2,9 @@
 
 mod common;
 
+use common::browser::{attr, chromium, num, CHROMIUM};
 use moat_diagram::{html_report, render_svg, to_dot, DiagramOptions, EndpointRow, Report};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn report(svg: String) -> Report {
     Report {
@@ -33,6 +30,7 @@ fn report(svg: String) -> Report {
         monthly_cost: Some("$14.60".into()),
         findings: vec![common::blocked_ecr_dkr(), common::logs_private_dns()],
         svg,
+        security: Default::default(),
     }
 }
 
@@ -68,9 +66,22 @@ fn report_has_sections_and_escapes_all_text() {
 #[test]
 fn report_is_self_contained() {
     let page = html_report(&report(fake_svg()));
-    for bad in ["<script", "<link", "src=", "@import", "url(", "href=\"http"] {
+    for bad in [
+        "<link",
+        "src=",
+        "@import",
+        "url(",
+        "href=\"http",
+        "fetch(",
+        "XMLHttpRequest",
+        "import(",
+    ] {
         assert!(!page.contains(bad), "{bad} in the report");
     }
+    // One inline script (the diagram's pan and zoom), after the content.
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(page.contains("<script>(function(){"));
+    assert!(page.find("<script").unwrap() > page.find("</main>").unwrap());
 }
 
 #[test]
@@ -82,65 +93,6 @@ fn svg_with_a_script_is_not_embedded() {
     assert!(page.contains("active content"));
     let page = html_report(&report(String::new()));
     assert!(page.contains("install the `graphviz` package"));
-}
-
-/// Run a program, killing it if it outlives `limit` (a wedged browser must not hang the suite).
-fn run_with_limit(cmd: &mut Command, limit: Duration) -> std::process::Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "{cmd:?} took more than {limit:?}; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn chromium(profile: &Path, args: &[String]) -> std::process::Output {
-    let mut cmd = Command::new(CHROMIUM);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        "--window-size=1400,1800",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .args(args);
-    run_with_limit(&mut cmd, Duration::from_secs(90))
-}
-
-/// `data-NAME="VALUE"` from a DOM dump.
-fn attr<'a>(dom: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!("data-{name}=\"");
-    let start = dom.find(&key)? + key.len();
-    let len = dom[start..].find('"')?;
-    Some(&dom[start..start + len])
-}
-
-fn num(dom: &str, name: &str) -> f64 {
-    attr(dom, name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no numeric data-{name} in the DOM"))
 }
 
 #[test]
@@ -269,4 +221,85 @@ fn report_renders_in_headless_chromium_with_a_visible_diagram() {
     if let Some(keep) = std::env::var_os("MOAT_DIAGRAM_REPORT_SHOT") {
         std::fs::copy(&shot, keep).unwrap();
     }
+}
+
+/// The reviewer's sections from a hand-built model: a role matched to its task definition by
+/// ARN, rules with an unknown peer and an open CIDR, the default endpoint policy, bucket
+/// policies from a JSON template, and a model without an egress gateway.
+#[test]
+fn security_sections_from_a_model_and_a_template() {
+    use moat_diagram::{bucket_policies, Security};
+    use moat_model::*;
+    let mut m = common::isolated();
+    m.roles.push(Role {
+        id: Id::from("AppRole"),
+        arn: Maybe::Known("app-role".into()),
+        managed_policy_arns: vec![Maybe::Known(
+            "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        )],
+        statements: vec![Statement {
+            allow: true,
+            actions: vec![Maybe::Known("sqs:*".into())],
+            resources: vec![Maybe::unknown("parameter QueueArn has no value")],
+            prov: Provenance::resource("AppRole"),
+        }],
+        trusted_services: vec!["ecs-tasks.amazonaws.com".into()],
+        trust_has_source_conditions: false,
+        prov: Provenance::resource("AppRole"),
+    });
+    m.task_definitions[0].task_role = Some(Maybe::Known(
+        "arn:aws:iam::123456789012:role/app-role".into(),
+    ));
+    m.security_groups[0].egress.push(SgRule {
+        protocol: Maybe::Known(Protocol::All),
+        ports: Maybe::Known(None),
+        peer: Maybe::Known(Peer::Cidr("0.0.0.0/0".parse().unwrap())),
+        prov: Provenance::resource("x"),
+    });
+    m.security_groups[0].ingress.push(SgRule {
+        protocol: Maybe::Known(Protocol::Tcp),
+        ports: Maybe::Known(Some(PortRange {
+            from: 1024,
+            to: 65535,
+        })),
+        peer: Maybe::unknown("Fn::ImportValue SharedSg"),
+        prov: Provenance::resource("y"),
+    });
+    let mut security = Security::from_model(&m);
+    let template = serde_json::json!({"Resources": {
+        "LogsPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+            "Bucket": {"Ref": "LogsBucket"},
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                "Principal": {"Service": "logging.s3.amazonaws.com"}, "Resource": "arn:aws:s3:::logs/*"}]}}},
+        "Other": {"Type": "AWS::S3::Bucket"}
+    }});
+    security.bucket_policies = Some(bucket_policies(&template));
+    let page = html_report(&Report {
+        security,
+        ..report(fake_svg())
+    });
+    assert!(page.contains("<code>AppRole</code> <span class=\"muted\">app-role</span>"));
+    assert!(
+        page.contains("task definition OrdersTaskDef (task role)"),
+        "{page}"
+    );
+    assert!(page.contains("(no aws:SourceAccount / aws:SourceArn condition)"));
+    assert!(page.contains("<code class=\"wild\">sqs:*</code>"));
+    assert!(page.contains("<code>? (parameter QueueArn has no value)</code>"));
+    assert!(page.contains("<code>arn:aws:iam::aws:policy/ReadOnlyAccess</code>"));
+    assert!(page
+        .contains("<td>out</td><td>all</td><td>all</td><td><code class=\"wild\">0.0.0.0/0</code>"));
+    assert!(page.contains(
+        "<td>in</td><td>TCP</td><td>1024-65535</td><td><code>? (Fn::ImportValue SharedSg)</code>"
+    ));
+    assert!(page.contains("the default endpoint policy applies"));
+    assert!(page.contains(
+        "<code>LogsPolicy</code> <span class=\"muted\">bucket · bucket LogsBucket</span>"
+    ));
+    assert!(page.contains("logging.s3.amazonaws.com"));
+    assert!(!page.contains("<code>Other</code>"));
+    assert!(page.contains("No egress gateway in the model"));
+    // Not read: said, not shown as "none".
+    let page = html_report(&report(fake_svg()));
+    assert!(page.contains("Not read from this source"));
 }

@@ -1,6 +1,8 @@
 //! Small models built by hand, shaped like the seeds' isolated Fargate design.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use moat_model::*;
 
 pub fn id(s: &str) -> Id {

@@ -25,7 +25,7 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
         },
     };
     let mut opts = DiagramOptions::default();
-    let (model, findings, title, summary, endpoints, monthly) = if is_spec(&a.input) {
+    let (model, findings, title, summary, endpoints, monthly, security) = if is_spec(&a.input) {
         let b = super::plan::build(&a.input)?;
         if b.spec.egress.is_some() {
             opts.egress_hosts = b
@@ -40,7 +40,8 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
         let title = format!("moat: {} ({})", b.spec.name, b.spec.region);
         let summary = vec![super::plan::verdict(&b.findings, b.plan.egress.is_some())];
         let (rows, monthly) = plan_rows(&b.plan);
-        (b.model, b.findings, title, summary, rows, monthly)
+        let security = spec_security(&b);
+        (b.model, b.findings, title, summary, rows, monthly, security)
     } else {
         let loaded = moat_cfn::load_paths(std::slice::from_ref(&a.input), &a.load_options())?;
         let region = crate::cli::region_from_env(a.region.clone());
@@ -57,7 +58,15 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
             "{} finding(s) from moat check",
             outcome.findings.len()
         )];
-        (model, outcome.findings, title, summary, Vec::new(), None)
+        let mut security = moat_diagram::Security::from_model(&model);
+        // Bucket policies are not in the model: read them from a JSON template (a YAML one is
+        // not parsed here, and the report says so).
+        security.bucket_policies = std::fs::read_to_string(&a.input)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .map(|t| moat_diagram::bucket_policies(&t));
+        let (f, t, s) = (outcome.findings, title, summary);
+        (model, f, t, s, Vec::new(), None, security)
     };
     opts.title = Some(title.clone());
     let dot = moat_diagram::to_dot(&model, &findings, &opts);
@@ -71,11 +80,30 @@ pub fn run(a: DiagramArgs) -> Result<u8> {
             monthly_cost: monthly,
             findings,
             svg: moat_diagram::render_svg(&dot)?,
+            security,
         }),
     };
     write_file(&a.out, &out, true)?;
     eprintln!("wrote {}", a.out.display());
     Ok(0)
+}
+
+/// The reviewer's sections for a spec: the model's, plus the bucket policies of the synthesized
+/// template and the egress mode and allowlist of the spec.
+fn spec_security(b: &super::plan::Built) -> moat_diagram::Security {
+    let mut security = moat_diagram::Security::from_model(&b.model);
+    let json = moat_synth::synth(&b.plan, moat_synth::TemplateFormat::Json);
+    security.bucket_policies = serde_json::from_str::<serde_json::Value>(&json)
+        .ok()
+        .map(|t| moat_diagram::bucket_policies(&t));
+    if let Some(e) = &b.spec.egress {
+        security.egress = Some(moat_diagram::EgressAllowlist {
+            mode: Some(e.mode.clone()),
+            hosts: Some(e.allow.clone()),
+            source: "the spec's [egress] (the gateway reads it from MOAT_GATE_ALLOW)".into(),
+        });
+    }
+    security
 }
 
 /// The endpoint table and monthly total of the HTML report, from the plan.
