@@ -14,7 +14,7 @@
 mod sarif;
 mod text;
 
-pub use sarif::{sarif, RuleInfo};
+pub use sarif::{sarif, security_severity, RuleInfo};
 pub use text::{text, TextOptions};
 
 use moat_model::{Finding, Property, PropertyKind, Severity, Verdict};
@@ -158,6 +158,19 @@ pub fn sarif_with_properties(
     s
 }
 
+/// A control a finding evidences (from `moat_verify::controls`), as JSON and SARIF show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ControlRef {
+    /// `PCI DSS v4.0`, `NIST SP 800-53 Rev. 5`, `CIS AWS Foundations Benchmark v3.0.0`.
+    pub framework: String,
+    /// The framework's number (`1.3.2`, `SC-7`).
+    pub id: String,
+    pub title: String,
+}
+
+/// Controls by rule code.
+pub type Controls = BTreeMap<String, Vec<ControlRef>>;
+
 #[derive(Serialize)]
 struct JsonFinding<'a> {
     code: &'a str,
@@ -170,6 +183,8 @@ struct JsonFinding<'a> {
     help: &'a str,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     path: &'a [moat_model::Hop],
+    /// The controls the finding's rule evidences (empty when none, or none given).
+    controls: &'a [ControlRef],
 }
 
 /// Counts by severity.
@@ -186,8 +201,14 @@ pub fn counts(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
     m
 }
 
-/// The JSON contract: `{"findings":[{code,severity,message,resource,file,line,column,help}],"summary":{…}}`.
+/// The JSON contract: `{"findings":[{code,severity,message,resource,file,line,column,help,controls}],"summary":{…}}`,
+/// with every `controls` empty (see [`json_with_controls`]).
 pub fn json(findings: &[Finding], summary: &Summary) -> String {
+    json_with_controls(findings, summary, &Controls::new())
+}
+
+/// [`json`], each finding with the controls its rule evidences (`controls[code]`).
+pub fn json_with_controls(findings: &[Finding], summary: &Summary, controls: &Controls) -> String {
     let items: Vec<JsonFinding<'_>> = findings
         .iter()
         .map(|f| JsonFinding {
@@ -200,6 +221,7 @@ pub fn json(findings: &[Finding], summary: &Summary) -> String {
             column: f.prov.column,
             help: &f.help,
             path: &f.path,
+            controls: controls.get(f.code).map_or(&[], Vec::as_slice),
         })
         .collect();
     let c = counts(findings);

@@ -13,6 +13,19 @@ pub struct RuleInfo {
     pub summary: &'static str,
     pub help_markdown: String,
     pub severity: Severity,
+    /// The controls the rule evidences; each becomes a `properties.tags` entry.
+    pub controls: Vec<crate::ControlRef>,
+}
+
+/// GitHub code scanning's `security-severity` (a score from 0.0 to 10.0; over 9.0 critical,
+/// 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low), from the rule's default severity:
+/// https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object
+pub fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.0",
+        Severity::Info => "2.0",
+    }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -28,6 +41,12 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], version: &str) -> String 
     let rules_json: Vec<Value> = rules
         .iter()
         .map(|r| {
+            let mut tags = vec!["security".to_string(), "network-isolation".to_string()];
+            tags.extend(
+                r.controls
+                    .iter()
+                    .map(|c| format!("{} {}", c.framework, c.id)),
+            );
             json!({
                 "id": r.code,
                 "name": r.name,
@@ -35,7 +54,7 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], version: &str) -> String 
                 "fullDescription": {"text": r.summary},
                 "help": {"text": r.summary, "markdown": r.help_markdown},
                 "defaultConfiguration": {"level": level(r.severity)},
-                "properties": {"tags": ["security", "network-isolation"]}
+                "properties": {"tags": tags, "security-severity": security_severity(r.severity)}
             })
         })
         .collect();

@@ -16,6 +16,7 @@
 #[macro_use]
 mod meta;
 mod context;
+pub mod controls;
 mod decide;
 pub mod iam;
 pub mod reach;

@@ -133,7 +133,9 @@ pub fn render(o: &Outcome, format: FindingFormat, color: bool) -> String {
         FindingFormat::Text => {
             moat_report::text(&o.findings, &o.sources, &o.summary, &TextOptions { color })
         }
-        FindingFormat::Json => moat_report::json(&o.findings, &o.summary),
+        FindingFormat::Json => {
+            moat_report::json_with_controls(&o.findings, &o.summary, &controls_by_code())
+        }
         FindingFormat::Sarif => moat_report::sarif_with_properties(
             &o.findings,
             &rule_infos(),
@@ -152,7 +154,31 @@ pub fn rule_infos() -> Vec<RuleInfo> {
             summary: r.summary,
             help_markdown: r.markdown(),
             severity: r.severity,
+            controls: control_refs(r.code),
         })
+        .collect()
+}
+
+/// The controls rule `code` evidences (moat's reading: `moat_verify::controls`).
+pub fn control_refs(code: &str) -> Vec<moat_report::ControlRef> {
+    moat_verify::controls::controls(code)
+        .map(|m| {
+            m.controls
+                .iter()
+                .map(|c| moat_report::ControlRef {
+                    framework: c.framework.name().into(),
+                    id: c.id.into(),
+                    title: c.title.into(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn controls_by_code() -> moat_report::Controls {
+    moat_verify::all_rules()
+        .into_iter()
+        .map(|r| (r.code.to_string(), control_refs(r.code)))
         .collect()
 }
 
