@@ -271,6 +271,12 @@ pub static TABLE: &[RuleControls] = &[
         note: "Checks that the task role is sufficient for a container feature; not its least privilege.",
     },
     RuleControls {
+        code: "MOAT120",
+        controls: &[],
+        note: "Reports a value that leaves a property unproved: the controls of that property (isolation: \
+               those of MOAT001-MOAT011; reach: none) are unproved, not evidenced.",
+    },
+    RuleControls {
         code: "MOAT201",
         controls: &[PCI_1_3_1, PCI_1_4_2, AC_3, SC_7],
         note: "",
