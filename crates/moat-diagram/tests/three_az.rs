@@ -30,7 +30,7 @@ fn model() -> (Model, moat_spec::Spec) {
         .expect("spec plans");
     let yaml = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
     let opts = moat_cfn::LoadOptions {
-        region: spec.region.clone(),
+        region: Some(spec.region.clone()),
         account_id: spec.account_id.clone().unwrap_or_default(),
         stack_name: spec.name.clone(),
         ..Default::default()
