@@ -9,7 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "moat", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Exit status: 0 clean, 1 findings at or above --fail-on, 2 could not run.\n\
+    after_help = "Exit status: 0 clean (every property proved), 1 findings at or above --fail-on\n\
+or a property left unproved (unless --allow-unproved), 2 could not run.\n\
 Start with `moat plan examples/isolated-service`."
 )]
 pub struct Cli {
@@ -216,6 +217,11 @@ pub struct CheckArgs {
     /// Exit 1 when a finding at or above this severity is found.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Exit 0 even when a property is unproved (a value moat could not read leaves it open).
+    /// Without it an unproved property fails the run like an error: a gate that passes what it
+    /// did not read proves nothing.
+    #[arg(long)]
+    pub allow_unproved: bool,
     /// Write the report to this file instead of stdout (replaced if it exists).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -328,6 +334,11 @@ pub struct AuditArgs {
     /// Exit 1 when a finding at or above this severity is found.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Exit 0 even when a property is unproved (a value moat could not read leaves it open).
+    /// Without it an unproved property fails the run like an error: a gate that passes what it
+    /// did not read proves nothing.
+    #[arg(long)]
+    pub allow_unproved: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

@@ -1,7 +1,7 @@
 //! The `moat` command line: design, prove, ship and guard isolated ECS on Fargate workloads.
 //!
-//! Exit status (the contract other tools rely on): 0 clean, 1 findings at or above `--fail-on`,
-//! 2 could not run (unreadable file, bad arguments, AWS error). A broken pipe is not an error.
+//! Exit status (the contract other tools rely on): 0 clean (every property proved), 1 findings at
+//! or above `--fail-on` or a property left unproved (unless `--allow-unproved`), 2 could not run (unreadable file, bad arguments, AWS error). A broken pipe is not an error.
 
 mod cli;
 mod commands;

@@ -73,3 +73,31 @@ fn sarif_run_properties_carry_the_verdicts() {
     assert_eq!(props["moat/properties"]["reach"]["proved"], 1);
     assert_eq!(props["moat/unproved"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn an_unproved_property_fails_the_run_unless_allowed() {
+    // Clean and fully proved: exit 0.
+    moat()
+        .args(["check"])
+        .arg(fixture("base.yml"))
+        .assert()
+        .code(0);
+    // Only warnings, but a property is unproved: not a pass.
+    moat()
+        .args(["check"])
+        .arg(fixture("MOAT120/fail.yml"))
+        .assert()
+        .code(1);
+    // The user accepts the gap explicitly.
+    moat()
+        .args(["check", "--allow-unproved"])
+        .arg(fixture("MOAT120/fail.yml"))
+        .assert()
+        .code(0);
+    // `--fail-on never` reports without failing, as before.
+    moat()
+        .args(["check", "--fail-on", "never"])
+        .arg(fixture("MOAT120/fail.yml"))
+        .assert()
+        .code(0);
+}

@@ -244,7 +244,7 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
             },
         };
         print(&render(&outcome, a.format, std::io::stdout().is_terminal()))?;
-        Ok::<u8, anyhow::Error>(exit_code(&outcome.findings, a.fail_on))
+        Ok::<u8, anyhow::Error>(exit_code(&outcome, a.fail_on, a.allow_unproved))
     })
 }
 

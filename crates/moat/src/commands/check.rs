@@ -40,7 +40,7 @@ pub fn run(a: CheckArgs, color: bool) -> Result<u8> {
         }
         None => print(&rendered)?,
     }
-    Ok(exit_code(&outcome.findings, a.fail_on))
+    Ok(exit_code(&outcome, a.fail_on, a.allow_unproved))
 }
 
 /// Findings of a whole load, with what a report needs.
@@ -182,14 +182,23 @@ fn controls_by_code() -> moat_report::Controls {
         .collect()
 }
 
-pub fn exit_code(findings: &[Finding], fail_on: FailOn) -> u8 {
+/// The exit status: 1 when a finding is at or above `fail_on`, or when a property is unproved
+/// and `allow_unproved` is not set (an unproved property is not a pass); else 0. `--fail-on
+/// never` exits 0 whatever was found.
+pub fn exit_code(outcome: &Outcome, fail_on: FailOn, allow_unproved: bool) -> u8 {
     let threshold = match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
         FailOn::Never => return 0,
     };
-    u8::from(findings.iter().any(|f| f.severity >= threshold))
+    let unproved = !allow_unproved
+        && outcome
+            .summary
+            .properties
+            .iter()
+            .any(|p| p.verdict.is_unproved());
+    u8::from(unproved || outcome.findings.iter().any(|f| f.severity >= threshold))
 }
 
 /// CloudFormation's parameter file: `[{"ParameterKey": "K", "ParameterValue": "V"}, …]`.
