@@ -25,9 +25,8 @@ const DEFECTS: &[(&str, &[&str])] = &[
     ("igw-route", &["MOAT001", "MOAT005"]),
 ];
 
-/// Once the summary carries the three-valued verdicts, a clean app must also have no unproved
-/// property. Set to `true` to fail when the summary does not carry them.
-const REQUIRE_VERDICTS_IN_SUMMARY: bool = false;
+/// A clean app must also have no unproved property (the summary's `unproved` count).
+const REQUIRE_VERDICTS_IN_SUMMARY: bool = true;
 
 fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
