@@ -16,6 +16,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   step "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -32,6 +34,19 @@ fi
 export MOAT_CFN_LINT="$VENV/bin/cfn-lint"
 export MOAT_MOTO_SERVER="$VENV/bin/moto_server"
 export PATH="$VENV/bin:$PATH"
+
+# aws-cdk-lib for the CDK test (crates/moat/tests/cdk.rs), pinned: its synthesized templates are
+# what the test's assertions are about.
+CDK_DIR="${MOAT_CDK_DIR:-$HOME/.cache/moat-cdk}"
+CDK_LIB="aws-cdk-lib@2.276.0"
+CDK_CONSTRUCTS="constructs@10.8.1"
+if ! grep -qs '"version": "2.276.0"' "$CDK_DIR/node_modules/aws-cdk-lib/package.json"; then
+  step "installing $CDK_LIB and $CDK_CONSTRUCTS into $CDK_DIR"
+  mkdir -p "$CDK_DIR"
+  [ -f "$CDK_DIR/package.json" ] || echo '{"private": true}' > "$CDK_DIR/package.json"
+  npm install --prefix "$CDK_DIR" --no-audit --no-fund --silent "$CDK_LIB" "$CDK_CONSTRUCTS"
+fi
+export MOAT_CDK_NODE_PATH="$CDK_DIR/node_modules"
 
 step "cargo fmt --check"
 cargo fmt --all --check

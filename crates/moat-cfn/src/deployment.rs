@@ -148,7 +148,7 @@ pub fn exports_of(
     opts: &LoadOptions,
     notes: &mut Vec<String>,
 ) {
-    let mut exports = HashMap::new();
+    let mut exports: HashMap<String, (usize, String)> = HashMap::new();
     for i in 0..deployment.stacks.len() {
         let assumptions = BTreeMap::new();
         let mut env = Env::scratch(opts, files, deployment, &assumptions);
@@ -165,9 +165,22 @@ pub fn exports_of(
                 continue;
             };
             match cx.resolve(&mut env, name).map(|v| v.text()) {
-                Ok(Ok(n)) => {
-                    exports.entry(n).or_insert((i, k.name.clone()));
-                }
+                Ok(Ok(n)) => match exports.get(&n) {
+                    // Export names are unique in an account and region: two inputs exporting one
+                    // name are not one deployment there.
+                    Some((j, _)) if *j != i => notes.push(format!(
+                        "{}:{}:{}: export `{n}` is also declared by {}; imports of it read {}",
+                        cx.file,
+                        name.pos.line,
+                        name.pos.col,
+                        deployment.stacks[*j].path.display(),
+                        deployment.stacks[*j].path.display()
+                    )),
+                    Some(_) => {}
+                    None => {
+                        exports.insert(n, (i, k.name.clone()));
+                    }
+                },
                 Ok(Err(why)) => notes.push(format!(
                     "{}:{}:{}: the export name of output {} is unknown ({why}); nothing given can import it",
                     cx.file, name.pos.line, name.pos.col, k.name

@@ -82,6 +82,28 @@ fn unrelated_templates_stay_separate_roots() {
 }
 
 #[test]
+fn an_export_name_declared_twice_is_noted() {
+    let dir = tmp("duplicate-export");
+    let fixed = NETWORK.replace("!Sub '${AWS::StackName}-VpcId'", "network-VpcId");
+    write(&dir, "a.yml", &fixed);
+    write(&dir, "b.yml", &fixed);
+    write(&dir, "service.yml", SERVICE);
+    let l = load_paths(std::slice::from_ref(&dir), &LoadOptions::default()).unwrap();
+    let notes = l
+        .roots
+        .iter()
+        .flat_map(|r| r.notes.iter())
+        .cloned()
+        .collect::<Vec<_>>();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("export `network-VpcId` is also declared by")),
+        "{notes:?}"
+    );
+}
+
+#[test]
 fn get_stack_output_resolves_by_stack_name_in_a_cloud_assembly() {
     let dir = tmp("assembly");
     write(
