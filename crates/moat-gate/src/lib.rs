@@ -38,6 +38,7 @@ pub mod cli;
 mod conn;
 pub mod detect;
 pub mod gate;
+pub mod handshake;
 pub mod hello;
 pub mod http;
 pub mod log;
@@ -45,6 +46,7 @@ pub mod metrics;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod retry;
 pub mod tunnel;
 
 use std::net::SocketAddr;
