@@ -12,9 +12,10 @@ use crate::detect::{read_client_hello, DetectError, DetectOptions};
 use crate::gate::{Denial, Shared};
 use crate::handshake::{watch, WatchEnd, WatchOptions, Watched};
 use crate::hello::{Sni, MAX_HELLO_LEN};
-use crate::http::{self, parse_authority, read_head, split_absolute, Host, HttpError};
+use crate::http::{self, parse_authority, read_head, route, Host, HttpError, RequestHead};
 use crate::log::{Decision, Listener, Record};
 use crate::metrics::ActiveGuard;
+use crate::plain::forward_one;
 use crate::policy::Mode;
 use crate::tunnel::{relay, RelayEnd, RelayLimits};
 
@@ -115,6 +116,7 @@ impl Conn {
     async fn respond(self, mut stream: TcpStream, status: u16, d: Denial) {
         let text = match status {
             400 => "Bad Request",
+            411 => "Length Required",
             403 => "Forbidden",
             502 => "Bad Gateway",
             _ => "Service Unavailable",
@@ -184,31 +186,55 @@ impl Conn {
             return self.connect(client, host, port, rest).await;
         }
         self.rec.listener = Listener::HttpProxy;
-        let parsed = split_absolute(&head.target)
-            .and_then(|(auth, path)| Ok((auth, path, parse_authority(auth, Some(80))?)));
-        let (authority, path, (host, port)) = match parsed {
-            Ok(t) => t,
+        self.plain(client, head, rest, None).await
+    }
+
+    /// A plain-HTTP request on either listener: route it (absolute-form by its URI,
+    /// origin-form by `Host` on the transparent listener), authorise, and forward this one
+    /// request (see plain.rs for why one).
+    async fn plain(
+        mut self,
+        mut client: TcpStream,
+        head: RequestHead,
+        rest: Vec<u8>,
+        transparent_port: Option<u16>,
+    ) {
+        let routed = route(&head, transparent_port).and_then(|r| Ok((head.body_length()?, r)));
+        let (body_length, r) = match routed {
+            Ok(x) => x,
             Err(e) => return self.bad_request(client, e).await,
         };
-        let mut upstream = match self.open_upstream(&host, port).await {
+        let mut upstream = match self.open_upstream(&r.host, r.port).await {
             Ok(u) => u,
             Err(d) => return self.respond(client, Self::status_for(&d), d).await,
         };
-        let mut first = http::origin_request(&head, authority, path);
-        first.extend_from_slice(&rest);
-        drop((rest, head));
-        if let Err(e) = upstream.write_all(&first).await {
-            let d = Denial {
-                reason: "connect_failed",
-                detail: e.to_string(),
-            };
-            return self.respond(client, 502, d).await;
+        let first = http::origin_request(&head, &r.authority, &r.path);
+        drop(head);
+        let idle = self.shared.limits.idle_timeout;
+        let moved = Box::pin(forward_one(
+            &mut client,
+            &mut upstream,
+            &first,
+            rest,
+            body_length,
+            idle,
+        ))
+        .await;
+        match moved {
+            Ok(m) => {
+                self.rec.bytes_up = m.up;
+                self.rec.bytes_down = m.down;
+                if m.dropped > 0 {
+                    let note = format!(
+                        "{} byte(s) after the first request not forwarded (one request per connection)",
+                        m.dropped
+                    );
+                    self.rec.detail = Some(join(self.rec.detail.take(), &note));
+                }
+            }
+            Err(e) => self.rec.detail = Some(join(self.rec.detail.take(), &e.to_string())),
         }
-        let sent = first.len() as u64;
-        drop(first);
-        // The tunnel gets a task of its own, so the setup task (and its larger
-        // future) is freed: an idle tunnel holds only the relay's state.
-        tokio::spawn(self.relay_and_finish(client, upstream, (sent, 0)));
+        self.finish(Decision::Allow, None);
     }
 
     async fn bad_request(self, client: TcpStream, e: HttpError) {
@@ -218,6 +244,7 @@ impl Conn {
         };
         match e {
             HttpError::Incomplete(_) => self.reset(client, d),
+            HttpError::LengthRequired => self.respond(client, 411, d).await,
             _ => self.respond(client, 400, d).await,
         }
     }
@@ -456,8 +483,9 @@ impl Conn {
         }
     }
 
-    /// The transparent HTTP listener: route on the Host header to port 80.
-    async fn http(mut self, mut client: TcpStream) {
+    /// The transparent HTTP listener: route on the Host header (or an absolute-form
+    /// target's URI) to port 80.
+    async fn http(self, mut client: TcpStream) {
         let mut buf = Vec::with_capacity(1024);
         let head = match Box::pin(read_head(
             &mut client,
@@ -469,21 +497,10 @@ impl Conn {
             Ok(h) => h,
             Err(e) => return self.bad_request(client, e).await,
         };
+        let rest = buf.split_off(head.len.min(buf.len()));
+        drop(buf);
         let port = self.shared.http_upstream_port;
-        // The Host header's own port is ignored: the listener stands for one port.
-        let host = head
-            .header("host")
-            .ok_or_else(|| HttpError::Bad("no Host header".into()))
-            .and_then(|h| parse_authority(h, Some(port)));
-        drop(head);
-        let host = match host {
-            Ok((h, _)) => h,
-            Err(e) => return self.bad_request(client, e).await,
-        };
-        match self.open_upstream(&host, port).await {
-            Ok(upstream) => self.forward(client, upstream, buf, None).await,
-            Err(d) => self.respond(client, Self::status_for(&d), d).await,
-        }
+        self.plain(client, head, rest, Some(port)).await
     }
 }
 

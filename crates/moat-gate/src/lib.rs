@@ -43,6 +43,7 @@ pub mod hello;
 pub mod http;
 pub mod log;
 pub mod metrics;
+pub mod plain;
 pub mod policy;
 pub mod report;
 pub mod resolve;

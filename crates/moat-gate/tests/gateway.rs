@@ -244,7 +244,7 @@ async fn plain_http_proxy_and_host_listener() {
     let proxy = g.gate.proxy_addr.unwrap();
     let resp = http_exchange(
         proxy,
-        &format!("GET http://a.test:{port}/x?y=1 HTTP/1.1\r\nHost: evil.test\r\nProxy-Connection: keep-alive\r\n\r\n"),
+        &format!("GET http://a.test:{port}/x?y=1 HTTP/1.1\r\nHost: a.test:{port}\r\nProxy-Connection: keep-alive\r\n\r\n"),
     )
     .await;
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
