@@ -223,6 +223,16 @@ impl Shared {
     ) -> Result<Vec<SocketAddr>, Denial> {
         rec.host = Some(host.text());
         rec.port = Some(port);
+        // A name from an SNI or a Host header gets the same reading as a CONNECT target:
+        // a numeric form is an address, never a name to look up.
+        let numeric = match host {
+            Host::Name(n) => match moat_allow::classify_host(n) {
+                Ok(moat_allow::Target::Ip(ip)) => Some(Host::Ip(ip)),
+                _ => None,
+            },
+            Host::Ip(_) => None,
+        };
+        let host = numeric.as_ref().unwrap_or(host);
         let name = match host {
             Host::Ip(ip) => {
                 rec.resolved = Some(SocketAddr::new(*ip, port).to_string());

@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::policy::normalize_host;
-
 /// Largest request head the gateway reads.
 pub const MAX_HEAD_LEN: usize = 64 * 1024;
 
@@ -292,22 +290,14 @@ pub fn parse_authority(s: &str, default_port: Option<u16>) -> Result<(Host, u16)
         }
     };
     let port = resolve_port(port, default_port).ok_or_else(bad)?;
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok((Host::Ip(ip), port));
+    // The one validator decides what the host is: numeric forms a resolver reads as an
+    // address (`127.1`, `2130706433`, `0x7f000001`) are IP literals here, and go to the
+    // special-range denial like any literal.
+    match moat_allow::classify_host(host) {
+        Ok(moat_allow::Target::Ip(ip)) => Ok((Host::Ip(ip), port)),
+        Ok(moat_allow::Target::Name(name)) => Ok((Host::Name(name), port)),
+        Err(_) => Err(bad()),
     }
-    let name = normalize_host(host);
-    let valid = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
-    if !valid {
-        return Err(bad());
-    }
-    Ok((Host::Name(name), port))
 }
 
 fn resolve_port(p: Option<&str>, default: Option<u16>) -> Option<u16> {
