@@ -10,10 +10,13 @@ use tokio::time::Instant;
 
 use crate::detect::{read_client_hello, DetectError, DetectOptions};
 use crate::gate::{Denial, Shared};
-use crate::hello::MAX_HELLO_LEN;
-use crate::http::{self, parse_authority, read_head, split_absolute, Host, HttpError};
+use crate::handshake::{watch, WatchEnd, WatchOptions, Watched};
+use crate::hello::{Sni, MAX_HELLO_LEN};
+use crate::http::{self, parse_authority, read_head, route, Host, HttpError, RequestHead};
 use crate::log::{Decision, Listener, Record};
 use crate::metrics::ActiveGuard;
+use crate::plain::forward_one;
+use crate::policy::Mode;
 use crate::tunnel::{relay, RelayEnd, RelayLimits};
 
 /// Accepts connections for one listener until the task is aborted.
@@ -57,6 +60,13 @@ pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Liste
             }
         });
     }
+}
+
+/// What the rest of a TLS handshake is checked against: the first ClientHello's SNI and
+/// the bytes its records took in the client's buffer.
+struct Inspect {
+    sni: Option<Sni>,
+    used: usize,
 }
 
 /// One client connection: its log record and what it holds until it ends (a slot
@@ -106,6 +116,7 @@ impl Conn {
     async fn respond(self, mut stream: TcpStream, status: u16, d: Denial) {
         let text = match status {
             400 => "Bad Request",
+            411 => "Length Required",
             403 => "Forbidden",
             502 => "Bad Gateway",
             _ => "Service Unavailable",
@@ -134,10 +145,11 @@ impl Conn {
         }
     }
 
-    async fn relay_and_finish(mut self, client: TcpStream, upstream: TcpStream, sent_up: u64) {
+    /// Relays until the connection ends; `sent` is what already went (up, down).
+    async fn relay_and_finish(mut self, client: TcpStream, upstream: TcpStream, sent: (u64, u64)) {
         let r = relay(client, upstream, self.relay_limits()).await;
-        self.rec.bytes_up = r.up + sent_up;
-        self.rec.bytes_down = r.down;
+        self.rec.bytes_up = r.up + sent.0;
+        self.rec.bytes_down = r.down + sent.1;
         match r.end {
             RelayEnd::Closed => {}
             RelayEnd::Idle => self.rec.detail = Some(join(self.rec.detail.take(), "closed idle")),
@@ -174,31 +186,55 @@ impl Conn {
             return self.connect(client, host, port, rest).await;
         }
         self.rec.listener = Listener::HttpProxy;
-        let parsed = split_absolute(&head.target)
-            .and_then(|(auth, path)| Ok((auth, path, parse_authority(auth, Some(80))?)));
-        let (authority, path, (host, port)) = match parsed {
-            Ok(t) => t,
+        self.plain(client, head, rest, None).await
+    }
+
+    /// A plain-HTTP request on either listener: route it (absolute-form by its URI,
+    /// origin-form by `Host` on the transparent listener), authorise, and forward this one
+    /// request (see plain.rs for why one).
+    async fn plain(
+        mut self,
+        mut client: TcpStream,
+        head: RequestHead,
+        rest: Vec<u8>,
+        transparent_port: Option<u16>,
+    ) {
+        let routed = route(&head, transparent_port).and_then(|r| Ok((head.body_length()?, r)));
+        let (body_length, r) = match routed {
+            Ok(x) => x,
             Err(e) => return self.bad_request(client, e).await,
         };
-        let mut upstream = match self.open_upstream(&host, port).await {
+        let mut upstream = match self.open_upstream(&r.host, r.port).await {
             Ok(u) => u,
             Err(d) => return self.respond(client, Self::status_for(&d), d).await,
         };
-        let mut first = http::origin_request(&head, authority, path);
-        first.extend_from_slice(&rest);
-        drop((rest, head));
-        if let Err(e) = upstream.write_all(&first).await {
-            let d = Denial {
-                reason: "connect_failed",
-                detail: e.to_string(),
-            };
-            return self.respond(client, 502, d).await;
+        let first = http::origin_request(&head, &r.authority, &r.path);
+        drop(head);
+        let idle = self.shared.limits.idle_timeout;
+        let moved = Box::pin(forward_one(
+            &mut client,
+            &mut upstream,
+            &first,
+            rest,
+            body_length,
+            idle,
+        ))
+        .await;
+        match moved {
+            Ok(m) => {
+                self.rec.bytes_up = m.up;
+                self.rec.bytes_down = m.down;
+                if m.dropped > 0 {
+                    let note = format!(
+                        "{} byte(s) after the first request not forwarded (one request per connection)",
+                        m.dropped
+                    );
+                    self.rec.detail = Some(join(self.rec.detail.take(), &note));
+                }
+            }
+            Err(e) => self.rec.detail = Some(join(self.rec.detail.take(), &e.to_string())),
         }
-        let sent = first.len() as u64;
-        drop(first);
-        // The tunnel gets a task of its own, so the setup task (and its larger
-        // future) is freed: an idle tunnel holds only the relay's state.
-        tokio::spawn(self.relay_and_finish(client, upstream, sent));
+        self.finish(Decision::Allow, None);
     }
 
     async fn bad_request(self, client: TcpStream, e: HttpError) {
@@ -208,6 +244,7 @@ impl Conn {
         };
         match e {
             HttpError::Incomplete(_) => self.reset(client, d),
+            HttpError::LengthRequired => self.respond(client, 411, d).await,
             _ => self.respond(client, 400, d).await,
         }
     }
@@ -238,6 +275,7 @@ impl Conn {
         let mut hello = rest;
         // An --allow-range target was chosen by address: the range is the policy, and
         // such clients often send no SNI, so the hello is not inspected.
+        let mut inspect = None;
         if let Host::Name(name) = &host {
             let found = Box::pin(read_client_hello(
                 &mut client,
@@ -245,52 +283,81 @@ impl Conn {
                 self.detect_opts(),
             ))
             .await;
-            if let Err(d) = self.judge_tunnel_hello(name, found) {
-                return self.reset(client, d);
+            match self.judge_tunnel_hello(name, found) {
+                Ok(i) => inspect = i,
+                Err(d) => return self.reset(client, d),
             }
         }
-        self.forward(client, upstream, hello).await;
+        self.forward(client, upstream, hello, inspect).await;
     }
 
+    /// Judges the first ClientHello inside a CONNECT tunnel; on success returns what the
+    /// rest of the handshake is checked against (none when the bytes are not a hello
+    /// and discover mode lets them through).
     fn judge_tunnel_hello(
         &mut self,
         name: &str,
-        found: Result<Option<crate::hello::Sni>, DetectError>,
-    ) -> Result<(), Denial> {
-        let denial = match found {
-            Ok(Some(sni)) => {
+        found: Result<(Option<Sni>, usize), DetectError>,
+    ) -> Result<Option<Inspect>, Denial> {
+        let (denial, inspect) = match found {
+            Ok((Some(sni), used)) => {
                 let mismatch = sni.as_str() != name;
-                self.rec.sni = Some(sni.into_string());
+                self.rec.sni = Some(sni.as_str().to_string());
+                let inspect = Some(Inspect {
+                    sni: Some(sni),
+                    used,
+                });
                 if !mismatch {
-                    return Ok(());
+                    return Ok(inspect);
                 }
-                Denial {
+                let d = Denial {
                     reason: "sni_mismatch",
                     detail: format!(
                         "ClientHello names {} inside a CONNECT to {name}",
                         self.rec.sni.as_deref().unwrap_or_default()
                     ),
-                }
+                };
+                (d, inspect)
             }
-            Ok(None) => Denial {
-                reason: "no_sni",
-                detail: "ClientHello without server_name".into(),
-            },
+            Ok((None, used)) => {
+                let d = Denial {
+                    reason: "no_sni",
+                    detail: "ClientHello without server_name".into(),
+                };
+                (d, Some(Inspect { sni: None, used }))
+            }
             Err(DetectError::Closed) => {
                 return Err(Denial {
                     reason: "client_closed",
                     detail: "client closed before a complete ClientHello".into(),
                 })
             }
-            Err(e) => Denial {
-                reason: detect_reason(&e),
-                detail: e.to_string(),
-            },
+            Err(e) => {
+                let d = Denial {
+                    reason: detect_reason(&e),
+                    detail: e.to_string(),
+                };
+                (d, None)
+            }
         };
-        self.shared.soft_deny(&mut self.rec, denial)
+        self.shared.soft_deny(&mut self.rec, denial)?;
+        Ok(inspect)
     }
 
-    async fn forward(self, client: TcpStream, mut upstream: TcpStream, first: Vec<u8>) {
+    /// Sends the client's first bytes upstream and relays the rest. With `inspect`, only
+    /// the first ClientHello's records go at once; the handshake is then followed until it
+    /// leaves plaintext, and every later ClientHello must name the same host.
+    async fn forward(
+        mut self,
+        mut client: TcpStream,
+        mut upstream: TcpStream,
+        mut first: Vec<u8>,
+        inspect: Option<Inspect>,
+    ) {
+        let pending = match &inspect {
+            Some(i) => first.split_off(i.used.min(first.len())),
+            None => Vec::new(),
+        };
         if !first.is_empty() {
             if let Err(e) = upstream.write_all(&first).await {
                 let d = Denial {
@@ -300,12 +367,79 @@ impl Conn {
                 return self.reset(client, d);
             }
         }
-        let sent = first.len() as u64;
+        let mut sent = (first.len() as u64, 0u64);
         // Free the replayed bytes: this task lives as long as the tunnel.
         drop(first);
+        if let Some(i) = inspect {
+            let opts = WatchOptions {
+                timeout: self.shared.limits.hello_timeout,
+                cut_on_change: self.shared.mode == Mode::Enforce,
+            };
+            let mut w = Box::pin(watch(&mut client, &mut upstream, &i.sni, pending, opts)).await;
+            if let Some(s) = w.changed.take() {
+                // Only discover mode lets a changed hello go on: noted, never an error.
+                let _ = self
+                    .shared
+                    .soft_deny(&mut self.rec, retry_changed(&i.sni, &s));
+            }
+            sent = (sent.0 + w.up, w.down);
+            self.rec.bytes_up = sent.0;
+            self.rec.bytes_down = sent.1;
+            if let WatchEnd::Closed(why) = &w.end {
+                // The connection was allowed and ended during its handshake (a client that
+                // refused the certificate, say): nothing unjudged went upstream.
+                self.rec.detail = Some(join(
+                    self.rec.detail.take(),
+                    &format!("closed during the TLS handshake: {why}"),
+                ));
+                return self.finish(Decision::Allow, None);
+            }
+            if let Err(d) = self.judge_watch(&i.sni, w, &mut upstream).await {
+                return self.reset(client, d);
+            }
+            sent.0 = self.rec.bytes_up;
+        }
         // The tunnel gets a task of its own, so the setup task (and its larger
         // future) is freed: an idle tunnel holds only the relay's state.
         tokio::spawn(self.relay_and_finish(client, upstream, sent));
+    }
+
+    /// Applies the end of a handshake watch: a changed SNI or a malformed later hello is
+    /// denied (enforce) or noted (discover, where the held bytes then go upstream).
+    async fn judge_watch(
+        &mut self,
+        first: &Option<Sni>,
+        w: Watched,
+        upstream: &mut TcpStream,
+    ) -> Result<(), Denial> {
+        match w.end {
+            WatchEnd::Done => Ok(()),
+            WatchEnd::SniChanged(s) => Err(retry_changed(first, &s)),
+            WatchEnd::Invalid(e) => {
+                self.shared.soft_deny(
+                    &mut self.rec,
+                    Denial {
+                        reason: "retry_not_tls",
+                        detail: format!("after a HelloRetryRequest: {e}"),
+                    },
+                )?;
+                if upstream.write_all(&w.held).await.is_ok() {
+                    self.rec.bytes_up += w.held.len() as u64;
+                }
+                Ok(())
+            }
+            WatchEnd::Timeout => Err(Denial {
+                reason: "handshake_timeout",
+                detail: format!(
+                    "the TLS handshake did not leave plaintext within {:?}",
+                    self.shared.limits.hello_timeout
+                ),
+            }),
+            WatchEnd::Closed(why) => Err(Denial {
+                reason: "client_closed",
+                detail: why,
+            }),
+        }
     }
 
     /// The transparent TLS listener: route on the ClientHello SNI to port 443.
@@ -317,9 +451,9 @@ impl Conn {
             self.detect_opts(),
         ))
         .await;
-        let sni = match found {
-            Ok(Some(sni)) => sni.into_string(),
-            Ok(None) => {
+        let (sni, used) = match found {
+            Ok((Some(sni), used)) => (sni, used),
+            Ok((None, _)) => {
                 let d = Denial {
                     reason: "no_sni",
                     detail: "ClientHello without server_name: nowhere to route it".into(),
@@ -334,16 +468,24 @@ impl Conn {
                 return self.reset(client, d);
             }
         };
-        self.rec.sni = Some(sni.clone());
+        self.rec.sni = Some(sni.as_str().to_string());
         let port = self.shared.sni_upstream_port;
-        match self.open_upstream(&Host::Name(sni), port).await {
-            Ok(upstream) => self.forward(client, upstream, hello).await,
+        let target = Host::Name(sni.as_str().to_string());
+        match self.open_upstream(&target, port).await {
+            Ok(upstream) => {
+                let inspect = Some(Inspect {
+                    sni: Some(sni),
+                    used,
+                });
+                self.forward(client, upstream, hello, inspect).await
+            }
             Err(d) => self.reset(client, d),
         }
     }
 
-    /// The transparent HTTP listener: route on the Host header to port 80.
-    async fn http(mut self, mut client: TcpStream) {
+    /// The transparent HTTP listener: route on the Host header (or an absolute-form
+    /// target's URI) to port 80.
+    async fn http(self, mut client: TcpStream) {
         let mut buf = Vec::with_capacity(1024);
         let head = match Box::pin(read_head(
             &mut client,
@@ -355,21 +497,23 @@ impl Conn {
             Ok(h) => h,
             Err(e) => return self.bad_request(client, e).await,
         };
+        let rest = buf.split_off(head.len.min(buf.len()));
+        drop(buf);
         let port = self.shared.http_upstream_port;
-        // The Host header's own port is ignored: the listener stands for one port.
-        let host = head
-            .header("host")
-            .ok_or_else(|| HttpError::Bad("no Host header".into()))
-            .and_then(|h| parse_authority(h, Some(port)));
-        drop(head);
-        let host = match host {
-            Ok((h, _)) => h,
-            Err(e) => return self.bad_request(client, e).await,
-        };
-        match self.open_upstream(&host, port).await {
-            Ok(upstream) => self.forward(client, upstream, buf).await,
-            Err(d) => self.respond(client, Self::status_for(&d), d).await,
-        }
+        self.plain(client, head, rest, Some(port)).await
+    }
+}
+
+/// The denial for a ClientHello after a HelloRetryRequest that names another host.
+fn retry_changed(first: &Option<Sni>, second: &Option<Sni>) -> Denial {
+    let named = |s: &Option<Sni>| s.as_ref().map_or("no name".to_string(), |s| s.to_string());
+    Denial {
+        reason: "retry_sni_changed",
+        detail: format!(
+            "the ClientHello after a HelloRetryRequest names {}, the first named {}",
+            named(second),
+            named(first)
+        ),
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::hello::{parse_client_hello, HelloError, Sni, MAX_HELLO_LEN};
+use crate::hello::{parse_client_hello_at, HelloError, Sni, MAX_HELLO_LEN};
 
 /// Limits on how long and how much the gateway reads to find a ClientHello.
 #[derive(Debug, Clone, Copy)]
@@ -49,19 +49,21 @@ pub enum DetectError {
 
 /// Reads until the ClientHello is complete. `buf` may already hold bytes the client
 /// sent (e.g. pipelined after a CONNECT request); on return it holds everything read.
+/// Returns the SNI and how many bytes of `buf` the ClientHello's records take (what
+/// follows is not judged yet: see [`crate::handshake`]).
 pub async fn read_client_hello<R>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     opts: DetectOptions,
-) -> Result<Option<Sni>, DetectError>
+) -> Result<(Option<Sni>, usize), DetectError>
 where
     R: AsyncRead + Unpin,
 {
     let cap = opts.max_len.min(MAX_HELLO_LEN);
     let work = async {
         loop {
-            match parse_client_hello(buf) {
-                Ok(sni) => return Ok(sni),
+            match parse_client_hello_at(buf) {
+                Ok(found) => return Ok(found),
                 Err(HelloError::Incomplete { .. }) => {}
                 Err(e) => return Err(DetectError::Invalid(e)),
             }

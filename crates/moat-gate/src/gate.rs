@@ -178,6 +178,7 @@ impl Shared {
             decision: Decision::Allow,
             would_deny: false,
             reason: String::new(),
+            would_deny_reasons: Vec::new(),
             detail: None,
             bytes_up: 0,
             bytes_down: 0,
@@ -191,7 +192,8 @@ impl Shared {
     }
 
     /// Applies a finding that enforce mode denies: an error in enforce mode; in
-    /// discover mode it is noted as `would_deny` (first reason kept) and passes.
+    /// discover mode it passes and is noted: `would_deny`, the first reason and detail in
+    /// `reason`/`detail`, and every reason in `would_deny_reasons`.
     pub(crate) fn soft_deny(&self, rec: &mut Record, d: Denial) -> Result<(), Denial> {
         match self.mode {
             Mode::Enforce => Err(d),
@@ -200,6 +202,12 @@ impl Shared {
                     rec.would_deny = true;
                     rec.reason = d.reason.to_string();
                     rec.detail = Some(d.detail);
+                } else if let Some(detail) = &mut rec.detail {
+                    detail.push_str("; ");
+                    detail.push_str(&d.detail);
+                }
+                if !rec.would_deny_reasons.iter().any(|r| r == d.reason) {
+                    rec.would_deny_reasons.push(d.reason.to_string());
                 }
                 Ok(())
             }
@@ -215,6 +223,16 @@ impl Shared {
     ) -> Result<Vec<SocketAddr>, Denial> {
         rec.host = Some(host.text());
         rec.port = Some(port);
+        // A name from an SNI or a Host header gets the same reading as a CONNECT target:
+        // a numeric form is an address, never a name to look up.
+        let numeric = match host {
+            Host::Name(n) => match moat_allow::classify_host(n) {
+                Ok(moat_allow::Target::Ip(ip)) => Some(Host::Ip(ip)),
+                _ => None,
+            },
+            Host::Ip(_) => None,
+        };
+        let host = numeric.as_ref().unwrap_or(host);
         let name = match host {
             Host::Ip(ip) => {
                 rec.resolved = Some(SocketAddr::new(*ip, port).to_string());

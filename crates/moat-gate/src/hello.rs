@@ -21,7 +21,7 @@ use std::fmt;
 pub const MAX_HELLO_LEN: usize = 64 * 1024;
 
 /// TLS record content type for handshake messages (RFC 8446 §5.1).
-const CONTENT_HANDSHAKE: u8 = 22;
+pub(crate) const CONTENT_HANDSHAKE: u8 = 22;
 /// Handshake message type for ClientHello (RFC 8446 §4).
 const HS_CLIENT_HELLO: u8 = 1;
 /// Extension number of `server_name` (RFC 6066 §3).
@@ -29,7 +29,7 @@ const EXT_SERVER_NAME: u16 = 0;
 /// `NameType` value for a DNS host name (RFC 6066 §3).
 const NAME_TYPE_HOST: u8 = 0;
 /// A TLSPlaintext fragment may not exceed 2^14 bytes (RFC 8446 §5.1).
-const MAX_RECORD_PAYLOAD: usize = 1 << 14;
+pub(crate) const MAX_RECORD_PAYLOAD: usize = 1 << 14;
 
 /// A validated, lower-cased SNI host name (ASCII, no trailing dot).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,13 +95,20 @@ impl HelloError {
 /// ));
 /// ```
 pub fn parse_client_hello(buf: &[u8]) -> Result<Option<Sni>, HelloError> {
-    let message = reassemble(buf)?;
-    parse_body(&message)
+    parse_client_hello_at(buf).map(|(sni, _)| sni)
+}
+
+/// [`parse_client_hello`] that also returns how many bytes of `buf` the records holding
+/// the ClientHello take (the end of the record in which the message ends).
+pub fn parse_client_hello_at(buf: &[u8]) -> Result<(Option<Sni>, usize), HelloError> {
+    let (message, end) = reassemble(buf)?;
+    Ok((parse_body(&message)?, end))
 }
 
 /// Collects the ClientHello handshake message (header included) from the records
-/// at the start of `buf`, borrowing when a single record holds all of it.
-fn reassemble(buf: &[u8]) -> Result<Cow<'_, [u8]>, HelloError> {
+/// at the start of `buf`, borrowing when a single record holds all of it; also returns
+/// the end of the last record read.
+fn reassemble(buf: &[u8]) -> Result<(Cow<'_, [u8]>, usize), HelloError> {
     let mut assembled: Cow<'_, [u8]> = Cow::Borrowed(&[]);
     let mut pos = 0usize;
     loop {
@@ -158,13 +165,14 @@ fn reassemble(buf: &[u8]) -> Result<Cow<'_, [u8]>, HelloError> {
                 return Err(HelloError::invalid(1, "ClientHello exceeds 64 KiB"));
             }
             if assembled.len() >= msg_len + 4 {
-                return Ok(match assembled {
+                let message = match assembled {
                     Cow::Borrowed(b) => Cow::Borrowed(b.get(..msg_len + 4).unwrap_or(b)),
                     Cow::Owned(mut v) => {
                         v.truncate(msg_len + 4);
                         Cow::Owned(v)
                     }
-                });
+                };
+                return Ok((message, pos));
             }
         }
     }

@@ -38,13 +38,16 @@ pub mod cli;
 mod conn;
 pub mod detect;
 pub mod gate;
+pub mod handshake;
 pub mod hello;
 pub mod http;
 pub mod log;
 pub mod metrics;
+pub mod plain;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod retry;
 pub mod tunnel;
 
 use std::net::SocketAddr;

@@ -56,8 +56,14 @@ pub struct Record {
     pub decision: Decision,
     /// True when `enforce` mode would have denied this (always false in enforce mode).
     pub would_deny: bool,
-    /// Stable reason code, e.g. `allowlisted`, `not_allowlisted`, `denied_address`.
+    /// Stable reason code, e.g. `allowlisted`, `not_allowlisted`, `denied_address`. In
+    /// discover mode, the first reason enforce would have denied for.
     pub reason: String,
+    /// Every reason enforce mode would have denied this connection for, in the order they
+    /// were found (discover mode; empty otherwise). `not_allowlisted` and `no_sni` can
+    /// both hold for one connection, and both are listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub would_deny_reasons: Vec<String>,
     /// Human detail (the matching line, the forbidden range, an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

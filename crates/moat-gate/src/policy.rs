@@ -10,12 +10,14 @@
 //! ```
 //!
 //! **Apex rule**: `*.example.org` matches `a.example.org` and `a.b.example.org` but never
-//! `example.org`; list the apex on its own line when it is needed. A wildcard whose
-//! base is a public suffix (`*.com`, `*.co.uk`, `*.github.io`, per the Public Suffix
-//! List compiled into the binary) or a single label (`*.corp`) is refused at load.
+//! `example.org`; list the apex on its own line when it is needed. Entries are validated
+//! by [`moat_allow::parse_entry`] (the one validator, shared with the spec and the
+//! report): a wildcard with a public suffix at or below its base (`*.com`, `*.co.uk`,
+//! `*.github.io`, `*.amazonaws.com`, per the Public Suffix List compiled into the binary),
+//! a wildcard over a single label (`*.corp`), IP addresses and numeric host forms
+//! (`2130706433`, `0x7f000001`, `127.1`) are refused at load.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 /// The two operating modes.
@@ -147,74 +149,24 @@ impl Allowlist {
 /// Lower-cases a host name and drops one trailing dot, so `API.Example.com.` and
 /// `api.example.com` are the same name everywhere (policy, logs, SNI comparison).
 pub fn normalize_host(host: &str) -> String {
-    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
+    moat_allow::normalize_host(host)
 }
 
+/// One line's entry, validated by the one allowlist validator ([`moat_allow::parse_entry`],
+/// shared with `moat.toml [egress].allow` and `moat gate report`).
 fn parse_entry(text: &str, line: usize) -> Result<Entry, String> {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((h, p)) => {
-            let port: u16 = p
-                .parse()
-                .ok()
-                .filter(|&p| p != 0)
-                .ok_or_else(|| format!("invalid port `{p}` (expected 1-65535)"))?;
-            (h, Some(port))
-        }
-        None => (text, None),
-    };
-    let host = normalize_host(host);
-    if host.parse::<IpAddr>().is_ok() || host.starts_with('[') {
-        return Err(format!(
-            "`{host}` is an IP address; the allowlist holds names (use --allow-range CIDR for addresses)"
-        ));
-    }
-    let (wildcard, base) = match host.strip_prefix("*.") {
-        Some(base) => (true, base),
-        None => (false, host.as_str()),
-    };
-    if !valid_name(base) {
-        return Err(format!(
-            "`{host}` is not a valid host name (letters, digits, `-`, `_`, dots; `*.` only as the first label)"
-        ));
-    }
-    if wildcard {
-        if is_public_suffix(base) {
-            return Err(format!(
-                "`{host}` is a wildcard over the public suffix `{base}`, which would allow every \
-                 domain registered under it; list the hosts you need"
-            ));
-        }
-        if !base.contains('.') {
-            return Err(format!(
-                "`{host}` covers a whole top-level domain; name the domain (e.g. `*.example.{base}`)"
-            ));
-        }
-    }
+    let e = moat_allow::parse_entry(text).map_err(|e| e.0)?;
     Ok(Entry {
-        pattern: host,
-        port,
+        pattern: e.host_text(),
+        port: e.port,
         line,
     })
-}
-
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
 }
 
 /// True when `name` is itself a suffix listed in the Public Suffix List (ICANN or
 /// private section), e.g. `com`, `co.uk`, `github.io`.
 pub fn is_public_suffix(name: &str) -> bool {
-    match psl::suffix(name.as_bytes()) {
-        Some(s) => s.is_known() && s.as_bytes() == name.as_bytes(),
-        None => false,
-    }
+    moat_allow::is_public_suffix(name)
 }
 
 #[cfg(test)]
@@ -244,10 +196,19 @@ mod tests {
     #[test]
     fn public_suffix_wildcards_are_refused_with_location() {
         for (text, needle) in [
-            ("ok.test\n*.com\n", "public suffix `com`"),
-            ("*.co.uk", "public suffix `co.uk`"),
-            ("*.github.io", "public suffix `github.io`"),
+            ("ok.test\n*.com\n", "`com` is a public suffix"),
+            ("*.co.uk", "`co.uk` is a public suffix"),
+            ("*.github.io", "`github.io` is a public suffix"),
             ("*.corp", "top-level domain"),
+            // Suffixes beneath the base (issue 12): any customer's bucket or instance.
+            ("*.amazonaws.com", "beneath `amazonaws.com`"),
+            ("*.compute.amazonaws.com", "public suffix"),
+            ("*.elb.amazonaws.com", "public suffix"),
+            // Numeric forms a resolver reads as 127.0.0.1.
+            ("2130706433", "IP address"),
+            ("0x7f000001", "IP address"),
+            ("127.1", "IP address"),
+            ("0177.0.0.1:443", "IP address"),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");

@@ -119,10 +119,15 @@ async fn detector_reassembles_tiny_segments_of_several_records() {
         client
     });
     let mut buf = Vec::new();
-    let sni = read_client_hello(&mut server, &mut buf, DetectOptions::default())
+    let (sni, used) = read_client_hello(&mut server, &mut buf, DetectOptions::default())
         .await
         .unwrap();
     assert_eq!(sni.map(|s| s.into_string()), f.sni);
+    assert_eq!(
+        used,
+        wire.len(),
+        "the hello's records end where the wire does"
+    );
     // Everything read is kept for replay to the upstream, byte for byte.
     assert_eq!(buf, wire[..buf.len()]);
     assert_eq!(buf.len(), wire.len());

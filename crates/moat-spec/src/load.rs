@@ -265,7 +265,9 @@ fn egress(cx: &Cx<'_>, e: &RawEgress) -> Result<EgressSpec, SpecError> {
     let mut allow = Vec::new();
     for h in &e.allow {
         cx.check(h, v::allow_host(h.get_ref()))?;
-        allow.push(h.get_ref().to_ascii_lowercase());
+        // Normalised as the gateway reads it (lower case, no trailing dot).
+        let entry = moat_allow::parse_entry(h.get_ref()).map_err(|e| cx.at(h.span(), e.0))?;
+        allow.push(entry.to_string());
     }
     Ok(EgressSpec {
         mode,

@@ -303,6 +303,39 @@ fn egress_section_is_checked() {
     assert!(msg.contains("expected `discover` or `enforce`"));
 }
 
+/// `[egress].allow` takes exactly what the gateway loads (issue 13 item 2): `host:port`
+/// entries load; a public-suffix wildcard or an IP address is an error at its line.
+#[test]
+fn egress_allow_uses_the_gateway_validator() {
+    let ok = "[egress]\nallow = [\"API.Example.com\", \"lic.example.com:8443\"]\n";
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}{ok}"), TD_OK);
+    let allow = r.expect("loads").egress.map(|e| e.allow);
+    assert_eq!(
+        allow,
+        Some(vec![
+            "api.example.com".to_string(),
+            "lic.example.com:8443".to_string()
+        ])
+    );
+    for bad in [
+        "*.com",
+        "*.co.uk",
+        "*.amazonaws.com",
+        "10.0.0.1",
+        "2130706433",
+    ] {
+        let spec = format!("{HEAD}{SVC}[egress]\nmode = \"enforce\"\nallow = [\n  \"{bad}\",\n]\n");
+        let (_d, r) = load_with(&spec, TD_OK);
+        let (file, line, column, msg) = invalid(r);
+        assert_eq!(
+            (file.as_str(), line, column),
+            ("moat.toml", 9, 3),
+            "{bad}: {msg}"
+        );
+        assert!(msg.contains(bad), "{msg}");
+    }
+}
+
 #[test]
 fn fargate_needs_awsvpc_and_matching_compatibilities() {
     let td = TD_OK.replace("\"awsvpc\"", "\"bridge\"");

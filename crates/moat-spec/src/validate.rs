@@ -87,22 +87,12 @@ pub fn principal(p: &str) -> Option<String> {
     (!ok).then(|| format!("invalid principal `{p}`: expected `*` or an IAM ARN such as `arn:aws:iam::210987654321:root`"))
 }
 
-/// Egress allowlist entries: a host name, optionally `*.` for its subdomains.
+/// Egress allowlist entries: exactly what the gateway loads (`host`, `host:port`, `*.base`,
+/// `*.base:port`), checked by the one allowlist validator the gateway and `moat gate
+/// report` use, so an entry the spec accepts never stops the deployed gateway.
 pub fn allow_host(h: &str) -> Option<String> {
-    let name = h.strip_prefix("*.").unwrap_or(h);
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    (!ok).then(|| {
-        format!(
-            "invalid host `{h}`: expected a DNS name such as `api.example.com` or `*.example.com`"
-        )
+    moat_allow::parse_entry(h).err().map(|e| {
+        format!("invalid egress allow entry `{h}`: {e} (expected e.g. `api.example.com`, `*.example.com` or `licence.example.com:8443`)")
     })
 }
 
@@ -124,5 +114,20 @@ mod tests {
         assert!(principal("*").is_none());
         assert!(principal("210987654321").is_some());
         assert!(allow_host("*.example.com").is_none() && allow_host("https://x").is_some());
+        // The gateway's validator: host:port accepted; public-suffix wildcards (at or below
+        // the base) and IP addresses in any numeric form refused.
+        assert!(allow_host("licence.example.com:8443").is_none());
+        for bad in [
+            "*.com",
+            "*.co.uk",
+            "*.amazonaws.com",
+            "10.0.0.1",
+            "2130706433",
+            "127.1",
+            "0x7f000001",
+            "a.test:0",
+        ] {
+            assert!(allow_host(bad).is_some(), "{bad}");
+        }
     }
 }

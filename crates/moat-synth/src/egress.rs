@@ -39,6 +39,10 @@ pub struct PlannedEgress {
     /// One per AZ, in the blocks the task subnets leave free for them.
     pub subnets: Vec<PlannedSubnet>,
     pub port: u16,
+    /// The ports the gateway's security group lets out to the internet: the ports the
+    /// allow entries name, and 443 and 80 for an entry without a port (the gateway's
+    /// CONNECT tunnels and plain-HTTP requests to it use those by default).
+    pub egress_ports: Vec<u16>,
     /// `NO_PROXY` for the workload containers: what must not go through the gateway.
     pub no_proxy: String,
 }
@@ -59,6 +63,24 @@ fn no_proxy(vpc_cidr: &str) -> String {
         ".amazonaws.com",
     ]
     .join(",")
+}
+
+/// The ports the allow entries need (see [`PlannedEgress::egress_ports`]). The
+/// entries were validated by the spec (moat-allow); one that does not parse adds nothing.
+pub fn egress_ports(allow: &[String]) -> Vec<u16> {
+    let mut ports: Vec<u16> = allow
+        .iter()
+        .filter_map(|a| moat_allow::parse_entry(a).ok())
+        .flat_map(|e| match e.port {
+            Some(p) => vec![p],
+            None => vec![443, 80],
+        })
+        .collect();
+    // 443 and 80 first (the template's order before ports followed the entries), then
+    // the rest ascending.
+    ports.sort_unstable_by_key(|&p| (p != 443, p != 80, p));
+    ports.dedup();
+    ports
 }
 
 /// The gateway's task definition, in the `register-task-definition` shape a user would write.
@@ -163,7 +185,29 @@ pub(crate) fn gateway(
         image,
         subnets,
         port: PROXY_PORT,
+        egress_ports: egress_ports(&e.allow),
         no_proxy: no_proxy(&spec.vpc_cidr.trunc().to_string()),
     };
     Ok((svc, json, planned))
+}
+
+#[cfg(test)]
+mod ports_tests {
+    use super::egress_ports;
+
+    #[test]
+    fn ports_follow_the_allow_entries() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(egress_ports(&s(&["a.example.com"])), [443, 80]);
+        assert_eq!(egress_ports(&s(&["a.example.com:443"])), [443]);
+        assert_eq!(
+            egress_ports(&s(&[
+                "lic.example.com:8443",
+                "*.example.org:443",
+                "x.test:25"
+            ])),
+            [443, 25, 8443]
+        );
+        assert!(egress_ports(&[]).is_empty());
+    }
 }

@@ -228,10 +228,15 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
                     .build(),
             );
         }
-        if gateway {
-            // The allowlisted hosts, through the internet gateway: HTTPS, and HTTP for the
-            // plain-HTTP requests the proxy forwards.
-            for (port, what) in [(443, "HTTPS"), (80, "HTTP")] {
+        if let (Some(eg), true) = (&plan.egress, gateway) {
+            // The allowlisted hosts, through the internet gateway, on the ports the allow
+            // entries name (443 and 80 for an entry without one).
+            for &port in &eg.egress_ports {
+                let what = match port {
+                    443 => "HTTPS".to_string(),
+                    80 => "HTTP".to_string(),
+                    p => format!("TCP {p}"),
+                };
                 egress.push(
                     tcp(port)
                         .put("CidrIp", s("0.0.0.0/0"))
