@@ -25,11 +25,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ]; then
-  step "creating the Python venv $VENV (cfn-lint, moto[server])"
+# Pinned: the moto tests assert on what moto's CloudFormation and EC2 emulation do, and the
+# synth tests on cfn-lint's verdicts; both change between releases.
+PY_TOOLS=(cfn-lint==1.58.0 'moto[server]==5.2.5')
+PY_STAMP="$VENV/.moat-tools"
+if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ] \
+  || [ "$(cat "$PY_STAMP" 2>/dev/null)" != "${PY_TOOLS[*]}" ]; then
+  step "creating the Python venv $VENV (${PY_TOOLS[*]})"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q cfn-lint 'moto[server]'
+  "$VENV/bin/pip" install -q "${PY_TOOLS[@]}"
+  echo "${PY_TOOLS[*]}" > "$PY_STAMP"
 fi
 export MOAT_CFN_LINT="$VENV/bin/cfn-lint"
 export MOAT_MOTO_SERVER="$VENV/bin/moto_server"
