@@ -11,8 +11,17 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             None => return Err(cx.err(arg.pos, "Fn::GetAtt takes `Resource.Attribute`")),
         },
         (_, Some([r, a])) => {
-            let Some(r) = r.as_str() else {
-                return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be a string"));
+            // With the LanguageExtensions transform the logical id may be computed
+            // (`!Sub "Bucket${Id}"` inside Fn::ForEach).
+            let r = match r.as_str() {
+                Some(r) => r.to_string(),
+                None if r.intrinsic().is_some() => match cx.resolve(env, r)?.text() {
+                    Ok(s) => s,
+                    Err(_) => return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be known")),
+                },
+                None => {
+                    return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be a string"));
+                }
             };
             let a = match cx.resolve(env, a)?.text() {
                 Ok(a) => a,
@@ -23,7 +32,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
                     ))
                 }
             };
-            (r.to_string(), a)
+            (r, a)
         }
         _ => {
             return Err(cx.err(

@@ -10,6 +10,7 @@ mod base64;
 mod cidr;
 pub mod conditions;
 mod find_in_map;
+pub mod for_each;
 mod get_att;
 mod get_azs;
 mod get_stack_output;
