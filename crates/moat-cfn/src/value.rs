@@ -105,3 +105,51 @@ pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
         _ => return Err(v.text().err().unwrap_or_default()),
     })
 }
+
+/// The random suffix of a secret's ARN, as moat writes it: `-` and six `?`, each `?` standing
+/// for exactly one character AWS chose. The same text is IAM's pattern for "any six
+/// characters", so an ARN that carries it reads correctly on both sides of a match:
+///
+/// * as a **needed resource** (a task's `valueFrom`, a `Ref` to the secret) it is the set of the
+///   secret's possible ARNs. A grant covers it when it matches every member: `…:secret:db-??????`
+///   and `…:secret:db-*` do, `…:secret:db` does not (the real ARN is longer), and a grant naming
+///   six literal characters (`…:secret:db-AbC123`) only may: the suffix is unknown.
+/// * as a **grant** written with `Ref`/`GetAtt` to the secret it is exactly what CloudFormation
+///   writes (the one secret of that name in the account and region; names are unique).
+///
+/// Consumers: in moat-verify, `?` in a needed resource is "one unknown character"; it is covered
+/// by a grant's `?` or `*`, and by a literal character only as "unproved".
+pub const SECRET_SUFFIX: &str = "-??????";
+
+/// The ARN a Secrets Manager `valueFrom` or grant names, with AWS's random suffix written as
+/// [`SECRET_SUFFIX`] when the text gives only the secret's name (a *partial* ARN, as CDK's
+/// `Secret.fromSecretNameV2` writes): `arn:aws:secretsmanager:r:a:secret:db` and
+/// `…:secret:db:password::` become `…:secret:db-??????` (`…:password::`). A name that already
+/// ends in `-` and six letters or digits is taken as a full ARN, as Secrets Manager does
+/// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen).
+/// `None`: not a Secrets Manager secret ARN, or already complete.
+pub fn complete_secret_arn(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.splitn(8, ':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "secretsmanager" || parts[5] != "secret"
+    {
+        return None;
+    }
+    let name = parts[6];
+    let suffixed = name.len() > 7
+        && name.as_bytes()[name.len() - 7] == b'-'
+        && name[name.len() - 6..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric());
+    if name.is_empty() || suffixed || name.ends_with(SECRET_SUFFIX) || name.contains(['*', '?']) {
+        return None;
+    }
+    let mut out = parts[..6].join(":");
+    out.push(':');
+    out.push_str(name);
+    out.push_str(SECRET_SUFFIX);
+    if let Some(rest) = parts.get(7) {
+        out.push(':');
+        out.push_str(rest);
+    }
+    Some(out)
+}

@@ -57,6 +57,9 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             return cx.child_output(env, &res, out, at);
         }
     }
+    if let Some(v) = super::attributes::get_att(cx, env, &res, &ty, &attr, at)? {
+        return Ok(v);
+    }
     Ok(V::new(
         Val::Att {
             res: format!("{}{res}", cx.prefix),

@@ -6,6 +6,7 @@ use crate::stack::{Env, StackCx};
 use crate::value::V;
 use crate::Error;
 
+pub mod attributes;
 mod base64;
 mod cidr;
 pub mod conditions;

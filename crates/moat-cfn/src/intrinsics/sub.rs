@@ -47,7 +47,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
                     };
                     super::get_att::eval(cx, env, &n, at)?
                 }
-                _ => cx.reference(env, name, at)?,
+                _ => super::attributes::reference(cx, env, name, at)?,
             },
         };
         if let Val::Res(id) = &v.val {

@@ -1,0 +1,126 @@
+//! `Ref` / `Fn::GetAtt` values CloudFormation knows from the template (issue 10, item 2).
+
+use moat_cfn::{load_str, LoadOptions};
+use moat_model::*;
+
+fn model(t: &str) -> Model {
+    let o = LoadOptions {
+        region: "eu-west-1".into(),
+        account_id: "111122223333".into(),
+        ..LoadOptions::default()
+    };
+    let l = load_str("t.yml", t, &o).unwrap_or_else(|e| panic!("{e}"));
+    l.roots[0].scenarios[0].model.clone()
+}
+
+/// What CDK writes for every interface endpoint: its security group admits the VPC's CIDR by
+/// `Fn::GetAtt Vpc.CidrBlock`. The peer is the VPC's block, not an unknown.
+#[test]
+fn endpoint_sg_admitting_vpc_cidr_block_resolves() {
+    let m = model(
+        "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.8.0.0/16\n  EpSg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ep\n      VpcId: !Ref Vpc\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 443\n          ToPort: 443\n          CidrIp: !GetAtt Vpc.CidrBlock\n  Sub:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !GetAtt EpSg.VpcId\n      CidrBlock: !Select [0, !Cidr [!GetAtt Vpc.CidrBlock, 2, 8]]\n      AvailabilityZone: eu-west-1a\n  Sub2:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: !GetAtt Sub.CidrBlock\n      AvailabilityZone: !GetAtt Sub.AvailabilityZone\n",
+    );
+    assert_eq!(
+        m.security_groups[0].ingress[0].peer,
+        Maybe::Known(Peer::Cidr("10.8.0.0/16".parse().unwrap()))
+    );
+    assert_eq!(
+        m.subnets[0].cidr,
+        Maybe::Known("10.8.0.0/24".parse().unwrap())
+    );
+    assert_eq!(m.subnets[0].vpc, Maybe::Known(Id::from("Vpc")));
+    assert_eq!(
+        m.subnets[1].cidr,
+        Maybe::Known("10.8.0.0/24".parse().unwrap())
+    );
+    assert_eq!(m.subnets[1].az, Maybe::Known("eu-west-1a".into()));
+}
+
+/// An ECR repository with an explicit name: `Ref`, `Arn` and `RepositoryUri` are known, so the
+/// image CDK writes for `ContainerImage.fromEcrRepository` is known text.
+#[test]
+fn ecr_repository_arn_and_uri_from_its_name() {
+    let m = model(
+        "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Properties:\n      RepositoryName: app\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: !Join ['', [!Select [4, !Split [':', !GetAtt Repo.Arn]], '.dkr.ecr.', !Select [3, !Split [':', !GetAtt Repo.Arn]], '.', !Ref AWS::URLSuffix, '/', !Ref Repo, ':latest']]\n        - Name: b\n          Image: !Sub '${Repo.RepositoryUri}:v1'\n",
+    );
+    let c = &m.task_definitions[0].containers;
+    assert_eq!(
+        c[0].image,
+        Maybe::Known("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:latest".into())
+    );
+    assert_eq!(
+        c[1].image,
+        Maybe::Known("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:v1".into())
+    );
+    // Without a name, AWS assigns it: unknown, and said so.
+    let m = model(
+        "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: !Sub '${Repo.RepositoryUri}:v1'\n",
+    );
+    assert_eq!(
+        m.task_definitions[0].containers[0].image.why_unknown(),
+        Some("Fn::Sub uses Repo.RepositoryUri is assigned by AWS")
+    );
+}
+
+/// Log groups, SSM parameters and secrets with explicit names: `Ref` and ARNs are known, also
+/// embedded in larger strings.
+#[test]
+fn named_log_group_parameter_and_secret() {
+    let m = model(
+        "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/app\n  Param:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Name: /app/db-host\n      Type: String\n      Value: db.internal\n  Db:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      Name: prod/db\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: logs:PutLogEvents\n                Resource: [!GetAtt Logs.Arn, !Sub '${Db}', !Sub 'arn:aws:ssm:eu-west-1:111122223333:parameter${Param}', !GetAtt Db.Id]\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: busybox\n          Environment:\n            - {Name: HOST, Value: !GetAtt Param.Value}\n          LogConfiguration:\n            LogDriver: awslogs\n            Options: {awslogs-group: !Ref Logs}\n          Secrets:\n            - {Name: PW, ValueFrom: !Ref Db}\n",
+    );
+    let r: Vec<_> = m.roles[0].statements[0].resources.clone();
+    assert_eq!(
+        r,
+        vec![
+            Maybe::Known("arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/app:*".into()),
+            Maybe::Known(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-??????".into()
+            ),
+            Maybe::Known("arn:aws:ssm:eu-west-1:111122223333:parameter/app/db-host".into()),
+            Maybe::Known(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-??????".into()
+            ),
+        ]
+    );
+    let c = &m.task_definitions[0].containers[0];
+    assert_eq!(c.environment[0].1, Maybe::Known("db.internal".into()));
+    assert_eq!(
+        c.log.as_ref().unwrap().options["awslogs-group"],
+        Maybe::Known("/ecs/app".into())
+    );
+    assert_eq!(
+        c.secrets[0].value_from,
+        Maybe::Known("arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-??????".into())
+    );
+}
+
+/// A secret read by partial ARN (CDK's `Secret.fromSecretNameV2`): the ARN the task needs
+/// carries AWS's six-character suffix as `-??????`; a full ARN stays as written.
+#[test]
+fn partial_secret_arn_gets_the_random_suffix() {
+    let m = model(
+        "Resources:\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: busybox\n          Secrets:\n            - {Name: A, ValueFrom: !Join ['', ['arn:', !Ref AWS::Partition, ':secretsmanager:', !Ref AWS::Region, ':', !Ref AWS::AccountId, ':secret:prod/api']]}\n            - {Name: B, ValueFrom: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api:token::'}\n            - {Name: C, ValueFrom: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-AbC123'}\n            - {Name: D, ValueFrom: /ssm/name}\n",
+    );
+    let v: Vec<_> = m.task_definitions[0].containers[0]
+        .secrets
+        .iter()
+        .map(|s| s.value_from.clone())
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            Maybe::Known(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-??????".into()
+            ),
+            Maybe::Known(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-??????:token::"
+                    .into()
+            ),
+            Maybe::Known(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-AbC123".into()
+            ),
+            Maybe::Known("/ssm/name".into()),
+        ]
+    );
+}
