@@ -8,11 +8,12 @@
 #   https://github.com/aws-samples/ecs-refarch-cloudformation
 # cfn-lint: every template ever added under test/(fixtures/)templates/{good,quickstart,public,
 # integration}, at its last version (its history holds many more than HEAD). The other two: every
-# *.yaml/*.yml/*.json/*.template at HEAD. Files are copied flat, the path joined with `__`.
+# *.yaml/*.yml/*.json/*.template at HEAD. Paths are kept (nested stacks name their children by
+# relative path).
 set -euo pipefail
 out="$1"; lint="$2"; tpls="$3"; refarch="$4"
 mkdir -p "$out/cfn-lint" "$out/aws-cloudformation-templates" "$out/ecs-refarch"
-flat() { echo "$1" | sed 's#/#__#g'; }
+put() { mkdir -p "$(dirname "$1")"; cat > "$1"; } # write stdin to path $1
 
 # cfn-lint across its history: last existing version of each path.
 git -C "$lint" log --no-renames --format= --name-only --diff-filter=A HEAD \
@@ -21,12 +22,13 @@ git -C "$lint" log --no-renames --format= --name-only --diff-filter=A HEAD \
   | while read -r p; do
       c=$(git -C "$lint" log -1 --format=%H HEAD -- "$p")
       if git -C "$lint" cat-file -e "$c:$p" 2>/dev/null; then rev="$c"; else rev="$c^"; fi
-      git -C "$lint" show "$rev:$p" > "$out/cfn-lint/$(flat "$p")" 2>/dev/null || rm -f "$out/cfn-lint/$(flat "$p")"
+      git -C "$lint" show "$rev:$p" 2>/dev/null | put "$out/cfn-lint/$p"
+      [ -s "$out/cfn-lint/$p" ] || rm -f "$out/cfn-lint/$p"
     done
 
 head_files() { # git dir, destination
   git -C "$1" ls-tree -r --name-only HEAD | grep -E '\.(ya?ml|json|template)$' \
-    | while read -r p; do git -C "$1" show "HEAD:$p" > "$2/$(flat "$p")"; done
+    | while read -r p; do git -C "$1" show "HEAD:$p" | put "$2/$p"; done
 }
 head_files "$tpls" "$out/aws-cloudformation-templates"
 head_files "$refarch" "$out/ecs-refarch"

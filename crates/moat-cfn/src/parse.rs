@@ -57,6 +57,12 @@ fn long_form(tag: &str) -> Option<&'static str> {
     })
 }
 
+/// Rain's directives are expanded by `rain pkg` before CloudFormation sees the template:
+/// https://aws-cloudformation.github.io/rain/rain_pkg.html
+fn rain_message(directive: &str) -> String {
+    format!("`{directive}` is a Rain directive, not CloudFormation: package the template with `rain pkg` and check its output")
+}
+
 /// Keys of a mapping seen so far: a linear scan while small, a hash set once large (a
 /// `Resources` section may hold hundreds of keys).
 #[derive(Default)]
@@ -107,15 +113,14 @@ impl Builder<'_> {
         let t = tag?;
         // libyaml expands the primary handle `!` to itself and `!!` to `tag:yaml.org,2002:`.
         if let Some(suffix) = t.strip_prefix('!') {
+            // `!` alone is YAML's non-specific tag: the node stays as written.
+            if suffix.is_empty() {
+                return None;
+            }
             match long_form(suffix) {
                 Some(k) => Some((k.to_string(), p)),
-                // Rain's directives are expanded by `rain pkg` before CloudFormation sees the
-                // template: https://aws-cloudformation.github.io/rain/rain_pkg.html
                 None if suffix.starts_with("Rain::") => {
-                    self.fail(
-                        p,
-                        format!("`{t}` is a Rain directive, not CloudFormation: package the template with `rain pkg` and check its output"),
-                    );
+                    self.fail(p, rain_message(&t));
                     None
                 }
                 None => {
@@ -157,6 +162,12 @@ impl Builder<'_> {
             Some(Frame::Map(_, _, entries, pending, seen)) => match pending.take() {
                 None => {
                     let name = match &node.kind {
+                        // Rain's directives in JSON (`"Type": {"Rain::Module": …}`).
+                        Kind::Scalar { text, .. } if text.starts_with("Rain::") => {
+                            let p = node.pos;
+                            self.fail(p, rain_message(text));
+                            return;
+                        }
                         Kind::Scalar { text, .. } => text.clone(),
                         _ => {
                             let p = node.pos;

@@ -34,6 +34,15 @@ pub struct V {
 }
 
 impl V {
+    /// A scalar as written: text, or an unknown when it holds a dynamic reference
+    /// (`{{resolve:ssm:…}}`, `{{resolve:secretsmanager:…}}`), which CloudFormation reads at
+    /// deployment: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html
+    pub fn scalar(text: &str, pos: Pos) -> V {
+        match dynamic_reference(text) {
+            Some(r) => V::unknown(format!("dynamic reference {r} is read at deployment"), pos),
+            None => V::str(text, pos),
+        }
+    }
     pub fn new(val: Val, pos: Pos) -> V {
         V { val, pos }
     }
@@ -152,4 +161,13 @@ pub fn complete_secret_arn(text: &str) -> Option<String> {
         out.push_str(rest);
     }
     Some(out)
+}
+
+/// The first dynamic reference (`{{resolve:service:…}}`) in `text`, if any.
+pub fn dynamic_reference(text: &str) -> Option<&str> {
+    let start = text.find("{{resolve:")?;
+    let end = text[start..]
+        .find("}}")
+        .map_or(text.len(), |e| start + e + 2);
+    Some(&text[start..end])
 }

@@ -124,3 +124,44 @@ fn partial_secret_arn_gets_the_random_suffix() {
         ]
     );
 }
+
+/// Dynamic references are read at deployment: unknown, never taken as literal text.
+#[test]
+fn dynamic_references_are_unknown() {
+    let m = model(
+        "Resources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: '{{resolve:ssm:/net/cidr}}'\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref V\n      CidrBlock: !Sub '{{resolve:ssm:/net/${AWS::Region}/a}}'\n",
+    );
+    assert_eq!(
+        m.vpcs[0].cidrs[0].why_unknown(),
+        Some("dynamic reference {{resolve:ssm:/net/cidr}} is read at deployment")
+    );
+    assert_eq!(
+        m.subnets[0].cidr.why_unknown(),
+        Some("dynamic reference {{resolve:ssm:/net/eu-west-1/a}} is read at deployment")
+    );
+}
+
+/// A resource inside a registry module (`…::MODULE`) is referenced as `<Module><Resource>`: its
+/// contents are unknown here, not an undefined reference.
+#[test]
+fn module_resources_are_unknown_not_undefined() {
+    let m = model(
+        "Resources:\n  Net:\n    Type: My::Org::Vpc::MODULE\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Net.Vpc\n      CidrBlock: !GetAtt NetVpc.CidrBlock\n",
+    );
+    assert_eq!(
+        m.subnets[0].cidr.why_unknown(),
+        Some("NetVpc is a resource of module Net (My::Org::Vpc::MODULE), defined in the CloudFormation registry")
+    );
+}
+
+/// `Fn::Sub` of a string a macro computes (`Fn::Transform`) is unknown, not an error.
+#[test]
+fn sub_of_a_macro_output_is_unknown() {
+    let m = model(
+        "Resources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: {'Fn::Sub': {'Fn::Transform': {Name: M}}}\n",
+    );
+    assert_eq!(
+        m.subnets[0].cidr.why_unknown(),
+        Some("Fn::Sub of output of the macro M (Fn::Transform)")
+    );
+}

@@ -110,3 +110,27 @@ fn rain_directives_are_refused_clearly() {
         "t.yml:6:18: `!Rain::Embed` is a Rain directive, not CloudFormation: package the template with `rain pkg` and check its output"
     );
 }
+
+/// `!` alone is YAML's non-specific tag (the node as written), not a function.
+#[test]
+fn non_specific_tag_is_no_function() {
+    let m = model(
+        "Resources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: 10.0.0.0/24\n      AvailabilityZone: !Join ['', [! \"Ref\": \"AWS::Region\", a]]\n",
+    );
+    assert_eq!(m.subnets[0].az, Maybe::Known("us-east-1a".into()));
+}
+
+/// Rain directives written in JSON (`"Type": {"Rain::Module": …}`) get the same message.
+#[test]
+fn rain_directives_in_json_are_refused_clearly() {
+    let e = load_str(
+        "t.json",
+        "{\"Resources\": {\"Net\": {\"Type\": {\"Rain::Module\": \"vpc.yml\"}}}}",
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.json:1:33: `Rain::Module` is a Rain directive, not CloudFormation: package the template with `rain pkg` and check its output"
+    );
+}

@@ -124,6 +124,23 @@ fn ref_known(
     Ok(v.text().ok().map(|s| V::str(s, at)))
 }
 
+/// A resource that module `id` (a `…::MODULE` type) adds to the stack: modules prefix their
+/// resources' logical ids with the module's, and their contents live in the CloudFormation
+/// registry, so such a resource is unknown here.
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/module-ref-resources.html
+pub fn module_resource(cx: &StackCx, name: &str, at: Pos) -> Option<V> {
+    cx.types.iter().find_map(|(id, ty)| {
+        (ty.ends_with("::MODULE") && name.len() > id.len() && name.starts_with(id.as_str())).then(
+            || {
+                V::unknown(
+                    format!("{name} is a resource of module {id} ({ty}), defined in the CloudFormation registry"),
+                    at,
+                )
+            },
+        )
+    })
+}
+
 /// `Ref name`: a parameter, pseudo parameter, or a resource — with its physical name or ARN
 /// when the template fixes it (see the module docs), else the resource's model id.
 pub fn reference(cx: &mut StackCx, env: &mut Env, name: &str, at: Pos) -> Result<V, Error> {
@@ -132,6 +149,8 @@ pub fn reference(cx: &mut StackCx, env: &mut Env, name: &str, at: Pos) -> Result
             if let Some(v) = ref_known(cx, env, name, &ty, at)? {
                 return Ok(v);
             }
+        } else if let Some(v) = module_resource(cx, name, at) {
+            return Ok(v);
         }
     }
     cx.reference(env, name, at)

@@ -42,6 +42,9 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         }
     };
     let Some(ty) = cx.types.get(&res).cloned() else {
+        if let Some(v) = super::attributes::module_resource(cx, &res, at) {
+            return Ok(v);
+        }
         return Err(Error::UnknownRef {
             file: cx.file.clone(),
             line: at.line,
