@@ -52,13 +52,24 @@ fn ecr_repository_arn_and_uri_from_its_name() {
         c[1].image,
         Maybe::Known("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:v1".into())
     );
-    // Without a name, AWS assigns it: unknown, and said so.
+    // Without a name (CDK's `new ecr.Repository`), AWS generates it: the image is still an ECR
+    // image of this account and region, and the execution role's grant on the repository's ARN
+    // names the same repository.
     let m = model(
-        "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: !Sub '${Repo.RepositoryUri}:v1'\n",
+        "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n  Exec:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - {Effect: Allow, Action: ecr:BatchGetImage, Resource: !GetAtt Repo.Arn}\n  Td:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: a\n          Image: !Join ['', [!Select [4, !Split [':', !GetAtt Repo.Arn]], '.dkr.ecr.', !Select [3, !Split [':', !GetAtt Repo.Arn]], '.', !Ref AWS::URLSuffix, '/', !Ref Repo, ':latest']]\n",
     );
     assert_eq!(
-        m.task_definitions[0].containers[0].image.why_unknown(),
-        Some("Fn::Sub uses Repo.RepositoryUri is assigned by AWS")
+        m.task_definitions[0].containers[0].image,
+        Maybe::Known(
+            "111122223333.dkr.ecr.eu-west-1.amazonaws.com/{AWS-assigned name of Repo}:latest"
+                .into()
+        )
+    );
+    assert_eq!(
+        m.roles[0].statements[0].resources,
+        vec![Maybe::Known(
+            "arn:aws:ecr:eu-west-1:111122223333:repository/{AWS-assigned name of Repo}".into()
+        )]
     );
 }
 

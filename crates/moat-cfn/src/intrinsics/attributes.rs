@@ -26,9 +26,23 @@
 //!   [`crate::value::SECRET_SUFFIX`] for how that suffix is written.
 //! - `AWS::SSM::Parameter` (aws-resource-ssm-parameter.html): `Ref` is the name; `Type` and
 //!   `Value` as given.
+//!
+//! An ECR repository or log group without an explicit name gets one CloudFormation generates
+//! (unpredictable). Its name is then written as [`assigned_name`], a stand-in that no real name
+//! can equal (braces and spaces are not allowed in either), so that what the template says about
+//! the one resource still connects: the image `{account}.dkr.ecr.{region}.amazonaws.com/{stand-in}`
+//! that CDK's `ContainerImage.fromEcrRepository` writes is an ECR image of this region (its
+//! endpoint and IAM needs follow), and a grant on `Fn::GetAtt Repo.Arn` names the same ARN as
+//! the need. A grant naming some other literal repository never matches it; an IAM wildcard
+//! does, as it would the real name.
 use super::*;
 use crate::value::SECRET_SUFFIX;
 use std::rc::Rc;
+
+/// The stand-in for the name CloudFormation generates for resource `id` (its model id).
+pub fn assigned_name(id: &str) -> String {
+    format!("{{AWS-assigned name of {id}}}")
+}
 
 /// The text of pseudo parameter `name` (partition, region, account), or why it is unknown.
 fn pseudo(
@@ -77,11 +91,13 @@ fn arn_from_name(
     name_prop: &str,
     at: Pos,
     build: fn(&str, &str, &str, &str, &str) -> String,
+    generated: bool,
 ) -> Result<Option<V>, Error> {
-    let Some(n) = property(cx, res, name_prop) else {
-        return Ok(None);
+    let name = match property(cx, res, name_prop) {
+        Some(n) => cx.resolve(env, &n)?.text(),
+        None if generated => Ok(assigned_name(&format!("{}{res}", cx.prefix))),
+        None => return Ok(None),
     };
-    let name = cx.resolve(env, &n)?.text();
     let partition = pseudo(cx, env, "AWS::Partition", at)?;
     let region = pseudo(cx, env, "AWS::Region", at)?;
     let account = pseudo(cx, env, "AWS::AccountId", at)?;
@@ -112,12 +128,14 @@ fn ref_known(
         "AWS::Logs::LogGroup" => "LogGroupName",
         "AWS::SSM::Parameter" => "Name",
         "AWS::SecretsManager::Secret" => {
-            return arn_from_name(cx, env, res, "Name", at, secret_arn);
+            return arn_from_name(cx, env, res, "Name", at, secret_arn, false);
         }
         _ => return Ok(None),
     };
     let Some(n) = property(cx, res, name_prop) else {
-        return Ok(None);
+        // A generated name: see the module docs.
+        return Ok(matches!(ty, "AWS::ECR::Repository" | "AWS::Logs::LogGroup")
+            .then(|| V::str(assigned_name(&format!("{}{res}", cx.prefix)), at)));
     };
     let v = cx.resolve(env, &n)?;
     // An unknown name leaves the reference as the resource's identity.
@@ -190,31 +208,49 @@ pub fn get_att(
             at,
         )?,
         ("AWS::ECR::Repository", "Arn") => {
-            match arn_from_name(cx, env, res, "RepositoryName", at, |n, p, r, a, _| {
-                format!("arn:{p}:ecr:{r}:{a}:repository/{n}")
-            })? {
+            match arn_from_name(
+                cx,
+                env,
+                res,
+                "RepositoryName",
+                at,
+                |n, p, r, a, _| format!("arn:{p}:ecr:{r}:{a}:repository/{n}"),
+                true,
+            )? {
                 Some(v) => v,
                 None => return Ok(None),
             }
         }
         ("AWS::ECR::Repository", "RepositoryUri") => {
-            match arn_from_name(cx, env, res, "RepositoryName", at, |n, _, r, a, s| {
-                format!("{a}.dkr.ecr.{r}.{s}/{n}")
-            })? {
+            match arn_from_name(
+                cx,
+                env,
+                res,
+                "RepositoryName",
+                at,
+                |n, _, r, a, s| format!("{a}.dkr.ecr.{r}.{s}/{n}"),
+                true,
+            )? {
                 Some(v) => v,
                 None => return Ok(None),
             }
         }
         ("AWS::Logs::LogGroup", "Arn") => {
-            match arn_from_name(cx, env, res, "LogGroupName", at, |n, p, r, a, _| {
-                format!("arn:{p}:logs:{r}:{a}:log-group:{n}:*")
-            })? {
+            match arn_from_name(
+                cx,
+                env,
+                res,
+                "LogGroupName",
+                at,
+                |n, p, r, a, _| format!("arn:{p}:logs:{r}:{a}:log-group:{n}:*"),
+                true,
+            )? {
                 Some(v) => v,
                 None => return Ok(None),
             }
         }
         ("AWS::SecretsManager::Secret", "Id") => {
-            match arn_from_name(cx, env, res, "Name", at, secret_arn)? {
+            match arn_from_name(cx, env, res, "Name", at, secret_arn, false)? {
                 Some(v) => v,
                 None => return Ok(None),
             }

@@ -33,8 +33,9 @@ fn names(env: &Env) -> HashMap<String, Maybe<String>> {
                 match env.model.log_groups.iter().find(|g| g.id.as_str() == id) {
                     Some(g) => match &g.name {
                         Maybe::Known(n) => Maybe::Known(n.clone()),
-                        Maybe::Unknown(_) => {
-                            Maybe::Unknown(format!("the name of log group {id} is assigned by AWS"))
+                        // (A generated name resolved at `Ref` already; here it is unknown text.)
+                        Maybe::Unknown(w) => {
+                            Maybe::Unknown(format!("the name of log group {id}: {w}"))
                         }
                     },
                     None => continue,
