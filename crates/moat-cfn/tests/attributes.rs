@@ -5,7 +5,7 @@ use moat_model::*;
 
 fn model(t: &str) -> Model {
     let o = LoadOptions {
-        region: "eu-west-1".into(),
+        region: Some("eu-west-1".into()),
         account_id: "111122223333".into(),
         ..LoadOptions::default()
     };

@@ -115,9 +115,9 @@ fn rain_directives_are_refused_clearly() {
 #[test]
 fn non_specific_tag_is_no_function() {
     let m = model(
-        "Resources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: 10.0.0.0/24\n      AvailabilityZone: !Join ['', [! \"Ref\": \"AWS::Region\", a]]\n",
+        "Parameters:\n  R:\n    Type: String\n    Default: eu-west-3\nResources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: 10.0.0.0/24\n      AvailabilityZone: !Join ['', [! \"Ref\": \"R\", a]]\n",
     );
-    assert_eq!(m.subnets[0].az, Maybe::Known("us-east-1a".into()));
+    assert_eq!(m.subnets[0].az, Maybe::Known("eu-west-3a".into()));
 }
 
 /// Rain directives written in JSON (`"Type": {"Rain::Module": …}`) get the same message.

@@ -21,7 +21,7 @@ fn secret_findings(grant: &str) -> Vec<String> {
             1,
         );
     let opts = moat_cfn::LoadOptions {
-        region: "us-east-1".into(),
+        region: Some("us-east-1".into()),
         account_id: "123456789012".into(),
         ..moat_cfn::LoadOptions::default()
     };
