@@ -176,3 +176,23 @@ fn sub_of_a_macro_output_is_unknown() {
         Some("Fn::Sub of output of the macro M (Fn::Transform)")
     );
 }
+
+/// Without a region (no `--region`, no environment, no literal), a region-keyed mapping and a
+/// comparison with `AWS::Region` are unknown, not errors nor false.
+#[test]
+fn unknown_region_in_find_in_map_and_equals() {
+    let t = "Mappings:\n  Amis:\n    eu-west-1: {Cidr: 10.1.0.0/16}\nConditions:\n  InUs: !Equals [!Ref AWS::Region, us-east-1]\n  Same: !Equals [!Ref AWS::Region, !Ref AWS::Region]\n  InEu: !Equals [!Ref AWS::Region, eu-west-2]\nResources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !FindInMap [Amis, !Ref AWS::Region, Cidr]\n  W:\n    Type: AWS::EC2::VPC\n    Condition: InUs\n    Properties:\n      CidrBlock: 10.2.0.0/16\n  X:\n    Type: AWS::EC2::VPC\n    Condition: Same\n    Properties:\n      CidrBlock: 10.3.0.0/16\n";
+    let l = load_str("t.yml", t, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let r = &l.roots[0];
+    // InUs is unknown: both branches are explored; Same holds.
+    assert_eq!(r.scenarios.len(), 2);
+    let m = &r.scenarios[0].model;
+    assert!(
+        m.vpcs[0].cidrs[0]
+            .why_unknown()
+            .is_some_and(|w| w.contains("depends on the region, which is unknown")),
+        "{:?}",
+        m.vpcs[0].cidrs[0]
+    );
+    assert!(m.vpcs.iter().any(|v| v.id.as_str() == "X"));
+}

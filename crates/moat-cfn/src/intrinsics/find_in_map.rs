@@ -12,6 +12,13 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             Err(w) => return Ok(V::unknown(format!("Fn::FindInMap key unknown ({w})"), at)),
         }
     }
+    // A region-keyed map read in an unknown region: the entry depends on the region.
+    if let Some(k) = keys.iter().find(|k| k.contains(moat_model::UNKNOWN_REGION)) {
+        return Ok(V::unknown(
+            format!("Fn::FindInMap {}: the key `{k}` depends on the region, which is unknown (pass --region)", keys.first().map_or("", String::as_str)),
+            at,
+        ));
+    }
     let tpl = Rc::clone(&cx.tpl);
     let found = tpl
         .get("Mappings")
