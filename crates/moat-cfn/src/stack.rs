@@ -291,6 +291,8 @@ impl StackCx {
                         k.pos,
                     ),
                 };
+                let ty = p.get("Type").and_then(Node::as_str);
+                let v = crate::value::parameter_value(&format!("{prefix}{}", k.name), ty, v);
                 params.insert(k.name.clone(), v);
             }
         }

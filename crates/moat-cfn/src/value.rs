@@ -171,3 +171,20 @@ pub fn dynamic_reference(text: &str) -> Option<&str> {
         .map_or(text.len(), |e| start + e + 2);
     Some(&text[start..end])
 }
+
+/// The value of template parameter `name` of type `ty` bound to `v`. A parameter of an SSM
+/// parameter type (`AWS::SSM::Parameter::Value<…>`) is given the *name* of a Systems Manager
+/// parameter; CloudFormation reads its value at deployment, so the value is unknown here.
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#aws-ssm-parameter-types
+pub fn parameter_value(name: &str, ty: Option<&str>, v: V) -> V {
+    if !ty.is_some_and(|t| t.trim().starts_with("AWS::SSM::Parameter::Value<")) {
+        return v;
+    }
+    match v.text() {
+        Ok(key) => V::unknown(
+            format!("parameter {name} is the value of SSM parameter {key}, read at deployment"),
+            v.pos,
+        ),
+        Err(_) => v,
+    }
+}

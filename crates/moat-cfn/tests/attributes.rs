@@ -196,3 +196,16 @@ fn unknown_region_in_find_in_map_and_equals() {
     );
     assert!(m.vpcs.iter().any(|v| v.id.as_str() == "X"));
 }
+
+/// A parameter of an SSM parameter type holds the SSM parameter's name; its value is read at
+/// deployment (not the name taken for the value).
+#[test]
+fn ssm_parameter_type_values_are_unknown() {
+    let m = model(
+        "Parameters:\n  Cidr:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /net/vpc-cidr\nResources:\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Ref Cidr\n",
+    );
+    assert_eq!(
+        m.vpcs[0].cidrs[0].why_unknown(),
+        Some("parameter Cidr is the value of SSM parameter /net/vpc-cidr, read at deployment")
+    );
+}
