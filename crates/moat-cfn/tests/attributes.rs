@@ -18,7 +18,7 @@ fn model(t: &str) -> Model {
 #[test]
 fn endpoint_sg_admitting_vpc_cidr_block_resolves() {
     let m = model(
-        "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.8.0.0/16\n  EpSg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ep\n      VpcId: !Ref Vpc\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 443\n          ToPort: 443\n          CidrIp: !GetAtt Vpc.CidrBlock\n  Sub:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !GetAtt EpSg.VpcId\n      CidrBlock: !Select [0, !Cidr [!GetAtt Vpc.CidrBlock, 2, 8]]\n      AvailabilityZone: eu-west-1a\n  Sub2:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Vpc\n      CidrBlock: !GetAtt Sub.CidrBlock\n      AvailabilityZone: !GetAtt Sub.AvailabilityZone\n",
+        "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.8.0.0/16\n  EpSg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ep\n      VpcId: !Ref Vpc\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 443\n          ToPort: 443\n          CidrIp: !GetAtt Vpc.CidrBlock\n  Sub:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !GetAtt EpSg.VpcId\n      CidrBlock: !Select [0, !Cidr [!GetAtt Vpc.CidrBlock, 2, 8]]\n      AvailabilityZone: eu-west-1a\n  Sub2:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !GetAtt Vpc.VpcId\n      CidrBlock: !GetAtt Sub.CidrBlock\n      AvailabilityZone: !GetAtt Sub.AvailabilityZone\n",
     );
     assert_eq!(
         m.security_groups[0].ingress[0].peer,
@@ -34,6 +34,7 @@ fn endpoint_sg_admitting_vpc_cidr_block_resolves() {
         Maybe::Known("10.8.0.0/24".parse().unwrap())
     );
     assert_eq!(m.subnets[1].az, Maybe::Known("eu-west-1a".into()));
+    assert_eq!(m.subnets[1].vpc, Maybe::Known(Id::from("Vpc")));
 }
 
 /// An ECR repository with an explicit name: `Ref`, `Arn` and `RepositoryUri` are known, so the

@@ -8,9 +8,10 @@
 //! https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/):
 //! - `AWS::EC2::VPC` (aws-resource-ec2-vpc.html): `CidrBlock` is the primary IPv4 block as
 //!   given; `CidrBlockAssociations`, `DefaultSecurityGroup`, `DefaultNetworkAcl`, `Ipv6CidrBlocks`
-//!   are ids AWS assigns. `VpcId` is the VPC itself.
+//!   are ids AWS assigns. `VpcId` is the VPC itself (as `Ref` returns it).
 //! - `AWS::EC2::Subnet` (aws-resource-ec2-subnet.html): `CidrBlock`, `AvailabilityZone`,
-//!   `AvailabilityZoneId`, `VpcId` as given (AWS picks the zone when none is given).
+//!   `AvailabilityZoneId`, `VpcId` as given (AWS picks the zone when none is given); `SubnetId`
+//!   is the subnet itself.
 //! - `AWS::EC2::SecurityGroup` (aws-resource-ec2-securitygroup.html): `VpcId` as given;
 //!   `GroupId` is the group itself (kept as `Val::Att`: lowering links it to the group).
 //! - `AWS::ECR::Repository` (aws-resource-ecr-repository.html): `Ref` is the repository name;
@@ -36,7 +37,7 @@
 //! the need. A grant naming some other literal repository never matches it; an IAM wildcard
 //! does, as it would the real name.
 use super::*;
-use crate::value::SECRET_SUFFIX;
+use crate::value::{Val, SECRET_SUFFIX};
 use std::rc::Rc;
 
 /// The stand-in for the name CloudFormation generates for resource `id` (its model id).
@@ -189,6 +190,10 @@ pub fn get_att(
         return Ok(None);
     }
     let v = match (ty, attr) {
+        // The resource's own id, as `Ref` returns it.
+        ("AWS::EC2::VPC", "VpcId") | ("AWS::EC2::Subnet", "SubnetId") => {
+            V::new(Val::Res(format!("{}{res}", cx.prefix)), at)
+        }
         ("AWS::EC2::VPC", "CidrBlock") => resolved_property(
             cx,
             env,
