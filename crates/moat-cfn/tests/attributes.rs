@@ -210,3 +210,15 @@ fn ssm_parameter_type_values_are_unknown() {
         Some("parameter Cidr is the value of SSM parameter /net/vpc-cidr, read at deployment")
     );
 }
+
+/// A mapping key taken from a resource's `Ref` is its physical id, which AWS assigns: unknown.
+#[test]
+fn find_in_map_keyed_by_a_resource_is_unknown() {
+    let m = model(
+        "Mappings:\n  M:\n    K:\n      C: 10.0.0.0/16\nResources:\n  T:\n    Type: AWS::SNS::Topic\n  V:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !FindInMap [M, !Ref T, C]\n",
+    );
+    assert_eq!(
+        m.vpcs[0].cidrs[0].why_unknown(),
+        Some("Fn::FindInMap key is the physical id of T, which AWS assigns")
+    );
+}
