@@ -116,6 +116,8 @@ pub fn instantiate(env: &mut Env, i: usize) -> Result<Box<StackCx>, Error> {
         &site,
         true,
     )?;
+    let mut cx = cx;
+    crate::intrinsics::for_each::expand(&mut cx, env)?;
     Ok(Box::new(cx))
 }
 

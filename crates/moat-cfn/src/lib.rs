@@ -35,6 +35,7 @@ mod node;
 mod parse;
 mod region;
 mod resolve;
+mod sam;
 mod stack;
 mod value;
 

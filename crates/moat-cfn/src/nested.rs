@@ -154,7 +154,8 @@ pub fn ensure_child(cx: &mut StackCx, env: &mut Env, id: &str) -> Result<bool, E
         region: cx.region.clone(),
         account_id: cx.account_id.clone(),
     };
-    let child = StackCx::new(env, child_tpl, prefix, name, given, &site, false);
+    let child = StackCx::new(env, child_tpl, prefix, name, given, &site, false)
+        .and_then(|mut child| crate::intrinsics::for_each::expand(&mut child, env).map(|()| child));
     env.chain.pop();
     cx.child_cx.insert(id.to_string(), Box::new(child?));
     Ok(true)

@@ -1,14 +1,19 @@
 //! YAML (with CloudFormation short-form tags) and JSON into a [`Node`] tree with positions.
 //!
 //! JSON goes through the same YAML parser: JSON is (for templates) a subset of YAML flow
-//! syntax, and the parser's markers give positions for both. Short-form tags (`!Ref x`) become
+//! syntax, and the parser's marks give positions for both. Short-form tags (`!Ref x`) become
 //! the long form (`{"Ref": "x"}`) here, so resolution sees one shape.
+//!
+//! The parser is `libyaml-safer`, a line-by-line safe Rust port of libyaml, the C parser behind
+//! PyYAML's loader (and so behind cfn-lint and the AWS CLI's template handling). Strict YAML 1.2
+//! parsers (yaml-rust2, saphyr) refuse two layouts CloudFormation accepts: a flow collection
+//! whose later lines sit at the key's column, and a quoted scalar continued at the key's column;
+//! libyaml, like PyYAML, does not judge indentation inside flow collections and quoted scalars.
+//! It also takes tab-indented JSON (tabs are whitespace inside flow collections).
 
 use crate::node::{Key, Kind, Node, Pos};
 use crate::Error;
-use yaml_rust2::parser::Tag;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use libyaml_safer::{Event, EventData, Mark, Parser, ScalarStyle};
 
 /// Nesting deeper than this is refused: resolution recurses over the tree, and no real template
 /// comes near it.
@@ -38,8 +43,24 @@ fn long_form(tag: &str) -> Option<&'static str> {
         "Transform" => "Fn::Transform",
         "Length" => "Fn::Length",
         "ToJsonString" => "Fn::ToJsonString",
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html
+        "GetStackOutput" => "Fn::GetStackOutput",
+        // Rules-specific functions (valid only in the Rules section):
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/rules-section-structure.html
+        "Contains" => "Fn::Contains",
+        "EachMemberEquals" => "Fn::EachMemberEquals",
+        "EachMemberIn" => "Fn::EachMemberIn",
+        "RefAll" => "Fn::RefAll",
+        "ValueOf" => "Fn::ValueOf",
+        "ValueOfAll" => "Fn::ValueOfAll",
         _ => return None,
     })
+}
+
+/// Rain's directives are expanded by `rain pkg` before CloudFormation sees the template:
+/// https://aws-cloudformation.github.io/rain/rain_pkg.html
+fn rain_message(directive: &str) -> String {
+    format!("`{directive}` is a Rain directive, not CloudFormation: package the template with `rain pkg` and check its output")
 }
 
 /// Keys of a mapping seen so far: a linear scan while small, a hash set once large (a
@@ -66,11 +87,13 @@ struct Builder<'a> {
     err: Option<Error>,
 }
 
-fn pos(m: &Marker) -> Pos {
-    // yaml-rust2 markers: line 1-based, column 0-based.
+fn pos(m: &Mark) -> Pos {
+    // libyaml marks: line and column 0-based.
     Pos {
-        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
-        col: u32::try_from(m.col()).unwrap_or(u32::MAX).saturating_add(1),
+        line: u32::try_from(m.line).unwrap_or(u32::MAX).saturating_add(1),
+        col: u32::try_from(m.column)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1),
     }
 }
 
@@ -86,17 +109,26 @@ impl Builder<'_> {
         }
     }
 
-    fn tag(&mut self, tag: Option<Tag>, p: Pos) -> Option<(String, Pos)> {
+    fn tag(&mut self, tag: Option<String>, p: Pos) -> Option<(String, Pos)> {
         let t = tag?;
-        if t.handle == "!" {
-            match long_form(&t.suffix) {
+        // libyaml expands the primary handle `!` to itself and `!!` to `tag:yaml.org,2002:`.
+        if let Some(suffix) = t.strip_prefix('!') {
+            // `!` alone is YAML's non-specific tag: the node stays as written.
+            if suffix.is_empty() {
+                return None;
+            }
+            match long_form(suffix) {
                 Some(k) => Some((k.to_string(), p)),
+                None if suffix.starts_with("Rain::") => {
+                    self.fail(p, rain_message(&t));
+                    None
+                }
                 None => {
                     self.err.get_or_insert(Error::UnknownIntrinsic {
                         file: self.file.to_string(),
                         line: p.line,
                         col: p.col,
-                        name: format!("!{}", t.suffix),
+                        name: t.clone(),
                     });
                     None
                 }
@@ -130,6 +162,12 @@ impl Builder<'_> {
             Some(Frame::Map(_, _, entries, pending, seen)) => match pending.take() {
                 None => {
                     let name = match &node.kind {
+                        // Rain's directives in JSON (`"Type": {"Rain::Module": …}`).
+                        Kind::Scalar { text, .. } if text.starts_with("Rain::") => {
+                            let p = node.pos;
+                            self.fail(p, rain_message(text));
+                            return;
+                        }
                         Kind::Scalar { text, .. } => text.clone(),
                         _ => {
                             let p = node.pos;
@@ -183,35 +221,37 @@ fn earliest(start: Pos, first: Option<Pos>) -> Pos {
     }
 }
 
-impl MarkedEventReceiver for Builder<'_> {
-    fn on_event(&mut self, ev: Event, m: Marker) {
+impl Builder<'_> {
+    fn on_event(&mut self, ev: Event) {
         if self.err.is_some() {
             return;
         }
-        let p = pos(&m);
-        match ev {
-            Event::Alias(_) => self.fail(
+        let p = pos(&ev.start_mark);
+        match ev.data {
+            EventData::Alias { .. } => self.fail(
                 p,
                 "YAML aliases (*name) are not supported; CloudFormation templates cannot use them"
                     .into(),
             ),
-            Event::Scalar(text, style, _, tag) => {
+            EventData::Scalar {
+                value, tag, style, ..
+            } => {
                 let tag = self.tag(tag, p);
-                let plain = style == TScalarStyle::Plain;
+                let plain = style == ScalarStyle::Plain;
                 let node = Node {
-                    kind: Kind::Scalar { text, plain },
+                    kind: Kind::Scalar { text: value, plain },
                     pos: p,
                 };
                 self.push_value(Self::wrap(node, tag));
             }
-            Event::SequenceStart(_, tag) => {
+            EventData::SequenceStart { tag, .. } => {
                 let tag = self.tag(tag, p);
                 if self.stack.len() >= MAX_DEPTH {
                     return self.fail(p, format!("nesting deeper than {MAX_DEPTH} levels"));
                 }
                 self.stack.push(Frame::Seq(p, tag, Vec::new()));
             }
-            Event::MappingStart(_, tag) => {
+            EventData::MappingStart { tag, .. } => {
                 let tag = self.tag(tag, p);
                 if self.stack.len() >= MAX_DEPTH {
                     return self.fail(p, format!("nesting deeper than {MAX_DEPTH} levels"));
@@ -219,7 +259,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 self.stack
                     .push(Frame::Map(p, tag, Vec::new(), None, Seen::default()));
             }
-            Event::SequenceEnd => {
+            EventData::SequenceEnd => {
                 if let Some(Frame::Seq(sp, tag, items)) = self.stack.pop() {
                     let sp = earliest(sp, items.first().map(|i| i.pos));
                     let node = Node {
@@ -229,7 +269,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     self.push_value(Self::wrap(node, tag));
                 }
             }
-            Event::MappingEnd => {
+            EventData::MappingEnd => {
                 if let Some(Frame::Map(mp, tag, entries, _, _)) = self.stack.pop() {
                     let mp = earliest(mp, entries.first().map(|(k, _)| k.pos));
                     let node = Node {
@@ -253,18 +293,35 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
         docs: 0,
         err: None,
     };
-    let res = Parser::new_from_str(text).load(&mut b, true);
+    let mut input = text.as_bytes();
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut input);
+    for ev in parser {
+        match ev {
+            Ok(ev) => b.on_event(ev),
+            Err(e) => {
+                let p = e
+                    .problem_mark()
+                    .or_else(|| e.context_mark())
+                    .map_or(Pos { line: 1, col: 1 }, |m| pos(&m));
+                let msg = match e.context() {
+                    Some(c) => format!("{c}, {}", e.problem()),
+                    None => e.problem().to_string(),
+                };
+                return Err(b.err.unwrap_or(Error::Syntax {
+                    file: file.to_string(),
+                    line: p.line,
+                    col: p.col,
+                    msg,
+                }));
+            }
+        }
+        if b.err.is_some() {
+            break;
+        }
+    }
     if let Some(e) = b.err {
         return Err(e);
-    }
-    if let Err(e) = res {
-        let p = pos(e.marker());
-        return Err(Error::Syntax {
-            file: file.to_string(),
-            line: p.line,
-            col: p.col,
-            msg: e.info().to_string(),
-        });
     }
     if b.docs > 0 {
         return Err(Error::Syntax {

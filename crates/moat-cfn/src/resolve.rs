@@ -17,7 +17,7 @@ impl StackCx {
             return crate::intrinsics::dispatch(self, env, k, arg, node.pos);
         }
         Ok(match &node.kind {
-            Kind::Scalar { text, .. } => V::str(text.clone(), node.pos),
+            Kind::Scalar { text, .. } => V::scalar(text, node.pos),
             Kind::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {

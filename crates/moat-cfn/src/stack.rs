@@ -242,6 +242,11 @@ impl StackCx {
                 });
             };
             for (k, r) in entries {
+                // Loops of the LanguageExtensions transform: `intrinsics::for_each` expands
+                // them once the stack's parameters are bound.
+                if k.name.starts_with("Fn::ForEach::") {
+                    continue;
+                }
                 let ty = r
                     .get("Type")
                     .and_then(Node::as_str)
@@ -254,6 +259,13 @@ impl StackCx {
                 types.insert(k.name.clone(), ty.to_string());
                 env.kinds
                     .insert(format!("{prefix}{}", k.name), ty.to_string());
+            }
+        }
+        for (id, ty) in crate::sam::implicit_resources(&tpl) {
+            if let std::collections::hash_map::Entry::Vacant(e) = types.entry(id) {
+                env.kinds
+                    .insert(format!("{prefix}{}", e.key()), ty.to_string());
+                e.insert(ty.to_string());
             }
         }
         crate::cycles::check_cycles(&file, &tpl)?;
@@ -279,6 +291,8 @@ impl StackCx {
                         k.pos,
                     ),
                 };
+                let ty = p.get("Type").and_then(Node::as_str);
+                let v = crate::value::parameter_value(&format!("{prefix}{}", k.name), ty, v);
                 params.insert(k.name.clone(), v);
             }
         }

@@ -34,6 +34,15 @@ pub struct V {
 }
 
 impl V {
+    /// A scalar as written: text, or an unknown when it holds a dynamic reference
+    /// (`{{resolve:ssm:…}}`, `{{resolve:secretsmanager:…}}`), which CloudFormation reads at
+    /// deployment: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html
+    pub fn scalar(text: &str, pos: Pos) -> V {
+        match dynamic_reference(text) {
+            Some(r) => V::unknown(format!("dynamic reference {r} is read at deployment"), pos),
+            None => V::str(text, pos),
+        }
+    }
     pub fn new(val: Val, pos: Pos) -> V {
         V { val, pos }
     }
@@ -104,4 +113,78 @@ pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
         ),
         _ => return Err(v.text().err().unwrap_or_default()),
     })
+}
+
+/// The random suffix of a secret's ARN, as moat writes it: `-` and six `?`, each `?` standing
+/// for exactly one character AWS chose. The same text is IAM's pattern for "any six
+/// characters", so an ARN that carries it reads correctly on both sides of a match:
+///
+/// * as a **needed resource** (a task's `valueFrom`, a `Ref` to the secret) it is the set of the
+///   secret's possible ARNs. A grant covers it when it matches every member: `…:secret:db-??????`
+///   and `…:secret:db-*` do, `…:secret:db` does not (the real ARN is longer), and a grant naming
+///   six literal characters (`…:secret:db-AbC123`) only may: the suffix is unknown.
+/// * as a **grant** written with `Ref`/`GetAtt` to the secret it is exactly what CloudFormation
+///   writes (the one secret of that name in the account and region; names are unique).
+///
+/// Consumers: in moat-verify, `?` in a needed resource is "one unknown character"; it is covered
+/// by a grant's `?` or `*`, and by a literal character only as "unproved".
+pub const SECRET_SUFFIX: &str = "-??????";
+
+/// The ARN a Secrets Manager `valueFrom` or grant names, with AWS's random suffix written as
+/// [`SECRET_SUFFIX`] when the text gives only the secret's name (a *partial* ARN, as CDK's
+/// `Secret.fromSecretNameV2` writes): `arn:aws:secretsmanager:r:a:secret:db` and
+/// `…:secret:db:password::` become `…:secret:db-??????` (`…:password::`). A name that already
+/// ends in `-` and six letters or digits is taken as a full ARN, as Secrets Manager does
+/// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen).
+/// `None`: not a Secrets Manager secret ARN, or already complete.
+pub fn complete_secret_arn(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.splitn(8, ':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "secretsmanager" || parts[5] != "secret"
+    {
+        return None;
+    }
+    let name = parts[6];
+    let suffixed = name.len() > 7
+        && name.as_bytes()[name.len() - 7] == b'-'
+        && name[name.len() - 6..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric());
+    if name.is_empty() || suffixed || name.ends_with(SECRET_SUFFIX) || name.contains(['*', '?']) {
+        return None;
+    }
+    let mut out = parts[..6].join(":");
+    out.push(':');
+    out.push_str(name);
+    out.push_str(SECRET_SUFFIX);
+    if let Some(rest) = parts.get(7) {
+        out.push(':');
+        out.push_str(rest);
+    }
+    Some(out)
+}
+
+/// The first dynamic reference (`{{resolve:service:…}}`) in `text`, if any.
+pub fn dynamic_reference(text: &str) -> Option<&str> {
+    let start = text.find("{{resolve:")?;
+    let end = text[start..]
+        .find("}}")
+        .map_or(text.len(), |e| start + e + 2);
+    Some(&text[start..end])
+}
+
+/// The value of template parameter `name` of type `ty` bound to `v`. A parameter of an SSM
+/// parameter type (`AWS::SSM::Parameter::Value<…>`) is given the *name* of a Systems Manager
+/// parameter; CloudFormation reads its value at deployment, so the value is unknown here.
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html#aws-ssm-parameter-types
+pub fn parameter_value(name: &str, ty: Option<&str>, v: V) -> V {
+    if !ty.is_some_and(|t| t.trim().starts_with("AWS::SSM::Parameter::Value<")) {
+        return v;
+    }
+    match v.text() {
+        Ok(key) => V::unknown(
+            format!("parameter {name} is the value of SSM parameter {key}, read at deployment"),
+            v.pos,
+        ),
+        Err(_) => v,
+    }
 }

@@ -35,7 +35,7 @@ fn unknown_intrinsic_tag_and_key() {
     );
     assert_eq!(
         e.to_string(),
-        "t.yml:5:24: unknown intrinsic function `!Frob`"
+        "t.yml:5:18: unknown intrinsic function `!Frob`"
     );
     let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: {Fn::Frob: x}\n");
     assert_eq!(
@@ -49,7 +49,7 @@ fn bad_arity() {
     let e = err("Resources:\n  A:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Select [0]\n");
     assert_eq!(
         e.to_string(),
-        "t.yml:5:26: Fn::Select takes a list of 2 items"
+        "t.yml:5:18: Fn::Select takes a list of 2 items"
     );
 }
 
@@ -60,7 +60,7 @@ fn unknown_ref() {
     );
     assert_eq!(
         e.to_string(),
-        "t.yml:5:19: `Nope` is not a parameter, pseudo parameter or resource of this template"
+        "t.yml:5:14: `Nope` is not a parameter, pseudo parameter or resource of this template"
     );
 }
 

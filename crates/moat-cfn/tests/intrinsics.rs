@@ -45,8 +45,11 @@ fn sub_and_pseudo_parameters() {
 
 #[test]
 fn get_att_is_unknown_when_aws_assigns_it() {
-    let (_, az) = subnet_cidr_az("      AvailabilityZone: !GetAtt V.CidrBlock\n");
-    assert_eq!(az.why_unknown(), Some("V.CidrBlock is assigned by AWS"));
+    let (_, az) = subnet_cidr_az("      AvailabilityZone: !GetAtt V.CidrBlockAssociations\n");
+    assert_eq!(
+        az.why_unknown(),
+        Some("V.CidrBlockAssociations is assigned by AWS")
+    );
     let (_, az) = subnet_cidr_az("      AvailabilityZone: !GetAtt [V, DefaultSecurityGroup]\n");
     assert!(az.why_unknown().is_some());
 }

@@ -130,7 +130,7 @@ fn directory_holds_back_errors_of_nested_children() {
     let e = moat_cfn::load_paths(&[dir.join("child.yml")], &LoadOptions::default()).unwrap_err();
     assert!(
         e.to_string()
-            .contains("child.yml:9:26: Fn::Select: index 1 out of range"),
+            .contains("child.yml:9:18: Fn::Select: index 1 out of range"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -143,11 +143,12 @@ fn parent_loads_whole_tree() {
     );
     let log = c.log.as_ref().unwrap();
     assert_eq!(log.driver, Maybe::Known("awslogs".into()));
-    // A Ref to a log group is its name; without LogGroupName, AWS assigns it.
+    // A Ref to a log group is its name; without LogGroupName, AWS generates it: a stand-in that
+    // names this log group (and matches a grant on its `Arn`), never a real name.
     assert_eq!(
         log.options.get("awslogs-group"),
-        Some(&Maybe::Unknown(
-            "the name of log group ServiceStack/LogGroup is assigned by AWS".into()
+        Some(&Maybe::Known(
+            "{AWS-assigned name of ServiceStack/LogGroup}".into()
         ))
     );
     assert_eq!(

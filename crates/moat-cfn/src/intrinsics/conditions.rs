@@ -20,7 +20,16 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, node: &Node) -> Result<Option<bool>
                 _ => return Err(cx.err(arg.pos, "Fn::Equals takes two values")),
             };
             Ok(match (&x.val, &y.val) {
-                (crate::value::Val::Str(a), crate::value::Val::Str(b)) => Some(a == b),
+                (crate::value::Val::Str(a), crate::value::Val::Str(b)) if a == b => Some(true),
+                // An unknown region stands as a placeholder: equal only to itself, and
+                // compared with anything else the answer depends on the region.
+                (crate::value::Val::Str(a), crate::value::Val::Str(b))
+                    if a.contains(moat_model::UNKNOWN_REGION)
+                        || b.contains(moat_model::UNKNOWN_REGION) =>
+                {
+                    None
+                }
+                (crate::value::Val::Str(_), crate::value::Val::Str(_)) => Some(false),
                 // A resource's physical id is assigned by AWS: unknown against any text.
                 (crate::value::Val::Res(_), _) | (_, crate::value::Val::Res(_)) => None,
                 (crate::value::Val::List(_), crate::value::Val::List(_)) => Some(x.val == y.val),

@@ -7,10 +7,25 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
     let a = args(cx, "Fn::FindInMap", arg, 3, 4)?;
     let mut keys = Vec::with_capacity(3);
     for n in a.iter().take(3) {
-        match cx.resolve(env, n)?.text() {
+        let v = cx.resolve(env, n)?;
+        // A `Ref` to a resource is its physical id, which AWS assigns.
+        if let crate::value::Val::Res(id) = &v.val {
+            return Ok(V::unknown(
+                format!("Fn::FindInMap key is the physical id of {id}, which AWS assigns"),
+                at,
+            ));
+        }
+        match v.text() {
             Ok(s) => keys.push(s),
             Err(w) => return Ok(V::unknown(format!("Fn::FindInMap key unknown ({w})"), at)),
         }
+    }
+    // A region-keyed map read in an unknown region: the entry depends on the region.
+    if let Some(k) = keys.iter().find(|k| k.contains(moat_model::UNKNOWN_REGION)) {
+        return Ok(V::unknown(
+            format!("Fn::FindInMap {}: the key `{k}` depends on the region, which is unknown (pass --region)", keys.first().map_or("", String::as_str)),
+            at,
+        ));
     }
     let tpl = Rc::clone(&cx.tpl);
     let found = tpl

@@ -11,8 +11,17 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             None => return Err(cx.err(arg.pos, "Fn::GetAtt takes `Resource.Attribute`")),
         },
         (_, Some([r, a])) => {
-            let Some(r) = r.as_str() else {
-                return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be a string"));
+            // With the LanguageExtensions transform the logical id may be computed
+            // (`!Sub "Bucket${Id}"` inside Fn::ForEach).
+            let r = match r.as_str() {
+                Some(r) => r.to_string(),
+                None if r.intrinsic().is_some() => match cx.resolve(env, r)?.text() {
+                    Ok(s) => s,
+                    Err(_) => return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be known")),
+                },
+                None => {
+                    return Err(cx.err(r.pos, "Fn::GetAtt: the logical id must be a string"));
+                }
             };
             let a = match cx.resolve(env, a)?.text() {
                 Ok(a) => a,
@@ -23,7 +32,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
                     ))
                 }
             };
-            (r.to_string(), a)
+            (r, a)
         }
         _ => {
             return Err(cx.err(
@@ -33,6 +42,9 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         }
     };
     let Some(ty) = cx.types.get(&res).cloned() else {
+        if let Some(v) = super::attributes::module_resource(cx, &res, at) {
+            return Ok(v);
+        }
         return Err(Error::UnknownRef {
             file: cx.file.clone(),
             line: at.line,
@@ -47,6 +59,9 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         if let Some(out) = attr.strip_prefix("Outputs.") {
             return cx.child_output(env, &res, out, at);
         }
+    }
+    if let Some(v) = super::attributes::get_att(cx, env, &res, &ty, &attr, at)? {
+        return Ok(v);
     }
     Ok(V::new(
         Val::Att {

@@ -44,5 +44,5 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
             Err(w) => return Ok(V::unknown(format!("Fn::Join uses {w}"), at)),
         }
     }
-    Ok(V::str(parts.join(&delim), at))
+    Ok(V::scalar(&parts.join(&delim), at))
 }

@@ -6,10 +6,12 @@ use crate::stack::{Env, StackCx};
 use crate::value::V;
 use crate::Error;
 
+pub mod attributes;
 mod base64;
 mod cidr;
 pub mod conditions;
 mod find_in_map;
+pub mod for_each;
 mod get_att;
 mod get_azs;
 mod get_stack_output;
@@ -18,6 +20,7 @@ mod import_value;
 mod join;
 mod misc;
 mod ref_;
+mod rules;
 mod select;
 mod split;
 mod sub;
@@ -46,6 +49,12 @@ const TABLE: &[(&str, Intrinsic)] = &[
     ("Fn::Transform", misc::transform),
     ("Fn::Length", misc::length),
     ("Fn::ToJsonString", misc::to_json_string),
+    ("Fn::Contains", rules::eval),
+    ("Fn::EachMemberEquals", rules::eval),
+    ("Fn::EachMemberIn", rules::eval),
+    ("Fn::RefAll", rules::eval),
+    ("Fn::ValueOf", rules::eval),
+    ("Fn::ValueOfAll", rules::eval),
 ];
 
 pub fn dispatch(cx: &mut StackCx, env: &mut Env, k: &Key, arg: &Node, at: Pos) -> Result<V, Error> {

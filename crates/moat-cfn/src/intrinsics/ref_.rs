@@ -5,5 +5,5 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
     let Some(name) = arg.as_str() else {
         return Err(cx.err(arg.pos, "Ref takes a logical id or parameter name"));
     };
-    cx.reference(env, name, at)
+    super::attributes::reference(cx, env, name, at)
 }

@@ -4,8 +4,17 @@ use super::*;
 use crate::value::Val;
 
 pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, Error> {
+    let computed: String;
     let (tpl, vars) = match (arg.as_str(), arg.as_seq()) {
         (Some(s), _) => (s, None),
+        // The string itself computed (a macro's `Fn::Transform` output).
+        _ if arg.intrinsic().is_some() => match cx.resolve(env, arg)?.text() {
+            Ok(t) => {
+                computed = t;
+                (computed.as_str(), None)
+            }
+            Err(w) => return Ok(V::unknown(format!("Fn::Sub of {w}"), at)),
+        },
         (_, Some([s, m])) => match (s.as_str(), m.as_map()) {
             (Some(s), Some(m)) => (s, Some(m)),
             _ => return Err(cx.err(arg.pos, "Fn::Sub takes a string or [string, {variables}]")),
@@ -47,7 +56,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
                     };
                     super::get_att::eval(cx, env, &n, at)?
                 }
-                _ => cx.reference(env, name, at)?,
+                _ => super::attributes::reference(cx, env, name, at)?,
             },
         };
         if let Val::Res(id) = &v.val {
@@ -66,7 +75,7 @@ pub fn eval(cx: &mut StackCx, env: &mut Env, arg: &Node, at: Pos) -> Result<V, E
         return Ok(V::new(Val::Unknown(format!("Fn::Sub uses {w}")), at));
     }
     Ok(match resources.as_slice() {
-        [] => V::str(out, at),
+        [] => V::scalar(&out, at),
         // `${Vpc}` alone is the Ref itself.
         [one] if literal.is_empty() => V::new(Val::Res(one.clone()), at),
         // `${SubnetA},${SubnetB}`: a list of resources, which lowering reads as ids.
