@@ -92,9 +92,16 @@ pub fn split_image(image: &str) -> ImageParts<'_> {
 fn parse_ecr_host(host: &str) -> Option<(String, String, bool, bool)> {
     let host = host.to_ascii_lowercase();
     let (account, rest) = host.split_once('.')?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    // A template checked without an account or region writes `${AWS::AccountId}` /
+    // `${AWS::Region}` into the URI (moat_model::UNKNOWN_ACCOUNT / UNKNOWN_REGION): the stack's
+    // own account and region, whatever they are.
+    let account = if account.eq_ignore_ascii_case(moat_model::UNKNOWN_ACCOUNT) {
+        moat_model::UNKNOWN_ACCOUNT
+    } else if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        account
+    } else {
         return None;
-    }
+    };
     let (kind, rest) = rest.split_once('.')?;
     let (region, suffix) = rest.split_once('.')?;
     let (fips, dual_stack) = match kind {
@@ -111,22 +118,33 @@ fn parse_ecr_host(host: &str) -> Option<(String, String, bool, bool)> {
                 return None;
             }
             return valid_region(region2)
-                .then(|| (account.to_string(), region2.to_string(), fips, false));
+                .then(|| (account.to_string(), region_name(region2), fips, false));
         }
         "dkr-ecr" => (false, true),
         "dkr-ecr-fips" => (true, true),
         _ => return None,
     };
     (suffix == "on.aws" && valid_region(region))
-        .then(|| (account.to_string(), region.to_string(), fips, dual_stack))
+        .then(|| (account.to_string(), region_name(region), fips, dual_stack))
 }
 
-/// `us-east-1`, `us-gov-west-1`, `cn-north-1`: dash-separated, ending in a digit.
+/// The region as the model writes it (the unknown region keeps its case).
+fn region_name(r: &str) -> String {
+    if r.eq_ignore_ascii_case(moat_model::UNKNOWN_REGION) {
+        moat_model::UNKNOWN_REGION.to_string()
+    } else {
+        r.to_string()
+    }
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`: dash-separated, ending in a digit (or the unknown
+/// region of a check without one).
 fn valid_region(r: &str) -> bool {
-    r.contains('-')
-        && r.ends_with(|c: char| c.is_ascii_digit())
-        && r.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    r.eq_ignore_ascii_case(moat_model::UNKNOWN_REGION)
+        || r.contains('-')
+            && r.ends_with(|c: char| c.is_ascii_digit())
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Classify an image reference string.
@@ -179,6 +197,25 @@ mod tests {
             fips,
             dual_stack: dual,
         }
+    }
+
+    #[test]
+    fn the_unknown_account_and_region_are_the_stacks_own_ecr() {
+        let image = format!(
+            "{}.dkr.ecr.{}.amazonaws.com/app:1",
+            moat_model::UNKNOWN_ACCOUNT,
+            moat_model::UNKNOWN_REGION
+        );
+        assert_eq!(
+            classify_image(&image),
+            ecr(
+                moat_model::UNKNOWN_ACCOUNT,
+                moat_model::UNKNOWN_REGION,
+                "app",
+                false,
+                false
+            )
+        );
     }
 
     #[test]

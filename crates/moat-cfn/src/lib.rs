@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use moat_cfn::{load_str, LoadOptions};
-//! let opts = LoadOptions { region: Some("eu-west-1".into()), account_id: "123456789012".into(),
+//! let opts = LoadOptions { region: Some("eu-west-1".into()), account_id: Some("123456789012".into()),
 //!     ..LoadOptions::default() };
 //! let tpl = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n";
 //! let loaded = load_str("vpc.yml", tpl, &opts).unwrap();
@@ -54,8 +54,10 @@ pub struct LoadOptions {
     /// else the one region its template's literals name, else unknown
     /// ([`moat_model::UNKNOWN_REGION`]); never a default.
     pub region: Option<String>,
-    /// `AWS::AccountId`.
-    pub account_id: String,
+    /// `AWS::AccountId` (`--account-id`). `None`: each stack's cloud assembly environment, else
+    /// the one account its template's ARNs and ECR registries name, else unknown
+    /// ([`moat_model::UNKNOWN_ACCOUNT`]); never a default.
+    pub account_id: Option<String>,
     /// `AWS::StackName` of a single root (several roots are named by their file stem, or by the
     /// cloud assembly).
     pub stack_name: String,
@@ -69,7 +71,7 @@ impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             region: None,
-            account_id: "123456789012".into(),
+            account_id: None,
             stack_name: "stack".into(),
             parameters: BTreeMap::new(),
             max_scenarios: 64,

@@ -8,7 +8,7 @@ use crate::deployment::{canonical, exports_of, instantiate};
 use crate::lower;
 use crate::stack::{Deployment, Env, Files, Slot, StackSite};
 use crate::{Error, LoadOptions, Loaded, LoadedRoot, RootInput, Scenario};
-use moat_model::{Model, UNKNOWN_REGION};
+use moat_model::{Model, UNKNOWN_ACCOUNT, UNKNOWN_REGION};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -156,16 +156,33 @@ fn site_of(
             }
         }
     };
-    let account_id = input
-        .account_id
-        .clone()
-        .unwrap_or_else(|| opts.account_id.clone());
+    let (account_id, account_why) = match (&opts.account_id, &input.account_id) {
+        (Some(a), _) => (a.clone(), "given"),
+        (None, Some(a)) => (a.clone(), "from the cloud assembly's environment"),
+        (None, None) => {
+            let named = crate::region::named_accounts(&tpl);
+            match (named.len(), named.into_iter().next()) {
+                (1, Some(a)) => (a, "the only account the template names; --account-id to override"),
+                _ => (
+                    UNKNOWN_ACCOUNT.to_string(),
+                    "unknown: no --account-id, and the template names no single account; AWS::AccountId is one unknown value",
+                ),
+            }
+        }
+    };
     let shown = if region == UNKNOWN_REGION {
         String::new()
     } else {
         format!(" {region}")
     };
-    let note = format!("{file}: stack {name}, region{shown} ({why})");
+    let shown_account = if account_id == UNKNOWN_ACCOUNT {
+        String::new()
+    } else {
+        format!(" {account_id}")
+    };
+    let note = format!(
+        "{file}: stack {name}, region{shown} ({why}), account{shown_account} ({account_why})"
+    );
     Ok((
         StackSite {
             path: input.path.clone(),

@@ -1,4 +1,4 @@
-//! The regions a template's own literals name (`com.amazonaws.eu-west-1.s3`,
+//! The regions (and accounts) a template's own literals name (`com.amazonaws.eu-west-1.s3`,
 //! `…dkr.ecr.eu-west-1.amazonaws.com/app`, `arn:aws:logs:eu-west-1:…`, `eu-west-1a`): when no
 //! region is given and the template names exactly one, that is the region it is written for.
 //!
@@ -71,6 +71,48 @@ fn regions_in(text: &str, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Every account id an ARN (`arn:aws:iam::111122223333:role/x`) or an ECR registry
+/// (`111122223333.dkr.ecr.eu-west-1.amazonaws.com`) in a scalar of `node` names. Account ids are
+/// 12 digits: https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
+pub fn named_accounts(node: &Node) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.kind {
+            Kind::Scalar { text, .. } => accounts_in(text, &mut out),
+            Kind::Seq(items) => stack.extend(items.iter()),
+            Kind::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+        }
+    }
+    out
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn accounts_in(text: &str, out: &mut BTreeSet<String>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("arn:") {
+        let parts: Vec<&str> = rest[i..].splitn(6, ':').collect();
+        if let Some(a) = parts.get(4).filter(|a| is_account(a)) {
+            out.insert((*a).to_string());
+        }
+        rest = &rest[i + 4..];
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find(".dkr.ecr.") {
+        let head = &rest[..i];
+        let start = head
+            .rfind(|c: char| !c.is_ascii_digit())
+            .map_or(0, |j| j + 1);
+        if is_account(&head[start..]) {
+            out.insert(head[start..].to_string());
+        }
+        rest = &rest[i + 9..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +147,24 @@ mod tests {
         assert!(found("my-west-1-app").is_empty());
         assert!(found("eu-west-1ab").is_empty());
         assert!(found("${AWS::Region}").is_empty());
+    }
+
+    #[test]
+    fn finds_accounts_in_arns_and_registries() {
+        let mut out = BTreeSet::new();
+        accounts_in("arn:aws:iam::111122223333:role/x", &mut out);
+        accounts_in(
+            "222233334444.dkr.ecr.eu-west-1.amazonaws.com/app:1",
+            &mut out,
+        );
+        accounts_in("arn:aws:s3:::bucket/123456789012", &mut out);
+        accounts_in(
+            "arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/x",
+            &mut out,
+        );
+        assert_eq!(
+            out.into_iter().collect::<Vec<_>>(),
+            ["111122223333", "222233334444"]
+        );
     }
 }

@@ -118,7 +118,7 @@ impl<'a> Env<'a> {
         let n = deployment.stacks.len();
         let first = roots.first().map(|&i| &deployment.stacks[i]);
         let region = first.map_or(UNKNOWN_REGION.to_string(), |s| s.region.clone());
-        let account_id = first.map_or_else(String::new, |s| s.account_id.clone());
+        let account_id = first.map_or(UNKNOWN_ACCOUNT.to_string(), |s| s.account_id.clone());
         let prefixes = (0..n)
             .map(|i| {
                 if roots == [i] {
@@ -151,7 +151,13 @@ impl<'a> Env<'a> {
             notes: Vec::new(),
             model: Model {
                 region: model_region,
-                account_id: Maybe::Known(account_id),
+                account_id: if account_id == UNKNOWN_ACCOUNT {
+                    Maybe::Unknown(
+                        "no account given (--account-id) and the templates name none".into(),
+                    )
+                } else {
+                    Maybe::Known(account_id)
+                },
                 ..Model::default()
             },
             kinds: HashMap::new(),

@@ -6,7 +6,7 @@ use moat_model::*;
 fn model(t: &str) -> Model {
     let o = LoadOptions {
         region: Some("eu-west-1".into()),
-        account_id: "111122223333".into(),
+        account_id: Some("111122223333".into()),
         ..LoadOptions::default()
     };
     let l = load_str("t.yml", t, &o).unwrap_or_else(|e| panic!("{e}"));

@@ -286,6 +286,9 @@ fn region_comes_from_the_template_literals_or_stays_unknown() {
         .iter()
         .any(|n| n.contains("the only region the template names")));
 
+    // No account named: AWS::AccountId is one unknown value, never a made-up account.
+    assert!(m.account_id.why_unknown().is_some(), "{:?}", m.account_id);
+
     // --region wins over the literals.
     let opts = LoadOptions {
         region: Some("us-west-2".into()),
@@ -317,5 +320,29 @@ fn region_comes_from_the_template_literals_or_stays_unknown() {
             .any(|n| n.contains("eu-west-1, us-east-2")),
         "{:?}",
         l.roots[0].notes
+    );
+}
+
+#[test]
+fn account_comes_from_the_template_arns_or_stays_unknown() {
+    let dir = tmp("account");
+    let one = write(
+        &dir,
+        "one.yml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n      ManagedPolicyArns: [arn:aws:iam::111122223333:policy/p]\n      Path: !Sub '/${AWS::AccountId}/'\n",
+    );
+    let l = load_paths(std::slice::from_ref(&one), &LoadOptions::default()).unwrap();
+    assert_eq!(
+        l.roots[0].scenarios[0].model.account_id,
+        Maybe::Known("111122223333".into())
+    );
+    let opts = LoadOptions {
+        account_id: Some("444455556666".into()),
+        ..LoadOptions::default()
+    };
+    let l = load_paths(std::slice::from_ref(&one), &opts).unwrap();
+    assert_eq!(
+        l.roots[0].scenarios[0].model.account_id,
+        Maybe::Known("444455556666".into())
     );
 }

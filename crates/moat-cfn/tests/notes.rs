@@ -104,6 +104,7 @@ fn lowered_model_snapshot() {
     let text = std::fs::read_to_string(dir.join("isolated-vpc.yml")).unwrap();
     let opts = LoadOptions {
         region: Some("us-east-1".into()),
+        account_id: Some("123456789012".into()),
         ..LoadOptions::default()
     };
     let l = load_str("isolated-vpc.yml", &text, &opts).unwrap();

@@ -13,7 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 fn opts() -> LoadOptions {
     let mut o = LoadOptions {
         region: Some("eu-west-1".into()),
-        account_id: "111122223333".into(),
+        account_id: Some("111122223333".into()),
         ..LoadOptions::default()
     };
     o.parameters.insert(

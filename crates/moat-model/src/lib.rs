@@ -48,6 +48,12 @@ pub use workload::*;
 /// literal region stays open. [`Model::region`] is then `Maybe::Unknown`.
 pub const UNKNOWN_REGION: &str = "${AWS::Region}";
 
+/// The account of a model whose account nobody named (no `--account-id`, no cloud assembly
+/// environment, no single account among the template's ARNs and ECR registries): like
+/// [`UNKNOWN_REGION`], one value `AWS::AccountId` takes everywhere. [`Model::account_id`] is then
+/// `Maybe::Unknown`.
+pub const UNKNOWN_ACCOUNT: &str = "${AWS::AccountId}";
+
 use serde::Serialize;
 
 /// The whole network + workload picture of one environment (one template tree or one account

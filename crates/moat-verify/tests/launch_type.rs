@@ -13,7 +13,7 @@ fn prove_edited(edits: &[(&str, &str)]) -> (Vec<Finding>, Vec<Property>) {
     }
     let opts = moat_cfn::LoadOptions {
         region: Some("us-east-1".into()),
-        account_id: "123456789012".into(),
+        account_id: Some("123456789012".into()),
         stack_name: "launch".into(),
         parameters: Default::default(),
         max_scenarios: 64,

@@ -193,7 +193,7 @@ fn base() -> String {
 fn prove(name: &str, text: &str) -> (Vec<Finding>, Vec<Property>) {
     let opts = moat_cfn::LoadOptions {
         region: Some("us-east-1".into()),
-        account_id: "123456789012".into(),
+        account_id: Some("123456789012".into()),
         stack_name: "mutant".into(),
         parameters: Default::default(),
         max_scenarios: 64,

@@ -12,7 +12,7 @@ fn fixtures() -> PathBuf {
 fn load(path: &Path) -> (Vec<moat_model::Finding>, Sources) {
     let opts = moat_cfn::LoadOptions {
         region: Some("us-east-1".into()),
-        account_id: "123456789012".into(),
+        account_id: Some("123456789012".into()),
         stack_name: "fixture".into(),
         parameters: Default::default(),
         max_scenarios: 64,

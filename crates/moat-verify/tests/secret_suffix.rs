@@ -22,7 +22,7 @@ fn secret_findings(grant: &str) -> Vec<String> {
         );
     let opts = moat_cfn::LoadOptions {
         region: Some("us-east-1".into()),
-        account_id: "123456789012".into(),
+        account_id: Some("123456789012".into()),
         ..moat_cfn::LoadOptions::default()
     };
     let loaded = moat_cfn::load_str("t.yml", &t, &opts).unwrap_or_else(|e| panic!("{e}"));

@@ -121,9 +121,10 @@ pub struct DiagramArgs {
     /// environment, the one region the template names; otherwise unknown).
     #[arg(long)]
     pub region: Option<String>,
-    /// Account id, for templates.
-    #[arg(long, default_value = "123456789012")]
-    pub account_id: String,
+    /// Account id, for templates (else the cloud assembly's environment, the one account the
+    /// template's ARNs name; otherwise unknown).
+    #[arg(long)]
+    pub account_id: Option<String>,
     /// A template parameter value, `KEY=VALUE` (repeatable).
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
@@ -205,9 +206,10 @@ pub struct CheckArgs {
     /// the cloud assembly's environment, the one region the template names; otherwise unknown).
     #[arg(long)]
     pub region: Option<String>,
-    /// Account id for AWS::AccountId.
-    #[arg(long, default_value = "123456789012")]
-    pub account_id: String,
+    /// Account id for AWS::AccountId (else the cloud assembly's environment, the one account the
+    /// template's ARNs and ECR registries name; otherwise unknown).
+    #[arg(long)]
+    pub account_id: Option<String>,
     /// Stack name for AWS::StackName.
     #[arg(long, default_value = "moat-check")]
     pub stack_name: String,

@@ -71,7 +71,7 @@ fn check_template(
 ) -> Result<Outcome> {
     let opts = moat_cfn::LoadOptions {
         region: Some(region.to_string()),
-        account_id: account.to_string(),
+        account_id: Some(account.to_string()),
         stack_name: stack.to_string(),
         parameters: params.iter().cloned().collect::<BTreeMap<_, _>>(),
         max_scenarios: 64,

@@ -24,10 +24,7 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     let template_yaml = moat_synth::synth(&plan, TemplateFormat::Yaml);
     let opts = moat_cfn::LoadOptions {
         region: Some(spec.region.clone()),
-        account_id: spec
-            .account_id
-            .clone()
-            .unwrap_or_else(|| "123456789012".into()),
+        account_id: spec.account_id.clone(),
         stack_name: spec.name.clone(),
         parameters: Default::default(),
         max_scenarios: 64,
