@@ -346,3 +346,36 @@ fn account_comes_from_the_template_arns_or_stays_unknown() {
         Maybe::Known("444455556666".into())
     );
 }
+
+#[test]
+fn stages_are_nested_cloud_assemblies() {
+    let dir = tmp("stage");
+    write(
+        &dir,
+        "cdk.out/manifest.json",
+        r#"{"version": "55.0.0", "artifacts": {"assembly-Prod": {"type": "cdk:cloud-assembly",
+            "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"}}}}"#,
+    );
+    write(
+        &dir,
+        "cdk.out/assembly-Prod/manifest.json",
+        r#"{"version": "55.0.0", "artifacts": {"ProdNet": {"type": "aws:cloudformation:stack",
+            "environment": "aws://111122223333/ap-southeast-2", "displayName": "Prod/Net",
+            "properties": {"templateFile": "ProdNet.template.json", "stackName": "Prod-Net"}}}}"#,
+    );
+    write(
+        &dir,
+        "cdk.out/assembly-Prod/ProdNet.template.json",
+        r#"{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.3.0.0/16"}}}}"#,
+    );
+    let found = discover::discover(&[dir.join("cdk.out")], &Default::default()).unwrap();
+    assert_eq!(found.roots.len(), 1);
+    assert_eq!(found.roots[0].stack_name.as_deref(), Some("Prod-Net"));
+    assert_eq!(found.roots[0].region.as_deref(), Some("ap-southeast-2"));
+    // --stack matches the display name too.
+    let sel = discover::Selection {
+        stacks: vec!["Prod/Net".into()],
+    };
+    let found = discover::discover(&[dir.join("cdk.out")], &sel).unwrap();
+    assert!(!found.roots[0].producer_only);
+}

@@ -151,3 +151,68 @@ fn synthesized_examples_in_another_region_check_clean_without_region() {
         );
     }
 }
+
+/// Two templates given by name, one importing from the other, are one deployment; `--stack`
+/// picks a stack of a cloud assembly and still reads the stacks it imports from.
+#[test]
+fn several_templates_and_a_cloud_assembly_stack() {
+    let dir = tmp("assembly");
+    let asm = dir.join("cdk.out");
+    std::fs::create_dir_all(&asm).unwrap();
+    std::fs::write(
+        asm.join("Net.template.json"),
+        r#"{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16"}}},
+            "Outputs": {"VpcOut": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net-vpc"}}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        asm.join("Svc.template.json"),
+        r#"{"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupDescription": "app", "VpcId": {"Fn::ImportValue": "net-vpc"}}}}}"#,
+    )
+    .unwrap();
+    let summary = |args: &[&str]| {
+        let out = moat()
+            .args(["check", "--format", "json", "--fail-on", "never"])
+            .args(args)
+            .assert()
+            .code(0);
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v["summary"].clone()
+    };
+    let net = asm.join("Net.template.json").display().to_string();
+    let svc = asm.join("Svc.template.json").display().to_string();
+    let s = summary(&[&svc, &net]);
+    assert_eq!(s["checked"].as_array().map(Vec::len), Some(2), "{s:#}");
+    assert!(
+        !s.to_string().contains("pass the template that exports"),
+        "{s:#}"
+    );
+
+    std::fs::write(
+        asm.join("manifest.json"),
+        r#"{"version": "55.0.0", "artifacts": {
+            "Net": {"type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1",
+                    "properties": {"templateFile": "Net.template.json"}},
+            "Svc": {"type": "aws:cloudformation:stack", "environment": "aws://111122223333/eu-west-1",
+                    "properties": {"templateFile": "Svc.template.json"}}}}"#,
+    )
+    .unwrap();
+    let s = summary(&["--stack", "Svc", &asm.display().to_string()]);
+    assert!(
+        s["checked"].to_string().contains("Svc.template.json"),
+        "{s:#}"
+    );
+    assert!(
+        s["assumptions"]
+            .to_string()
+            .contains("region eu-west-1 (from the cloud assembly"),
+        "{s:#}"
+    );
+    let out = moat()
+        .args(["check", "--stack", "Nope"])
+        .arg(&asm)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("Nope"));
+}
