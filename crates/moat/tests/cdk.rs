@@ -1,7 +1,8 @@
 //! Real CDK apps: `tests/cdk/app.js` synthesized with aws-cdk-lib from npm (installed by
 //! scripts/test.sh into `MOAT_CDK_NODE_PATH`) and the feature flags aws-cdk-lib recommends, in
-//! three shapes (one stack; two stacks with cross-stack references, which those flags write as
-//! `Fn::GetStackOutput`; a `NestedStack` whose TemplateURL is an asset URL), each clean and with
+//! four shapes (one stack; two stacks with cross-stack references, which those flags write as
+//! `Fn::GetStackOutput`; the same with strong references, written as exports and
+//! `Fn::ImportValue`; a `NestedStack` whose TemplateURL is an asset URL), each clean and with
 //! one defect. `moat check` of the cloud assembly directory must find every defect with the right
 //! code and nothing in the clean apps.
 //!
@@ -12,7 +13,12 @@ use assert_cmd::Command;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const SHAPES: &[&str] = &["one-stack", "two-stack", "nested-stack"];
+const SHAPES: &[&str] = &[
+    "one-stack",
+    "two-stack",
+    "two-stack-exports",
+    "nested-stack",
+];
 
 /// Each defect and the error codes it must produce (and no others).
 const DEFECTS: &[(&str, &[&str])] = &[

@@ -2,7 +2,9 @@
 // with the VPC endpoints it needs, in one of three shapes, optionally with one defect.
 //
 //   node app.js SHAPE DEFECT OUTDIR
-//   SHAPE:  one-stack | two-stack | nested-stack
+//   SHAPE:  one-stack | two-stack | two-stack-exports | nested-stack
+//           (two-stack-exports: the same two stacks with strong cross-stack references, which CDK
+//           writes as Outputs with Export names and Fn::ImportValue)
 //   DEFECT: none | no-ecr-dkr-endpoint | closed-endpoint-sg | igw-route
 //   node app.js all OUTROOT   (every shape with every defect, into OUTROOT/SHAPE-DEFECT: loading
 //                              aws-cdk-lib once takes most of the time)
@@ -20,7 +22,7 @@ const ecs = require('aws-cdk-lib/aws-ecs');
 const iam = require('aws-cdk-lib/aws-iam');
 const logs = require('aws-cdk-lib/aws-logs');
 
-const SHAPES = ['one-stack', 'two-stack', 'nested-stack'];
+const SHAPES = ['one-stack', 'two-stack', 'two-stack-exports', 'nested-stack'];
 const DEFECTS = ['none', 'no-ecr-dkr-endpoint', 'closed-endpoint-sg', 'igw-route'];
 const env = { account: '111122223333', region: 'eu-west-1' };
 
@@ -101,13 +103,15 @@ function service(scope, vpc) {
 
 /** Synthesize one app into `outdir`. */
 function build(shape, defect, outdir) {
-  const app = new cdk.App({ outdir, context: { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS } });
+  const context = { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS };
+  if (shape === 'two-stack-exports') context['@aws-cdk/core:defaultCrossStackReferences'] = 'strong';
+  const app = new cdk.App({ outdir, context });
   if (shape === 'one-stack') {
     const stack = new cdk.Stack(app, 'App', { env });
     const vpc = network(stack, defect);
     endpoints(stack, vpc, defect);
     service(stack, vpc);
-  } else if (shape === 'two-stack') {
+  } else if (shape === 'two-stack' || shape === 'two-stack-exports') {
     const net = new cdk.Stack(app, 'Network', { env });
     const vpc = network(net, defect);
     endpoints(net, vpc, defect);
