@@ -221,10 +221,12 @@ pub fn service_short_name(full: &str) -> &str {
         return full;
     }
     // The region is the next dot-separated label: it contains a dash and ends in a digit
-    // (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1).
+    // (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1), or it is the unknown region of a
+    // template checked without one (`com.amazonaws.${AWS::Region}.logs`).
     match rest.split_once('.') {
         Some((region, svc))
-            if region.contains('-') && region.ends_with(|c: char| c.is_ascii_digit()) =>
+            if region == UNKNOWN_REGION
+                || (region.contains('-') && region.ends_with(|c: char| c.is_ascii_digit())) =>
         {
             svc
         }
@@ -243,6 +245,10 @@ mod tests {
             "ecr.dkr"
         );
         assert_eq!(service_short_name("com.amazonaws.eu-west-2.s3"), "s3");
+        assert_eq!(
+            service_short_name(&format!("com.amazonaws.{UNKNOWN_REGION}.ecr.dkr")),
+            "ecr.dkr"
+        );
         assert_eq!(
             service_short_name("com.amazonaws.us-gov-west-1.logs"),
             "logs"

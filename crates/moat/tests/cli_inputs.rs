@@ -216,3 +216,35 @@ fn several_templates_and_a_cloud_assembly_stack() {
         .code(2);
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("Nope"));
 }
+
+/// Without a region, seed 001's endpoints (`!Sub com.amazonaws.${AWS::Region}.…`) are the ones
+/// its tasks need in whatever region it is deployed: no endpoint is reported missing; what
+/// depends on the region the image names is unproved (MOAT120), never a refutation.
+#[test]
+fn unknown_region_is_consistent_and_comparisons_with_it_are_unproved() {
+    let parent = repo().join("crates/moat-cfn/tests/fixtures/parent.yml");
+    let out = moat()
+        .args(["check", "--format", "json", "--param"])
+        .arg("ImageUri=123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-app-repo:sample")
+        .arg(&parent)
+        .assert();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(
+        codes.is_empty(),
+        "no refutation from an unknown region: {v:#}"
+    );
+    assert!(v["summary"]["unproved"].as_u64().unwrap_or(0) > 0, "{v:#}");
+    assert!(
+        v["summary"]["assumptions"]
+            .to_string()
+            .contains("region (unknown"),
+        "{v:#}"
+    );
+}
