@@ -144,12 +144,12 @@ fn site_of(
                 ),
                 0 => (
                     UNKNOWN_REGION.to_string(),
-                    "unknown: no --region or AWS_REGION, and the template names none; AWS::Region is one unknown value, comparisons with a literal region stay open".into(),
+                    "unknown: no --region or AWS_REGION, and the template names none; AWS::Region is one unknown value, comparisons with a literal region stay open, AWS::Partition is taken as aws".into(),
                 ),
                 _ => (
                     UNKNOWN_REGION.to_string(),
                     format!(
-                        "unknown: no --region or AWS_REGION, and the template names several ({}); AWS::Region is one unknown value, comparisons with a literal region stay open",
+                        "unknown: no --region or AWS_REGION, and the template names several ({}); AWS::Region is one unknown value, comparisons with a literal region stay open, AWS::Partition is taken as aws",
                         named.into_iter().collect::<Vec<_>>().join(", ")
                     ),
                 ),
