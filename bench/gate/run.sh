@@ -46,6 +46,8 @@ work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
 cleanup() {
+  # Keep Squid's own log: its failures show only there.
+  cp "$work/squid-cache.log" "${TMPDIR:-/tmp}/moat-bench-squid-cache.log" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"

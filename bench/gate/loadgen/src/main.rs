@@ -2,7 +2,8 @@
 //!
 //! `gate-loadgen backend ADDR` runs the shared backend: for each connection it reads one
 //! TLS record (the ClientHello), echoes it, then obeys a one-byte command:
-//! `C` close, `S` sink until EOF then answer the byte count (8 bytes, big endian),
+//! `C` close, `S` read an 8-byte big-endian count, sink that many bytes, then answer the
+//! byte count received (8 bytes, big endian),
 //! `I` hold idle until EOF.
 //!
 //! `gate-loadgen compare --hello FILE --direct ADDR [--runs N] --side NAME@ADDR@PID@MODE...`
@@ -60,14 +61,21 @@ async fn serve_one(s: &mut TcpStream) -> Res<()> {
     s.read_exact(&mut cmd).await?;
     match cmd[0] {
         b'S' => {
+            // The client names the byte count first: the answer must not wait for a
+            // half-close, which Squid's tunnels do not pass on (they close both ways).
+            let mut len = [0u8; 8];
+            s.read_exact(&mut len).await?;
+            let mut left = u64::from_be_bytes(len);
             let mut buf = vec![0u8; 256 * 1024];
             let mut total = 0u64;
-            loop {
-                let n = s.read(&mut buf).await?;
+            while left > 0 {
+                let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                let n = s.read(&mut buf[..want]).await?;
                 if n == 0 {
                     break;
                 }
                 total += n as u64;
+                left -= n as u64;
             }
             s.write_all(&total.to_be_bytes()).await?;
         }
@@ -210,6 +218,7 @@ async fn throughput(target: &Side, hello: &[u8]) -> Res<f64> {
         let (mut r, mut w) = s.into_split();
         let t0 = Instant::now();
         let writer = tokio::spawn(async move {
+            w.write_all(&THROUGHPUT_BYTES.to_be_bytes()).await?;
             let buf = vec![0x5au8; 256 * 1024];
             let mut left = THROUGHPUT_BYTES;
             while left > 0 {
@@ -217,7 +226,6 @@ async fn throughput(target: &Side, hello: &[u8]) -> Res<f64> {
                 w.write_all(&buf[..n]).await?;
                 left -= n as u64;
             }
-            w.shutdown().await?;
             Ok::<_, std::io::Error>(w)
         });
         let mut count = [0u8; 8];
