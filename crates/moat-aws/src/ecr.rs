@@ -124,10 +124,7 @@ pub async fn ensure_repository(
 
 /// The repository's settings, as `DescribeRepositories` reports them: (scan on push, tag
 /// mutability). For tests and `moat deploy`'s summary.
-pub async fn repository_settings(
-    aws: &Aws,
-    name: &str,
-) -> Result<(bool, String), AwsError> {
+pub async fn repository_settings(aws: &Aws, name: &str) -> Result<(bool, String), AwsError> {
     const OP: &str = "ecr:DescribeRepositories";
     let out = aws
         .ecr

@@ -150,3 +150,67 @@ fn failures_are_one_line_and_exit_2() {
 
     assert_eq!(s.authed.completed_uploads(), 0);
 }
+
+const MIRROR_TD: &str = r#"{"family": "web", "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
+  "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "essential": true}]}"#;
+
+#[test]
+fn a_docker_hub_image_with_mirror_plans_and_synthesizes_with_the_ecr_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("td.json"), MIRROR_TD).unwrap();
+    std::fs::write(
+        dir.path().join("moat.toml"),
+        "name = \"mirrored\"\nregion = \"us-east-1\"\naccount_id = \"123456789012\"\n\n\
+         [[service]]\nname = \"web\"\ntask_definition = \"td.json\"\nmirror = true\n",
+    )
+    .unwrap();
+    let ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/nginx:1.27";
+
+    let out = moat().arg("plan").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("web/web: nginx:1.27 -> {ecr}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("moat image copy nginx:1.27 {ecr}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("moat check on the synthesized template: no findings"),
+        "{stdout}"
+    );
+
+    let out_dir = dir.path().join("out");
+    moat()
+        .arg("synth")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out_dir)
+        .assert()
+        .code(0);
+    let template = std::fs::read_to_string(out_dir.join("template.yaml")).unwrap();
+    assert!(
+        template.contains(&format!("Image: \"{ecr}\"")),
+        "{template}"
+    );
+    assert!(!template.contains("Image: \"nginx:1.27\"") && !template.contains("Image: nginx"));
+
+    // The same spec without `mirror` is refused at the image's line.
+    std::fs::write(
+        dir.path().join("moat.toml"),
+        "name = \"mirrored\"\nregion = \"us-east-1\"\naccount_id = \"123456789012\"\n\n\
+         [[service]]\nname = \"web\"\ntask_definition = \"td.json\"\n",
+    )
+    .unwrap();
+    let out = moat().arg("plan").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("td.json:3:"));
+}
