@@ -68,18 +68,25 @@ impl LocalRegistry {
     /// bcrypt in an htpasswd file written by apache2-utils' `htpasswd`). `None` when the
     /// registry binary is missing outside CI.
     pub fn start(auth: bool) -> Option<LocalRegistry> {
+        LocalRegistry::start_with(auth.then_some((USER, PASSWORD)))
+    }
+
+    /// [`LocalRegistry::start`] with basic auth for this user and password (e.g. the `AWS`
+    /// user and the password an emulated `GetAuthorizationToken` returns).
+    pub fn start_with(auth: Option<(&str, &str)>) -> Option<LocalRegistry> {
         let bin = registry_binary()?;
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
-        let auth_section = if auth {
-            let htpasswd = dir.path().join("htpasswd");
-            write_htpasswd(&htpasswd);
-            format!(
-                "auth:\n  htpasswd:\n    realm: moat-test\n    path: {}\n",
-                htpasswd.display()
-            )
-        } else {
-            String::new()
+        let auth_section = match auth {
+            Some((user, password)) => {
+                let htpasswd = dir.path().join("htpasswd");
+                write_htpasswd(&htpasswd, user, password);
+                format!(
+                    "auth:\n  htpasswd:\n    realm: moat-test\n    path: {}\n",
+                    htpasswd.display()
+                )
+            }
+            None => String::new(),
         };
         let config = format!(
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n\
@@ -153,9 +160,9 @@ impl LocalRegistry {
     }
 }
 
-fn write_htpasswd(path: &Path) {
+fn write_htpasswd(path: &Path, user: &str, password: &str) {
     let out = Command::new("htpasswd")
-        .args(["-Bbn", USER, PASSWORD])
+        .args(["-Bbn", user, password])
         .output()
         .expect("htpasswd (apache2-utils) must be installed for the auth registry");
     assert!(out.status.success(), "htpasswd failed: {out:?}");

@@ -632,11 +632,17 @@ fn catalog_checks(
                 // The catalog writes `<account>` when the task definition does not name one;
                 // the spec may.
                 message: format!(
-                    "{}\n  help: {}",
+                    "{}\n  help: {}{}",
                     p.message,
                     p.help
                         .replace("<account>", account_id.unwrap_or("<account>"))
-                        .replace('\n', "\n        ")
+                        .replace('\n', "\n        "),
+                    if p.kind == ProblemKind::PublicImage {
+                        "\n  or: set `mirror = true` on the service: the task definition then \
+                         names the ECR copy, which `moat image copy` makes"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }

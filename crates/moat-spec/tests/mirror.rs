@@ -93,6 +93,10 @@ fn without_mirror_a_public_image_is_still_refused() {
     );
     let err = moat_spec::load(&path).unwrap_err().to_string();
     assert!(err.contains("td.json:8:"), "{err}");
+    assert!(
+        err.contains("or: set `mirror = true` on the service"),
+        "{err}"
+    );
 }
 
 #[test]
