@@ -213,16 +213,29 @@ pub async fn push_test_image(
     credentials: &Credentials,
     seed: u64,
 ) -> Result<TestImage, ImageError> {
+    push_test_image_sized(image, credentials, seed, 64 * 1024).await
+}
+
+/// [`push_test_image`] with layers of about `layer_bytes` each (a demo of the progress bar
+/// wants megabytes).
+pub async fn push_test_image_sized(
+    image: &ImageRef,
+    credentials: &Credentials,
+    seed: u64,
+    layer_bytes: usize,
+) -> Result<TestImage, ImageError> {
     let repo = Repository::open(image, credentials, true).await?;
     let mut noise = Noise(seed | 1);
     let layer_type = "application/vnd.oci.image.layer.v1.tar";
-    let shared = repo.push_blob(layer_type, noise.bytes(96 * 1024)).await?;
+    let shared = repo
+        .push_blob(layer_type, noise.bytes(layer_bytes + layer_bytes / 2))
+        .await?;
     let mut blobs = vec![shared.clone()];
     let mut entries = Vec::new();
     let mut manifests = Vec::new();
     for (i, arch) in ["amd64", "arm64"].iter().enumerate() {
         let own = repo
-            .push_blob(layer_type, noise.bytes(64 * 1024 + i * 4096))
+            .push_blob(layer_type, noise.bytes(layer_bytes + i * 4096))
             .await?;
         let config = json!({
             "architecture": arch, "os": "linux",
