@@ -76,7 +76,9 @@ impl Endpoint {
         let config = ClientConfig {
             protocol,
             // One PUT per blob with its length, streamed: no 5 MiB-chunk PATCH round trips
-            // and no blob held in memory.
+            // and no blob held in memory. Amazon ECR also mishandles multi-PATCH chunked
+            // uploads (answers 201 and drops later chunks:
+            // https://github.com/aws/containers-roadmap/issues/2831).
             use_monolithic_push: true,
             connect_timeout: Some(Duration::from_secs(15)),
             read_timeout: Some(Duration::from_secs(120)),
