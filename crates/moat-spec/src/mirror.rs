@@ -99,6 +99,31 @@ pub(crate) fn rewrite_public_images(
     mirrors
 }
 
+impl crate::Spec {
+    /// After the copies are made: name each by the digest it got (`(target, pinned)` pairs,
+    /// `pinned` being `<registry>/<repository>@sha256:…`), in [`crate::Spec::mirrors`] and in
+    /// the services' task definitions, so a task runs exactly what was copied.
+    pub fn pin_mirrors(&mut self, pinned: &[(String, String)]) {
+        let pin_of = |target: &str| {
+            pinned
+                .iter()
+                .find(|(t, _)| t == target)
+                .map(|(_, p)| p.clone())
+        };
+        for m in &mut self.mirrors {
+            let Some(p) = pin_of(&m.target) else { continue };
+            for svc in self.services.iter_mut().filter(|s| s.name == m.service) {
+                for c in &mut svc.task_definition.containers {
+                    if c.name.known() == Some(&m.container) {
+                        c.image = Maybe::Known(p.clone());
+                    }
+                }
+            }
+            m.target = p;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

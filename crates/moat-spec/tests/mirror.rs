@@ -123,3 +123,30 @@ fn an_unknown_images_key_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn pinning_names_the_copy_by_digest_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_spec(
+        dir.path(),
+        &format!(
+            "{HEAD}[[service]]\nname = \"web\"\ntask_definition = \"td.json\"\nmirror = true\n"
+        ),
+    );
+    let mut spec = moat_spec::load(&path).expect("loads");
+    let target = spec.mirrors[0].target.clone();
+    let pinned = format!(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/nginx@sha256:{}",
+        "b".repeat(64)
+    );
+    spec.pin_mirrors(&[(target, pinned.clone())]);
+    assert_eq!(spec.mirrors[0].target, pinned);
+    let image = spec.services[0].task_definition.containers[0].image.known();
+    assert_eq!(image, Some(&pinned));
+    // The private image is untouched.
+    let other = spec.services[0].task_definition.containers[1].image.known();
+    assert_eq!(
+        other.map(String::as_str),
+        Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:7")
+    );
+}

@@ -235,7 +235,53 @@ mod ecr {
             password: login.password,
         })
     }
+
+    /// `moat deploy`: copy each mirrored image (`mirror = true`) into its ECR repository,
+    /// created when missing, with the progress bar; returns (target, pinned by digest) pairs.
+    pub(crate) async fn copy_mirrors(
+        aws: &moat_aws::Aws,
+        mirrors: &[moat_spec::ImageMirror],
+    ) -> Result<Vec<(String, String)>> {
+        let mut pinned: Vec<(String, String)> = Vec::new();
+        for m in mirrors {
+            if pinned.iter().any(|(t, _)| *t == m.target) {
+                continue;
+            }
+            let source: ImageRef = m.source.parse()?;
+            let dest: ImageRef = m.target.parse()?;
+            let registry = dest
+                .ecr_registry()
+                .with_context(|| format!("{} is not an Amazon ECR image", m.target))?;
+            let account = registry.account_id.as_str();
+            let login = moat_aws::ecr_login(aws, Some(account)).await?;
+            let outcome =
+                moat_aws::ensure_repository(aws, dest.repository(), Some(account)).await?;
+            if outcome == RepositoryOutcome::Created {
+                eprintln!(
+                    "created ECR repository {} (scan on push, immutable tags)",
+                    dest.repository()
+                );
+            }
+            let opts = CopyOptions {
+                dest_credentials: Credentials::Basic {
+                    username: login.username,
+                    password: login.password,
+                },
+                progress: std::io::stderr().is_terminal(),
+                ..CopyOptions::default()
+            };
+            let report = moat_image::copy(&source, &dest, &opts)
+                .await
+                .with_context(|| format!("copying {} for service {}", m.source, m.service))?;
+            eprintln!("{}", summary(&source, &report));
+            pinned.push((m.target.clone(), report.pinned));
+        }
+        Ok(pinned)
+    }
 }
+
+#[cfg(feature = "aws")]
+pub(crate) use ecr::copy_mirrors;
 
 #[cfg(not(feature = "aws"))]
 mod ecr {
