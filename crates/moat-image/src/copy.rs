@@ -12,9 +12,10 @@ use futures_util::future::BoxFuture;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use oci_client::errors::OciDistributionError;
 use oci_client::RegistryOperation;
+use sha2::{Digest as _, Sha256};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How to copy.
 #[derive(Debug, Clone)]
@@ -382,17 +383,76 @@ async fn move_blob(
     let body = src.blob_stream(&desc.digest).await?;
     let counter = Arc::clone(tally);
     let bar = progress.bar_handle();
+    let mut check = BlobCheck::new(desc);
+    let mismatch = Arc::clone(&check.mismatch);
     let body = body.map(move |chunk| {
         let chunk = chunk.map_err(OciDistributionError::IoError)?;
+        check.update(&chunk)?;
         counter
             .bytes
             .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         bar.inc(chunk.len() as u64);
         Ok(chunk)
     });
-    dst.upload(&desc.digest, desc.size, body).await?;
-    tally.uploaded.fetch_add(1, Ordering::Relaxed);
-    Ok(())
+    match dst.upload(&desc.digest, desc.size, body).await {
+        Ok(()) => {
+            tally.uploaded.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => match mismatch.lock().ok().and_then(|mut m| m.take()) {
+            Some(detail) => Err(ImageError::DigestMismatch {
+                what: format!("blob {} of {}", desc.digest, src.image),
+                detail,
+            }),
+            None => Err(e),
+        },
+    }
+}
+
+/// Hashes a blob as it streams through and fails its last chunk (before the registry has
+/// all the bytes, so the upload cannot complete) when size or digest is not the descriptor's.
+/// The source-side check of oci-client runs only after the last byte, which an upload with a
+/// known length never asks for.
+struct BlobCheck {
+    expected: String,
+    size: u64,
+    seen: u64,
+    hasher: Sha256,
+    mismatch: Arc<Mutex<Option<String>>>,
+}
+
+impl BlobCheck {
+    fn new(desc: &Descriptor) -> BlobCheck {
+        BlobCheck {
+            expected: desc.digest.clone(),
+            size: desc.size,
+            seen: 0,
+            hasher: Sha256::new(),
+            mismatch: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn update(&mut self, chunk: &[u8]) -> Result<(), OciDistributionError> {
+        self.seen += chunk.len() as u64;
+        self.hasher.update(chunk);
+        let problem = if self.seen > self.size {
+            Some(format!("the source sent more than its {} bytes", self.size))
+        } else if self.seen == self.size && self.expected.starts_with("sha256:") {
+            let actual = format!("sha256:{}", hex::encode(self.hasher.finalize_reset()));
+            (actual != self.expected).then(|| format!("the source's bytes hash to {actual}"))
+        } else {
+            None
+        };
+        match problem {
+            None => Ok(()),
+            Some(detail) => {
+                if let Ok(mut m) = self.mismatch.lock() {
+                    *m = Some(detail.clone());
+                }
+                Err(OciDistributionError::IoError(std::io::Error::other(detail)))
+            }
+        }
+    }
 }
 
 /// Child manifests by digest, then the top one under the destination tag. A manifest the
@@ -417,8 +477,7 @@ async fn push_manifests(
         Some(d) if d != tree.top_digest => {
             return Err(ImageError::DigestMismatch {
                 what: format!("destination {dest}"),
-                expected: d.to_string(),
-                actual: tree.top_digest.clone(),
+                detail: format!("it names {d}, the copy is {}", tree.top_digest),
             })
         }
         Some(_) => dst.at_digest(&tree.top_digest),
@@ -435,8 +494,11 @@ async fn push_manifests(
         if now.as_deref() != Some(tree.top_digest.as_str()) {
             return Err(ImageError::DigestMismatch {
                 what: format!("{top} after the push"),
-                expected: tree.top_digest.clone(),
-                actual: now.unwrap_or_else(|| "nothing".into()),
+                detail: format!(
+                    "expected {}, the registry names {}",
+                    tree.top_digest,
+                    now.unwrap_or_else(|| "nothing".into())
+                ),
             });
         }
     }

@@ -124,8 +124,7 @@ impl Endpoint {
         if expected.starts_with("sha256:") && actual != expected {
             return Err(ImageError::DigestMismatch {
                 what: format!("manifest {at}"),
-                expected: expected.to_string(),
-                actual,
+                detail: format!("expected {expected}, got {actual}"),
             });
         }
         Ok((bytes, actual))

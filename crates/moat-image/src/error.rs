@@ -23,12 +23,8 @@ pub enum ImageError {
     #[error("cannot reach registry {registry}: {detail}")]
     Unreachable { registry: String, detail: String },
     /// Content whose digest is not the one its descriptor names.
-    #[error("digest mismatch for {what}: expected {expected}, got {actual}")]
-    DigestMismatch {
-        what: String,
-        expected: String,
-        actual: String,
-    },
+    #[error("digest mismatch for {what}: {detail}")]
+    DigestMismatch { what: String, detail: String },
     /// A manifest moat cannot copy (e.g. Docker schema 1).
     #[error("{image}: {detail}")]
     Unsupported { image: String, detail: String },
@@ -92,6 +88,12 @@ impl At<'_> {
                     )
                 }) {
                     ImageError::NotFound { image, detail }
+                } else if codes.contains(&&OciErrorCode::DigestInvalid) {
+                    // The registry hashed what it received and it is not what was named.
+                    ImageError::DigestMismatch {
+                        what: format!("an upload to {registry}"),
+                        detail,
+                    }
                 } else if codes
                     .iter()
                     .any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied))
@@ -111,8 +113,7 @@ impl At<'_> {
             OciDistributionError::RequestError(e) => self.request_error(&e),
             OciDistributionError::DigestError(d) => ImageError::DigestMismatch {
                 what: image,
-                expected: String::new(),
-                actual: one_line(&d.to_string()),
+                detail: one_line(&d.to_string()),
             },
             OciDistributionError::IoError(e) => {
                 // A verifying stream reports a digest mismatch as an I/O error.

@@ -22,7 +22,7 @@ pub struct LocalRegistry {
     child: Child,
     pub port: u16,
     log: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for LocalRegistry {
@@ -109,7 +109,7 @@ impl LocalRegistry {
             child,
             port,
             log,
-            _dir: dir,
+            dir,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -139,6 +139,24 @@ impl LocalRegistry {
     /// its own access log: the count does not rely on the client's word.
     pub fn completed_uploads(&self) -> usize {
         self.count_requests("PUT", "/blobs/uploads/", "201")
+    }
+
+    /// Flip bytes of a stored blob (same length), so the registry serves content that does
+    /// not match its digest: a test of digest verification.
+    pub fn corrupt_blob(&self, digest: &str) {
+        let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
+        let path = self
+            .dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data");
+        let mut bytes = std::fs::read(&path).expect("the stored blob");
+        for b in bytes.iter_mut().take(64) {
+            *b = !*b;
+        }
+        std::fs::write(&path, bytes).expect("rewrite the blob");
     }
 
     /// Cross-repository mounts the registry completed (`POST …?mount=…` answered 201).

@@ -256,3 +256,27 @@ async fn unknown_image_refused_credentials_and_a_down_registry_are_told_apart() 
         "no failed copy uploaded anything"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_whose_bytes_do_not_match_its_digest_is_refused() {
+    let Some(s) = setup("corrupt").await else {
+        return;
+    };
+    let layer = &s.image.blobs[0];
+    s.plain.corrupt_blob(&layer.digest);
+    let dest = s.authed.image("mirror/corrupt:v1");
+    let err = copy(&s.source, &dest, &to_authed()).await.unwrap_err();
+    let line = err.to_string();
+    eprintln!("{line}");
+    assert!(matches!(err, ImageError::DigestMismatch { .. }), "{line}");
+    assert!(line.contains(&layer.digest), "{line}");
+    // The corrupt blob was not committed, and nothing names the image.
+    let repo = Repository::open(&dest, &testing::credentials(), false)
+        .await
+        .unwrap();
+    assert!(repo.blob(&layer.digest).await.is_err());
+    assert!(matches!(
+        repo.manifest("v1").await,
+        Err(ImageError::NotFound { .. })
+    ));
+}
