@@ -144,6 +144,15 @@ impl LocalRegistry {
     /// Flip bytes of a stored blob (same length), so the registry serves content that does
     /// not match its digest: a test of digest verification.
     pub fn corrupt_blob(&self, digest: &str) {
+        self.tamper_blob(digest, |bytes| {
+            for b in bytes.iter_mut().take(64) {
+                *b = !*b;
+            }
+        });
+    }
+
+    /// Change a stored blob (or manifest: the registry keeps those as blobs too) in place.
+    pub fn tamper_blob(&self, digest: &str, change: impl FnOnce(&mut Vec<u8>)) {
         let hex = digest.strip_prefix("sha256:").expect("a sha256 digest");
         let path = self
             .dir
@@ -153,9 +162,7 @@ impl LocalRegistry {
             .join(hex)
             .join("data");
         let mut bytes = std::fs::read(&path).expect("the stored blob");
-        for b in bytes.iter_mut().take(64) {
-            *b = !*b;
-        }
+        change(&mut bytes);
         std::fs::write(&path, bytes).expect("rewrite the blob");
     }
 

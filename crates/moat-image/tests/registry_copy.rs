@@ -280,3 +280,26 @@ async fn a_blob_whose_bytes_do_not_match_its_digest_is_refused() {
         Err(ImageError::NotFound { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_whose_bytes_do_not_match_its_digest_is_refused() {
+    let Some(s) = setup("badmanifest").await else {
+        return;
+    };
+    let (platform, digest) = &s.image.manifests[0];
+    // Still valid JSON (the registry parses manifests it serves), other bytes.
+    s.plain.tamper_blob(digest, |bytes| bytes.push(b' '));
+    let dest = s.authed.image("mirror/badmanifest:v1");
+    let err = copy(&s.source, &dest, &to_authed()).await.unwrap_err();
+    let line = err.to_string();
+    assert!(
+        matches!(err, ImageError::DigestMismatch { .. }),
+        "{platform}: {line}"
+    );
+    assert!(line.contains(digest.as_str()), "{line}");
+    assert_eq!(
+        s.authed.completed_uploads(),
+        0,
+        "nothing moved before the check"
+    );
+}
