@@ -3,7 +3,7 @@
 //! (`GetAuthorizationToken`) and gets its repository created when missing (`moat-aws`, with
 //! the `aws` feature).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use moat_image::{CopyOptions, CopyReport, Credentials, ImageRef, Platform};
 use std::io::IsTerminal;
@@ -294,7 +294,7 @@ mod ecr {
         _args: &crate::cli::AwsArgs,
         _create_repository: bool,
     ) -> Result<Credentials> {
-        bail!(
+        anyhow::bail!(
             "{} is an Amazon ECR registry and this moat was built without the `aws` feature: \
              pass --dest-username AWS (or --src-username) with the password from \
              `aws ecr get-login-password` in MOAT_DEST_PASSWORD (or MOAT_SRC_PASSWORD)",
