@@ -29,9 +29,12 @@
 
 mod json;
 mod load;
+mod mirror;
 mod raw;
 pub mod taskdef;
 pub mod validate;
+
+pub use mirror::{mirror_target, ImageMirror};
 
 use ipnet::Ipv4Net;
 use moat_model::{LaunchType, Provenance, TaskDefinition};
@@ -59,6 +62,9 @@ pub struct Spec {
     pub services: Vec<ServiceSpec>,
     /// The `[egress]` section (egress gateway), when present.
     pub egress: Option<EgressSpec>,
+    /// Public images replaced by their private ECR copies (`mirror = true`); the services'
+    /// task definitions already name the copies.
+    pub mirrors: Vec<ImageMirror>,
     pub prov: Provenance,
 }
 

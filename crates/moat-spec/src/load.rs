@@ -4,7 +4,9 @@
 use crate::raw::{RawEgress, RawIngress, RawService, RawSpec};
 use crate::taskdef::{parse_task_definition, TdExtras};
 use crate::validate as v;
-use crate::{Autoscaling, EgressSpec, Ingress, ServiceSpec, Spec, SpecError, SpecExtras};
+use crate::{
+    Autoscaling, EgressSpec, ImageMirror, Ingress, ServiceSpec, Spec, SpecError, SpecExtras,
+};
 use ipnet::Ipv4Net;
 use moat_catalog::{classify_image, task_needs, ImageRef, ProblemKind, WorkloadContext};
 use moat_model::{LaunchType, Provenance};
@@ -45,6 +47,8 @@ struct Env<'a> {
     region: &'a str,
     account_id: Option<&'a str>,
     egress: Option<&'a EgressSpec>,
+    /// `[images] mirror`, the default for every service.
+    mirror_all: Option<&'a Spanned<bool>>,
 }
 
 /// The context every check needs: where we are and how to report.
@@ -211,13 +215,19 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
     }
     let region = raw.region.get_ref().clone();
     let mut services: Vec<ServiceSpec> = Vec::new();
+    let mut mirrors = Vec::new();
     for s in &raw.service {
         let env = Env {
             region: &region,
             account_id: raw.account_id.as_ref().map(|a| a.get_ref().as_str()),
             egress: egress.as_ref(),
+            mirror_all: raw
+                .images
+                .as_ref()
+                .and_then(|i| i.get_ref().mirror.as_ref()),
         };
-        let (svc, kms) = service(cx, s, &env)?;
+        let (svc, kms, mirrored) = service(cx, s, &env)?;
+        mirrors.extend(mirrored);
         if services.iter().any(|o| o.name == svc.name) {
             return Err(cx.at(
                 s.get_ref().name.span(),
@@ -242,6 +252,7 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
             ecr_repositories,
             services,
             egress,
+            mirrors,
             prov,
         },
         extras,
@@ -280,7 +291,7 @@ fn service(
     cx: &Cx<'_>,
     s: &Spanned<RawService>,
     env: &Env<'_>,
-) -> Result<(ServiceSpec, Vec<String>), SpecError> {
+) -> Result<(ServiceSpec, Vec<String>, Vec<ImageMirror>), SpecError> {
     let r = s.get_ref();
     cx.check(&r.name, v::service_name(r.name.get_ref()))?;
     let name = r.name.get_ref().clone();
@@ -303,13 +314,17 @@ fn service(
         )
     })?;
     let td_file = td_path.display().to_string();
-    let (td, extras) =
+    let (mut td, extras) =
         parse_task_definition(&td_text, &td_file, &name).map_err(|e| SpecError::Invalid {
             path: td_path.clone(),
             line: e.line,
             column: e.column,
             message: e.message,
         })?;
+    if let Some(m) = &r.mirror {
+        cx.set(&mut prov, "mirror", m.span());
+    }
+    let mirrored = mirror_images(cx, r, env, &name, &mut td, &extras)?;
     let td_err = |line: Option<u32>, column: Option<u32>, message: String| SpecError::Invalid {
         path: td_path.clone(),
         line: line.unwrap_or(1),
@@ -461,6 +476,43 @@ fn service(
             prov,
         },
         kms_key_arns,
+        mirrored,
+    ))
+}
+
+/// `mirror = true` (on the service, else `[images] mirror`): the task definition's public
+/// images are replaced by their copies in the environment's ECR before any check runs.
+fn mirror_images(
+    cx: &Cx<'_>,
+    r: &RawService,
+    env: &Env<'_>,
+    service: &str,
+    td: &mut moat_model::TaskDefinition,
+    extras: &TdExtras,
+) -> Result<Vec<ImageMirror>, SpecError> {
+    let Some(flag) = r.mirror.as_ref().or(env.mirror_all) else {
+        return Ok(Vec::new());
+    };
+    let public = extras
+        .images
+        .iter()
+        .any(|(_, image, ..)| matches!(classify_image(image), ImageRef::Public { .. }));
+    if !*flag.get_ref() || !public {
+        return Ok(Vec::new());
+    }
+    let Some(account) = env.account_id else {
+        return Err(cx.at(
+            flag.span(),
+            "mirror = true needs `account_id`: the copies live in \
+             <account_id>.dkr.ecr.<region>.amazonaws.com, which the task definition must name",
+        ));
+    };
+    Ok(crate::mirror::rewrite_public_images(
+        service,
+        td,
+        &extras.images,
+        account,
+        env.region,
     ))
 }
 
@@ -580,11 +632,17 @@ fn catalog_checks(
                 // The catalog writes `<account>` when the task definition does not name one;
                 // the spec may.
                 message: format!(
-                    "{}\n  help: {}",
+                    "{}\n  help: {}{}",
                     p.message,
                     p.help
                         .replace("<account>", account_id.unwrap_or("<account>"))
-                        .replace('\n', "\n        ")
+                        .replace('\n', "\n        "),
+                    if p.kind == ProblemKind::PublicImage {
+                        "\n  or: set `mirror = true` on the service: the task definition then \
+                         names the ECR copy, which `moat image copy` makes"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }

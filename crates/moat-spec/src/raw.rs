@@ -18,6 +18,7 @@ pub(crate) struct RawSpec {
     #[serde(default)]
     pub service: Vec<Spanned<RawService>>,
     pub egress: Option<Spanned<RawEgress>>,
+    pub images: Option<Spanned<crate::mirror::RawImages>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +37,7 @@ pub(crate) struct RawService {
     pub s3_read_buckets: Vec<Spanned<String>>,
     #[serde(default)]
     pub kms_key_arns: Vec<Spanned<String>>,
+    pub mirror: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,6 +20,7 @@
 
 pub mod cost;
 pub mod egress;
+mod mirror;
 pub mod plan;
 pub mod render;
 pub mod subnets;
@@ -27,6 +28,7 @@ pub mod taskdef;
 pub mod template;
 pub mod tree;
 
+pub use mirror::PlannedCopy;
 pub use plan::{
     plan, plan_with, Plan, PlanError, PlanOptions, PlanProblem, PlannedEndpoint, PolicyStatement,
     ServiceRole,

@@ -195,6 +195,9 @@ pub struct Plan {
     pub services: Vec<PlannedService>,
     pub log_groups: Vec<PlannedLogGroup>,
     pub ecr_repositories: Vec<String>,
+    /// Public images the services use through private ECR copies (`mirror = true`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_copies: Vec<crate::mirror::PlannedCopy>,
     pub flow_logs: bool,
     pub log_retention_days: u32,
     pub cost: CostEstimate,
@@ -416,6 +419,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             Some(j) => j.clone(),
             None => read_task_definition(&svc.task_definition_path)?,
         };
+        let json = crate::mirror::point_at_copies(json, &svc.name, &spec.mirrors);
         services.push(planned_service(
             svc,
             role,
@@ -513,6 +517,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         services,
         log_groups,
         ecr_repositories: ecr_repositories(spec),
+        image_copies: crate::mirror::planned_copies(&spec.mirrors),
         flow_logs: spec.flow_logs,
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),

@@ -241,6 +241,7 @@ pub fn render_plan_text(plan: &Plan) -> String {
             plan.ecr_repositories.join(", ")
         );
     }
+    crate::mirror::render_copies(&mut o, plan);
 
     let c = &plan.cost;
     let _ = writeln!(

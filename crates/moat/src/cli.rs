@@ -69,6 +69,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Delete the stack and wait; log groups the stack retains are kept unless --delete-logs.
     Destroy(DestroyArgs),
+    /// Copy container images into a private registry (Amazon ECR) without Docker.
+    Image(crate::commands::image::ImageCli),
 }
 
 #[derive(Debug, Args)]

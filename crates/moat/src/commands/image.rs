@@ -1,0 +1,304 @@
+//! `moat image copy SOURCE DEST`: copy an image between registries without Docker (the work is
+//! in `moat-image`). An Amazon ECR destination logs in through the AWS credential chain
+//! (`GetAuthorizationToken`) and gets its repository created when missing (`moat-aws`, with
+//! the `aws` feature).
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use moat_image::{CopyOptions, CopyReport, Credentials, ImageRef, Platform};
+use std::io::IsTerminal;
+
+/// Container images: copy them into a private registry (Amazon ECR) without Docker.
+#[derive(Debug, Args)]
+pub struct ImageCli {
+    #[command(subcommand)]
+    pub command: ImageCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Copy an image (every platform of a multi-platform image, unless --platform) from one
+    /// registry to another, moving only the blobs the destination lacks; prints the
+    /// destination pinned by digest. Run it again after an interruption to resume.
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Credentials: anonymous unless --src-username/--dest-username is given \
+(passwords from MOAT_SRC_PASSWORD / MOAT_DEST_PASSWORD). An Amazon ECR registry \
+(<account>.dkr.ecr.<region>.amazonaws.com) logs in through the AWS credential chain. Registries \
+on localhost or 127.0.0.0/8 are spoken to over plain HTTP."
+)]
+pub struct CopyArgs {
+    /// The image to copy, e.g. `nginx:1.27`, `public.ecr.aws/docker/library/nginx:1.27`.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Where to, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/nginx:1.27` (without a
+    /// tag, the source's).
+    #[arg(value_name = "DEST")]
+    pub dest: String,
+    /// Copy only these platforms of a multi-platform image (`os/arch[/variant]`, repeatable
+    /// or comma-separated). One platform is copied as a plain image manifest.
+    #[arg(long, value_name = "OS/ARCH", value_delimiter = ',')]
+    pub platform: Vec<String>,
+    /// User name for the source registry (password from MOAT_SRC_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    pub src_username: Option<String>,
+    /// User name for the destination registry (password from MOAT_DEST_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    pub dest_username: Option<String>,
+    /// Blobs moved at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: u16,
+    /// No progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub aws: crate::cli::AwsArgs,
+    /// Treat DEST, whatever its host, as the ECR registry of this account: log in with
+    /// GetAuthorizationToken and create the repository (tests against an emulator).
+    #[arg(long, hide = true, value_name = "ACCOUNT_ID")]
+    pub as_ecr: Option<String>,
+    /// Stop after this many blobs moved (tests resuming).
+    #[arg(long, hide = true, value_name = "N")]
+    pub stop_after_blobs: Option<usize>,
+}
+
+pub fn run(cli: ImageCli) -> Result<u8> {
+    match cli.command {
+        ImageCommand::Copy(a) => copy(a),
+    }
+}
+
+fn copy(a: CopyArgs) -> Result<u8> {
+    let source: ImageRef = a.source.parse()?;
+    let dest: ImageRef = a.dest.parse()?;
+    let platforms = a
+        .platform
+        .iter()
+        .map(|p| p.parse::<Platform>().map_err(anyhow::Error::msg))
+        .collect::<Result<Vec<_>>>()?;
+    let progress = !a.no_progress && std::io::stderr().is_terminal();
+    let report = moat_image::block_on(async {
+        let source_credentials = credentials(
+            &source,
+            a.src_username.as_deref(),
+            "MOAT_SRC_PASSWORD",
+            None,
+            &a,
+            Side::Source,
+        )
+        .await?;
+        let dest_credentials = credentials(
+            &dest,
+            a.dest_username.as_deref(),
+            "MOAT_DEST_PASSWORD",
+            a.as_ecr.as_deref(),
+            &a,
+            Side::Dest,
+        )
+        .await?;
+        let opts = CopyOptions {
+            source_credentials,
+            dest_credentials,
+            platforms,
+            jobs: usize::from(a.jobs),
+            progress,
+            stop_after_blobs: a.stop_after_blobs,
+        };
+        anyhow::Ok(moat_image::copy(&source, &dest, &opts).await?)
+    })?;
+    eprintln!("{}", summary(&source, &report));
+    println!("{}", report.pinned);
+    Ok(0)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Source,
+    Dest,
+}
+
+/// Explicit credentials win; else an ECR registry logs in through AWS; else anonymous.
+async fn credentials(
+    image: &ImageRef,
+    username: Option<&str>,
+    password_var: &str,
+    as_ecr: Option<&str>,
+    a: &CopyArgs,
+    side: Side,
+) -> Result<Credentials> {
+    if let Some(username) = username {
+        let password = std::env::var(password_var).with_context(|| {
+            format!(
+                "a user name for {} needs its password in {password_var}",
+                image.registry()
+            )
+        })?;
+        return Ok(Credentials::Basic {
+            username: username.to_string(),
+            password,
+        });
+    }
+    let ecr = match (as_ecr, image.ecr_registry()) {
+        (Some(account), _) => Some((account.to_string(), None)),
+        (None, Some(r)) => Some((r.account_id, Some(r.region))),
+        (None, None) => None,
+    };
+    match ecr {
+        Some((account, region)) => {
+            ecr::login(image, &account, region, &a.aws, side == Side::Dest).await
+        }
+        None => Ok(Credentials::Anonymous),
+    }
+}
+
+fn summary(source: &ImageRef, r: &CopyReport) -> String {
+    let what = if r.platforms.is_empty() {
+        "1 image".to_string()
+    } else {
+        format!(
+            "{} platforms ({})",
+            r.platforms.len(),
+            r.platforms.join(", ")
+        )
+    };
+    let mut s = format!(
+        "copied {source}: {what}; {} blobs: {} uploaded ({}), {} mounted, {} already there; \
+         {} manifests pushed, {} already there",
+        r.blobs,
+        r.blobs_uploaded,
+        human_bytes(r.bytes_uploaded),
+        r.blobs_mounted,
+        r.blobs_present,
+        r.manifests_pushed,
+        r.manifests_present,
+    );
+    if r.digest != r.source_digest {
+        s.push_str(&format!(
+            "\nnote: --platform made a new manifest; the source's digest was {}",
+            r.source_digest
+        ));
+    }
+    s
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(feature = "aws")]
+mod ecr {
+    use super::*;
+    use moat_aws::{AwsOptions, RepositoryOutcome};
+
+    /// Credentials from `GetAuthorizationToken`; for a destination, the repository is created
+    /// when missing. The region comes from the registry's host name when it has one.
+    pub(super) async fn login(
+        image: &ImageRef,
+        account: &str,
+        region: Option<String>,
+        args: &crate::cli::AwsArgs,
+        create_repository: bool,
+    ) -> Result<Credentials> {
+        let aws = moat_aws::connect(&AwsOptions {
+            region: region.or_else(|| args.region.clone()),
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+        })
+        .await?;
+        let login = moat_aws::ecr_login(&aws, Some(account)).await?;
+        if create_repository {
+            let outcome =
+                moat_aws::ensure_repository(&aws, image.repository(), Some(account)).await?;
+            if outcome == RepositoryOutcome::Created {
+                eprintln!(
+                    "created ECR repository {} (scan on push, immutable tags)",
+                    image.repository()
+                );
+            }
+        }
+        Ok(Credentials::Basic {
+            username: login.username,
+            password: login.password,
+        })
+    }
+
+    /// `moat deploy`: copy each mirrored image (`mirror = true`) into its ECR repository,
+    /// created when missing, with the progress bar; returns (target, pinned by digest) pairs.
+    pub(crate) async fn copy_mirrors(
+        aws: &moat_aws::Aws,
+        mirrors: &[moat_spec::ImageMirror],
+    ) -> Result<Vec<(String, String)>> {
+        let mut pinned: Vec<(String, String)> = Vec::new();
+        for m in mirrors {
+            if pinned.iter().any(|(t, _)| *t == m.target) {
+                continue;
+            }
+            let source: ImageRef = m.source.parse()?;
+            let dest: ImageRef = m.target.parse()?;
+            let registry = dest
+                .ecr_registry()
+                .with_context(|| format!("{} is not an Amazon ECR image", m.target))?;
+            let account = registry.account_id.as_str();
+            let login = moat_aws::ecr_login(aws, Some(account)).await?;
+            let outcome =
+                moat_aws::ensure_repository(aws, dest.repository(), Some(account)).await?;
+            if outcome == RepositoryOutcome::Created {
+                eprintln!(
+                    "created ECR repository {} (scan on push, immutable tags)",
+                    dest.repository()
+                );
+            }
+            let opts = CopyOptions {
+                dest_credentials: Credentials::Basic {
+                    username: login.username,
+                    password: login.password,
+                },
+                progress: std::io::stderr().is_terminal(),
+                ..CopyOptions::default()
+            };
+            let report = moat_image::copy(&source, &dest, &opts)
+                .await
+                .with_context(|| format!("copying {} for service {}", m.source, m.service))?;
+            eprintln!("{}", summary(&source, &report));
+            pinned.push((m.target.clone(), report.pinned));
+        }
+        Ok(pinned)
+    }
+}
+
+#[cfg(feature = "aws")]
+pub(crate) use ecr::copy_mirrors;
+
+#[cfg(not(feature = "aws"))]
+mod ecr {
+    use super::*;
+
+    pub(super) async fn login(
+        image: &ImageRef,
+        _account: &str,
+        _region: Option<String>,
+        _args: &crate::cli::AwsArgs,
+        _create_repository: bool,
+    ) -> Result<Credentials> {
+        anyhow::bail!(
+            "{} is an Amazon ECR registry and this moat was built without the `aws` feature: \
+             pass --dest-username AWS (or --src-username) with the password from \
+             `aws ecr get-login-password` in MOAT_DEST_PASSWORD (or MOAT_SRC_PASSWORD)",
+            image.registry()
+        )
+    }
+}
