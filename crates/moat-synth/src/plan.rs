@@ -46,12 +46,9 @@ impl PlanOptions {
 /// Why a spec cannot be planned.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{path}: {source}")]
-    Network {
-        path: PathBuf,
-        #[source]
-        source: CarveError,
-    },
+    /// (Not a `#[source]`: the message already says it, and error chains would print it twice.)
+    #[error("{path}: {problem}")]
+    Network { path: PathBuf, problem: CarveError },
     #[error("{path}:{line}:{column}: cannot read the task definition: {message}")]
     TaskDefinition {
         path: PathBuf,
@@ -253,9 +250,9 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
 /// Derives the environment from `spec`.
 pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let (subnets, reserved) =
-        carve(spec.vpc_cidr, spec.az_count).map_err(|source| PlanError::Network {
+        carve(spec.vpc_cidr, spec.az_count).map_err(|problem| PlanError::Network {
             path: spec.path.clone(),
-            source,
+            problem,
         })?;
     let partition = moat_catalog::needs::partition_of(&spec.region);
     let mut endpoints: BTreeMap<String, Vec<PlannedReason>> = BTreeMap::new();
@@ -356,11 +353,13 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 // agent when the task definition names it).
                 Need::ExecutionRole { action, resource }
                 | Need::InstanceRole { action, resource } => {
-                    exec.entry(resource).or_default().insert(action.to_string());
+                    exec.entry(pin_account(resource, spec))
+                        .or_default()
+                        .insert(action.to_string());
                 }
                 Need::TaskRole { action, resource } => {
                     task_role
-                        .entry(resource)
+                        .entry(pin_account(resource, spec))
                         .or_default()
                         .insert(action.to_string());
                 }
@@ -556,6 +555,22 @@ fn is_fatal(spec: &Spec, svc: &ServiceSpec, p: &Problem) -> bool {
     }
 }
 
+/// An ARN whose account field is `*` (the catalog writes `*` when the task definition names no
+/// role ARN to take the account from) narrowed to the spec's `account_id`, when it has one:
+/// the template deploys into that account, so `*` would only widen the grant.
+fn pin_account(resource: String, spec: &Spec) -> String {
+    let Some(account) = &spec.account_id else {
+        return resource;
+    };
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, service, region, "*", rest] => {
+            format!("arn:{partition}:{service}:{region}:{account}:{rest}")
+        }
+        _ => resource,
+    }
+}
+
 /// resource → actions, regrouped as one statement per distinct action set (resources sorted),
 /// so a policy lists each permission once and never more than the tasks need.
 fn statements(by_resource: BTreeMap<String, BTreeSet<String>>) -> Vec<PolicyStatement> {
@@ -607,7 +622,54 @@ fn read_task_definition(path: &std::path::Path) -> Result<serde_json::Value, Pla
             message: "expected a JSON object (the register-task-definition input)".into(),
         });
     }
-    Ok(json)
+    Ok(unwrap_describe_output(json))
+}
+
+/// `aws ecs describe-task-definition` prints `{"taskDefinition": {…}, "tags": […]}`: the task
+/// definition is the inner object, and its tags are the outer `tags` (the inner object has
+/// none). The `register-task-definition` shape is returned unchanged. `moat_spec` accepts both
+/// shapes, so both must synthesize the same task definition.
+pub(crate) fn unwrap_describe_output(json: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(mut outer) = json else {
+        return json;
+    };
+    match outer.remove("taskDefinition") {
+        Some(serde_json::Value::Object(mut inner)) => {
+            if let Some(tags) = outer.remove("tags") {
+                inner.entry("tags").or_insert(tags);
+            }
+            serde_json::Value::Object(inner)
+        }
+        Some(other) => {
+            outer.insert("taskDefinition".into(), other);
+            serde_json::Value::Object(outer)
+        }
+        None => serde_json::Value::Object(outer),
+    }
+}
+
+/// The CloudWatch Logs group a container's logs go to, when the template should create it:
+/// the `awslogs` driver's `awslogs-group`, or a FireLens `cloudwatch` / `cloudwatch_logs`
+/// output's `log_group_name` (Fluent Bit's option:
+/// <https://docs.fluentbit.io/manual/pipeline/outputs/cloudwatch>, routed by FireLens:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html>). A name
+/// with Fluent Bit's `$(…)` templating is a pattern, not one group, and is left to the task.
+pub fn log_group_of(log: &moat_model::LogConfiguration) -> Option<String> {
+    let key = match log.driver.known().map(String::as_str) {
+        Some("awslogs") => "awslogs-group",
+        Some("awsfirelens") => {
+            let plugin = log.options.get("Name").or_else(|| log.options.get("name"));
+            match plugin.and_then(Maybe::known).map(|p| p.to_ascii_lowercase()) {
+                Some(p) if p == "cloudwatch" || p == "cloudwatch_logs" => "log_group_name",
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    match log.options.get(key) {
+        Some(Maybe::Known(g)) if !g.contains("$(") => Some(g.clone()),
+        _ => None,
+    }
 }
 
 fn planned_service(
@@ -634,15 +696,14 @@ fn planned_service(
         ));
     }
     let mut log_groups: Vec<String> = Vec::new();
-    for k in &svc.task_definition.containers {
-        if let Some(log) = &k.log {
-            if log.driver.known().map(String::as_str) == Some("awslogs") {
-                if let Some(Maybe::Known(g)) = log.options.get("awslogs-group") {
-                    if !log_groups.contains(g) {
-                        log_groups.push(g.clone());
-                    }
-                }
-            }
+    for g in svc
+        .task_definition
+        .containers
+        .iter()
+        .filter_map(|k| k.log.as_ref().and_then(log_group_of))
+    {
+        if !log_groups.contains(&g) {
+            log_groups.push(g);
         }
     }
     Ok(PlannedService {

@@ -353,6 +353,13 @@ fn egress_gateway_gets_its_own_subnets_and_the_workloads_the_proxy() {
     assert!(yaml.contains("HTTPS_PROXY"));
     assert!(yaml.contains("Value: \"api.example.com\"") || yaml.contains("Value: api.example.com"));
     assert!(yaml.contains("Key: \"moat:egress-gateway\""));
+    // Issue 13 bug 5: the description does not deny the internet gateway it holds.
+    let description = yaml
+        .lines()
+        .find(|l| l.starts_with("Description:"))
+        .unwrap();
+    assert!(!description.contains("no internet gateway"), "{description}");
+    assert!(description.contains("egress gateway"), "{description}");
 }
 
 #[test]
@@ -379,4 +386,115 @@ fn unknown_values_become_notes_not_errors() {
 fn isolated_json_template() {
     let p = plan(&common::isolated()).unwrap();
     insta::assert_snapshot!("isolated_json", synth(&p, TemplateFormat::Json));
+}
+
+/// Issue 13 bug 1: a task definition in the `aws ecs describe-task-definition` shape
+/// (`{"taskDefinition": {…}, "tags": []}`) synthesizes the same containers, CPU, memory, roles
+/// and `Name` tag as the `register-task-definition` shape, not an empty task definition.
+#[test]
+fn describe_task_definition_output_synthesizes_its_containers_and_keeps_moats_tag() {
+    let mut spec = common::isolated();
+    spec.services[0].task_definition_path = common::fixture("isolated-describe.json");
+    let p = plan(&spec).expect("plan");
+    let json = synth(&p, TemplateFormat::Json);
+    let t: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let td = &t["Resources"]["AppTaskDefinition"]["Properties"];
+    assert_eq!(td["Family"], "fixture-app", "{td}");
+    assert_eq!(td["Cpu"], "256");
+    assert_eq!(td["Memory"], "512");
+    assert_eq!(td["ContainerDefinitions"][0]["Name"], "app");
+    assert_eq!(
+        td["ContainerDefinitions"][0]["Image"],
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/fixture-app:latest"
+    );
+    assert!(td["ExecutionRoleArn"].is_object() && td["TaskRoleArn"].is_object());
+    assert_eq!(td["Tags"][0]["Key"], "Name", "{td}");
+    assert_eq!(td["Tags"][0]["Value"], "isolated-app");
+    // The describe-only keys are reported as not carried over, not silently kept.
+    assert!(p.services[0].dropped_fields.contains(&"revision".to_string()));
+
+    // And the same properties as the register shape, except what describe adds.
+    let mut reg = common::isolated();
+    reg.services[0].task_definition_path = common::fixture("isolated.json");
+    let rt: serde_json::Value =
+        serde_json::from_str(&synth(&plan(&reg).unwrap(), TemplateFormat::Json)).unwrap();
+    let rtd = &rt["Resources"]["AppTaskDefinition"]["Properties"];
+    for k in ["Family", "Cpu", "Memory", "NetworkMode", "Tags", "ExecutionRoleArn"] {
+        assert_eq!(td[k], rtd[k], "{k}");
+    }
+}
+
+/// A task definition's own tags are kept, and moat's `Name` tag is added to them.
+#[test]
+fn task_definition_tags_are_merged_with_moats_name_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::fixture("isolated.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["tags"] = serde_json::json!([{"key": "team", "value": "payments"}]);
+    let path = dir.path().join("td.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let mut spec = common::isolated();
+    spec.services[0].task_definition_path = path;
+    let t: serde_json::Value =
+        serde_json::from_str(&synth(&plan(&spec).unwrap(), TemplateFormat::Json)).unwrap();
+    let tags = &t["Resources"]["AppTaskDefinition"]["Properties"]["Tags"];
+    assert_eq!(tags[0]["Key"], "Name");
+    assert_eq!(tags[1]["Key"], "team");
+    assert_eq!(tags[1]["Value"], "payments");
+}
+
+/// Issue 13 bug 3: a FireLens `cloudwatch_logs` destination gets its log group created by the
+/// template (with the spec's retention), as awslogs groups do, and the task definition refers
+/// to it; the task role may write only to that group.
+#[test]
+fn firelens_cloudwatch_destination_gets_a_retained_log_group() {
+    let spec = common::spec(
+        "fl",
+        "us-east-1",
+        vec![common::service("app", "firelens.json")],
+    );
+    let p = plan(&spec).expect("plan");
+    let names: Vec<&str> = p.log_groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["/app/main", "/ecs/firelens-router"]);
+    assert!(p.log_groups.iter().all(|g| g.retention_days == 30));
+    let t: serde_json::Value =
+        serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
+    let group = &t["Resources"]["AppMainLogGroup"];
+    assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{t}");
+    assert_eq!(group["Properties"]["RetentionInDays"], 30);
+    let opts = &t["Resources"]["AppTaskDefinition"]["Properties"]["ContainerDefinitions"][1]
+        ["LogConfiguration"]["Options"];
+    assert_eq!(opts["log_group_name"]["Ref"], "AppMainLogGroup", "{opts}");
+    let writes: Vec<&String> = p.services[0]
+        .task_role
+        .iter()
+        .filter(|s| s.actions.iter().any(|a| a == "logs:PutLogEvents"))
+        .flat_map(|s| &s.resources)
+        .collect();
+    assert_eq!(
+        writes,
+        ["arn:aws:logs:us-east-1:123456789012:log-group:/app/main:*"]
+    );
+}
+
+/// Issue 13 bug 6: with `account_id` set, no grant names account `*` — the egress gateway's
+/// log permissions included (its task definition names no role to take the account from).
+#[test]
+fn grants_name_the_spec_account_not_a_wildcard() {
+    let mut spec = common::isolated();
+    spec.egress = Some(moat_spec::EgressSpec {
+        mode: "enforce".into(),
+        allow: vec!["api.example.com".into()],
+        image: None,
+    });
+    let p = plan(&spec).unwrap();
+    let mut resources: Vec<&String> = p.execution_role.iter().flat_map(|s| &s.resources).collect();
+    for svc in &p.services {
+        resources.extend(svc.task_role.iter().flat_map(|s| &s.resources));
+    }
+    let gateway_logs = "arn:aws:logs:us-east-1:123456789012:log-group:/moat/isolated/egress-gateway:*";
+    assert!(resources.iter().any(|r| *r == gateway_logs), "{resources:?}");
+    for r in resources {
+        assert_eq!(r.split(':').nth(4).filter(|a| *a == "*"), None, "{r}");
+    }
 }
