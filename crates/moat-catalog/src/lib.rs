@@ -24,6 +24,7 @@ pub mod image;
 mod logs;
 pub mod needs;
 pub mod prices;
+pub mod regions;
 mod samples;
 pub mod services;
 pub mod sources;

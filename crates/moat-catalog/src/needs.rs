@@ -369,6 +369,25 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
                 src::XRAY_DAEMON_ECS,
             );
         }
+        // The daemon also fetches the sampling rules and targets the SDKs use; without these
+        // it logs AccessDenied and the SDKs fall back to local sampling. The daemon's managed
+        // policy lists all five actions on `*` (X-Ray has no resource-level permissions for
+        // them).
+        for action in [
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+            "xray:GetSamplingStatisticSummaries",
+        ] {
+            c.need(
+                &site,
+                Need::TaskRole {
+                    action,
+                    resource: "*".into(),
+                },
+                "the X-Ray daemon reads the sampling rules and targets the X-Ray SDKs use",
+                src::XRAY_DAEMON_POLICY,
+            );
+        }
     }
 }
 

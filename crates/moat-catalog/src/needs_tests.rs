@@ -579,6 +579,17 @@ fn xray_daemon() {
     assert!(task_grants(&n)
         .iter()
         .any(|(a, _)| *a == "xray:PutTraceSegments"));
+    // Issue 13 bug 6: the daemon also reads the sampling rules and targets.
+    for action in [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+    ] {
+        assert!(
+            task_grants(&n).iter().any(|(a, r)| *a == action && r == "*"),
+            "{action}"
+        );
+    }
 }
 
 #[test]

@@ -55,3 +55,8 @@ pub const SECRETS_MANAGER_KMS: &str =
 pub const PRIVATELINK_PRICING: &str = "https://aws.amazon.com/privatelink/pricing/";
 /// Amazon VPC pricing (NAT gateway).
 pub const NAT_GATEWAY_PRICING: &str = "https://aws.amazon.com/vpc/pricing/";
+
+/// The X-Ray daemon's managed policy (`AWSXRayDaemonWriteAccess`): trace upload plus the
+/// sampling rules, targets and statistic summaries, on `*`.
+pub const XRAY_DAEMON_POLICY: &str =
+    "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html";
