@@ -18,6 +18,7 @@
 //! exception is the egress gateway a spec may ask for (`[egress]`, see [`egress`]): an internet
 //! gateway routed from its own subnets only, where nothing but the gateway runs.
 
+pub mod capacity;
 pub mod cost;
 pub mod egress;
 mod mirror;

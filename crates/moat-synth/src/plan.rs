@@ -1,5 +1,6 @@
 //! [`plan`]: a [`Spec`] → the environment to build, every piece with the reason it is there.
 
+use crate::capacity::{capacity, Capacity, Occupants};
 use crate::cost::{estimate, CostEstimate};
 use crate::egress::PlannedEgress;
 use crate::subnets::{carve, CarveError, PlannedSubnet, SubnetRole, EGRESS_BLOCK_BASE};
@@ -58,6 +59,14 @@ pub enum PlanError {
     },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Workload(Vec<PlanProblem>),
+    /// The task subnets cannot hold the services at their maximum task count.
+    #[error("{path}:{line}:{column}: {message}")]
+    Capacity {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
 }
 
 /// A problem with one service's workload (from the catalog, or an unknown extra endpoint).
@@ -198,6 +207,8 @@ pub struct Plan {
     pub flow_logs: bool,
     pub log_retention_days: u32,
     pub cost: CostEstimate,
+    /// Addresses per subnet against the tasks' maximum count.
+    pub capacity: Capacity,
     /// Things a reader must know (EC2 capacity not created, dropped fields, …).
     pub notes: Vec<String>,
 }
@@ -501,6 +512,17 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         })
         .collect();
 
+    let capacity = check_capacity(spec, &subnets, egress.as_ref(), interface_count, &services)?;
+    for s in capacity.tight() {
+        notes.push(format!(
+            "subnet {} ({}): {} free addresses; a rolling deployment at the maximum count starts up to {} tasks there (maximumPercent 200%): deployments will wait for room, or use a larger vpc_cidr",
+            s.logical_id,
+            s.cidr,
+            s.free,
+            s.tasks_at_max * 2
+        ));
+    }
+
     Ok(Plan {
         name: spec.name.clone(),
         spec_path: spec.path.display().to_string(),
@@ -520,7 +542,61 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         flow_logs: spec.flow_logs,
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
+        capacity,
         notes,
+    })
+}
+
+/// The subnets' addresses against the tasks at their maximum count; an error (at `vpc_cidr`,
+/// else `az_count`) when the task subnets cannot hold them.
+fn check_capacity(
+    spec: &Spec,
+    subnets: &[PlannedSubnet],
+    egress: Option<&PlannedEgress>,
+    interface_endpoints: usize,
+    services: &[PlannedService],
+) -> Result<Capacity, PlanError> {
+    let max_of = |s: &PlannedService| s.autoscaling.as_ref().map_or(s.desired_count, |a| a.max);
+    let (gateway, workloads): (Vec<&PlannedService>, Vec<&PlannedService>) = services
+        .iter()
+        .partition(|s| s.role == ServiceRole::EgressGateway);
+    let occupants = Occupants {
+        interface_endpoints: u32::try_from(interface_endpoints).unwrap_or(u32::MAX),
+        // Each ingress NLB and the egress gateway's NLB live in the task subnets.
+        load_balancers: u32::try_from(
+            workloads.iter().filter(|s| s.ingress.is_some()).count()
+                + usize::from(egress.is_some()),
+        )
+        .unwrap_or(u32::MAX),
+        max_tasks: workloads.iter().map(|s| max_of(s)).sum(),
+        gateway_tasks: gateway.iter().map(|s| max_of(s)).sum(),
+    };
+    let egress_subnets = egress.map_or(&[][..], |e| &e.subnets[..]);
+    let c = capacity(subnets, egress_subnets, &occupants);
+    if c.holds_max() {
+        return Ok(c);
+    }
+    let at = ["vpc_cidr", "az_count"]
+        .iter()
+        .map(|f| spec.prov.field(f))
+        .find(|p| *p != spec.prov)
+        .unwrap_or_else(|| spec.prov.clone());
+    let first = &c.subnets[0];
+    Err(PlanError::Capacity {
+        path: spec.path.clone(),
+        line: at.line.unwrap_or(1),
+        column: at.column.unwrap_or(1),
+        message: format!(
+            "the task subnets cannot hold {} tasks (the services' autoscaling.max or desired_count): each {}-address subnet keeps {} for AWS, {} for interface endpoints and {} for load balancers, leaving {} free, {} in {} subnet(s); use a larger vpc_cidr or more AZs",
+            c.max_tasks,
+            first.size,
+            first.aws_reserved,
+            first.endpoint_interfaces,
+            first.load_balancer_interfaces,
+            first.free,
+            c.free(),
+            c.subnets.len()
+        ),
     })
 }
 
@@ -659,7 +735,10 @@ pub fn log_group_of(log: &moat_model::LogConfiguration) -> Option<String> {
         Some("awslogs") => "awslogs-group",
         Some("awsfirelens") => {
             let plugin = log.options.get("Name").or_else(|| log.options.get("name"));
-            match plugin.and_then(Maybe::known).map(|p| p.to_ascii_lowercase()) {
+            match plugin
+                .and_then(Maybe::known)
+                .map(|p| p.to_ascii_lowercase())
+            {
                 Some(p) if p == "cloudwatch" || p == "cloudwatch_logs" => "log_group_name",
                 _ => return None,
             }

@@ -43,12 +43,29 @@ pub fn render_plan_text(plan: &Plan) -> String {
         o,
         "\nSubnets (isolated, one per AZ; route tables hold only `local` and the S3 gateway route)"
     );
+    let room = |id: &str| {
+        plan.capacity
+            .subnets
+            .iter()
+            .chain(&plan.capacity.egress_subnets)
+            .find(|c| c.logical_id == id)
+            .map(|c| {
+                format!(
+                    "  {} free of {} addresses; tasks at the maximum count: {}",
+                    c.free, c.size, c.tasks_at_max
+                )
+            })
+            .unwrap_or_default()
+    };
     let subnet_rows = |o: &mut String, subnets: &[crate::subnets::PlannedSubnet]| {
         for sn in subnets {
             let _ = writeln!(
                 o,
-                "  {:<14} {:<18} AZ #{}",
-                sn.logical_id, sn.cidr, sn.az_index
+                "  {:<14} {:<18} AZ #{}{}",
+                sn.logical_id,
+                sn.cidr,
+                sn.az_index,
+                room(&sn.logical_id)
             );
         }
     };
@@ -59,6 +76,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
             "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
         );
         subnet_rows(&mut o, &eg.subnets);
+    }
+    if let Some(c) = plan.capacity.subnets.first() {
+        let _ = writeln!(
+            o,
+            "  (each task subnet: {} addresses kept by AWS, {} for interface endpoints, {} for load balancers; tasks at the maximum count: {}, spread over the AZs)",
+            c.aws_reserved, c.endpoint_interfaces, c.load_balancer_interfaces, plan.capacity.max_tasks
+        );
     }
     if !plan.reserved_egress_cidrs.is_empty() {
         let _ = writeln!(

@@ -358,7 +358,10 @@ fn egress_gateway_gets_its_own_subnets_and_the_workloads_the_proxy() {
         .lines()
         .find(|l| l.starts_with("Description:"))
         .unwrap();
-    assert!(!description.contains("no internet gateway"), "{description}");
+    assert!(
+        !description.contains("no internet gateway"),
+        "{description}"
+    );
     assert!(description.contains("egress gateway"), "{description}");
 }
 
@@ -411,7 +414,9 @@ fn describe_task_definition_output_synthesizes_its_containers_and_keeps_moats_ta
     assert_eq!(td["Tags"][0]["Key"], "Name", "{td}");
     assert_eq!(td["Tags"][0]["Value"], "isolated-app");
     // The describe-only keys are reported as not carried over, not silently kept.
-    assert!(p.services[0].dropped_fields.contains(&"revision".to_string()));
+    assert!(p.services[0]
+        .dropped_fields
+        .contains(&"revision".to_string()));
 
     // And the same properties as the register shape, except what describe adds.
     let mut reg = common::isolated();
@@ -419,7 +424,14 @@ fn describe_task_definition_output_synthesizes_its_containers_and_keeps_moats_ta
     let rt: serde_json::Value =
         serde_json::from_str(&synth(&plan(&reg).unwrap(), TemplateFormat::Json)).unwrap();
     let rtd = &rt["Resources"]["AppTaskDefinition"]["Properties"];
-    for k in ["Family", "Cpu", "Memory", "NetworkMode", "Tags", "ExecutionRoleArn"] {
+    for k in [
+        "Family",
+        "Cpu",
+        "Memory",
+        "NetworkMode",
+        "Tags",
+        "ExecutionRoleArn",
+    ] {
         assert_eq!(td[k], rtd[k], "{k}");
     }
 }
@@ -457,8 +469,7 @@ fn firelens_cloudwatch_destination_gets_a_retained_log_group() {
     let names: Vec<&str> = p.log_groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["/app/main", "/ecs/firelens-router"]);
     assert!(p.log_groups.iter().all(|g| g.retention_days == 30));
-    let t: serde_json::Value =
-        serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
+    let t: serde_json::Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
     let group = &t["Resources"]["AppMainLogGroup"];
     assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{t}");
     assert_eq!(group["Properties"]["RetentionInDays"], 30);
@@ -492,9 +503,52 @@ fn grants_name_the_spec_account_not_a_wildcard() {
     for svc in &p.services {
         resources.extend(svc.task_role.iter().flat_map(|s| &s.resources));
     }
-    let gateway_logs = "arn:aws:logs:us-east-1:123456789012:log-group:/moat/isolated/egress-gateway:*";
-    assert!(resources.iter().any(|r| *r == gateway_logs), "{resources:?}");
+    let gateway_logs =
+        "arn:aws:logs:us-east-1:123456789012:log-group:/moat/isolated/egress-gateway:*";
+    assert!(
+        resources.iter().any(|r| *r == gateway_logs),
+        "{resources:?}"
+    );
     for r in resources {
         assert_eq!(r.split(':').nth(4).filter(|a| *a == "*"), None, "{r}");
     }
+}
+
+/// Issue 13 bug 7: the plan states free addresses per subnet against the maximum task count,
+/// and refuses a layout that cannot hold `autoscaling.max`, at the spec's `vpc_cidr`.
+#[test]
+fn plan_refuses_subnets_too_small_for_the_maximum_task_count() {
+    let mut spec = common::full(); // 3 AZs, autoscaling 2..6, an ingress NLB
+    spec.vpc_cidr = "10.20.0.0/24".parse().unwrap();
+    spec.prov.set_field("vpc_cidr", 4, 12);
+    let p = plan(&spec).expect("6 tasks fit three /28s");
+    let c = &p.capacity;
+    assert_eq!(c.max_tasks, 6);
+    let interfaces = p.interface_endpoints().count() as u32;
+    for s in &c.subnets {
+        assert_eq!(s.size, 16);
+        assert_eq!(s.free, 16 - 5 - interfaces - 1, "{s:?}");
+        assert_eq!(s.tasks_at_max, 2);
+    }
+    let text = render_plan_text(&p);
+    assert!(
+        text.contains(&format!(
+            "{} free of 16 addresses; tasks at the maximum count: 2",
+            10 - interfaces
+        )),
+        "{text}"
+    );
+
+    spec.services[0].autoscaling.as_mut().unwrap().max = 40;
+    let Err(
+        e @ PlanError::Capacity {
+            line: 4,
+            column: 12,
+            ..
+        },
+    ) = plan(&spec)
+    else {
+        panic!("40 tasks cannot fit")
+    };
+    assert!(e.to_string().contains("cannot hold 40 tasks"), "{e}");
 }
