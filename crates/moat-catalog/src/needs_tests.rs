@@ -586,7 +586,9 @@ fn xray_daemon() {
         "xray:GetSamplingStatisticSummaries",
     ] {
         assert!(
-            task_grants(&n).iter().any(|(a, r)| *a == action && r == "*"),
+            task_grants(&n)
+                .iter()
+                .any(|(a, r)| *a == action && r == "*"),
             "{action}"
         );
     }

@@ -151,12 +151,8 @@ mod tests {
         let b = finding("task cannot reach logs on TCP 443");
         let mut moved = a.clone();
         moved.prov = Provenance::at("TaskSg", "t.yml", 40, 5);
-        let out: serde_json::Value = serde_json::from_str(&sarif(
-            &[a.clone(), b, moved],
-            &[],
-            "0",
-        ))
-        .unwrap();
+        let out: serde_json::Value =
+            serde_json::from_str(&sarif(&[a.clone(), b, moved], &[], "0")).unwrap();
         let fps: Vec<&str> = out["runs"][0]["results"]
             .as_array()
             .unwrap()
