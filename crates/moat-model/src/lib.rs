@@ -32,6 +32,7 @@ mod network;
 mod proof;
 mod prov;
 mod value;
+mod waiver;
 mod workload;
 
 pub use finding::{Finding, Hop, Severity};
@@ -39,6 +40,7 @@ pub use network::*;
 pub use proof::{Property, PropertyKind, Unknown, Verdict};
 pub use prov::Provenance;
 pub use value::{Id, Maybe};
+pub use waiver::{apply_waivers, Suppressed, Waiver, WaiverKind};
 pub use workload::*;
 
 /// The region of a model whose region nobody named (no `--region`, no `AWS_REGION`, no cloud
@@ -83,6 +85,8 @@ pub struct Model {
     pub services: Vec<Service>,
     pub roles: Vec<Role>,
     pub log_groups: Vec<LogGroup>,
+    /// Accepted findings written on the resources (`Metadata: moat: ignore`).
+    pub waivers: Vec<Waiver>,
 }
 
 macro_rules! finder {
