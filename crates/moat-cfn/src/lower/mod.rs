@@ -4,6 +4,7 @@ mod finish;
 mod network;
 mod physical;
 pub mod util;
+mod waivers;
 mod workload;
 
 pub use finish::finish;
@@ -71,6 +72,8 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
             k.pos.line,
             k.pos.col,
         );
+        let waived = waivers::lower(cx, r, &prov.resource)?;
+        env.model.waivers.extend(waived);
         let known = network::lower(env, ty, &props, prov.clone())?
             || workload::lower(env, ty, &props, prov)?;
         if !known {
