@@ -3,7 +3,7 @@
 //! Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html ; GitHub's reading of
 //! it: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 
-use moat_model::{Finding, Severity};
+use moat_model::{Finding, Severity, Suppressed, WaiverKind};
 use serde_json::{json, Value};
 
 /// What SARIF needs to know about a rule.
@@ -28,6 +28,31 @@ pub fn security_severity(s: Severity) -> &'static str {
     }
 }
 
+/// One SARIF result for `f`.
+fn result(f: &Finding, rules: &[RuleInfo]) -> Value {
+    let mut result = json!({
+        "ruleId": f.code,
+        "ruleIndex": rules.iter().position(|r| r.code == f.code).unwrap_or(0),
+        "level": level(f.severity),
+        "message": {"text": format!("{} Fix: {}", f.message, f.help)},
+    });
+    let mut loc = json!({
+        "logicalLocations": [{"name": f.prov.resource, "kind": "resource"}]
+    });
+    if let Some(file) = &f.prov.file {
+        loc["physicalLocation"] = json!({
+            "artifactLocation": {"uri": file.replace('\\', "/")},
+            "region": {
+                "startLine": f.prov.line.unwrap_or(1),
+                "startColumn": f.prov.column.unwrap_or(1)
+            }
+        });
+    }
+    result["locations"] = json!([loc]);
+    result["partialFingerprints"] = json!({ "moat/v2": fingerprint(f) });
+    result
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -38,6 +63,18 @@ fn level(s: Severity) -> &'static str {
 
 /// Render findings as a SARIF 2.1.0 log. `version` is the tool version.
 pub fn sarif(findings: &[Finding], rules: &[RuleInfo], version: &str) -> String {
+    sarif_with_suppressions(findings, &[], rules, version)
+}
+
+/// [`sarif`], plus the waived findings as results with `suppressions` (kind `inSource` for a
+/// waiver written on the resource, `external` for a baseline file, and the reason as
+/// `justification`), which GitHub code scanning shows as dismissed.
+pub fn sarif_with_suppressions(
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    rules: &[RuleInfo],
+    version: &str,
+) -> String {
     let rules_json: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -58,32 +95,19 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], version: &str) -> String 
             })
         })
         .collect();
-    let results: Vec<Value> = findings
-        .iter()
-        .map(|f| {
-            let mut result = json!({
-                "ruleId": f.code,
-                "ruleIndex": rules.iter().position(|r| r.code == f.code).unwrap_or(0),
-                "level": level(f.severity),
-                "message": {"text": format!("{} Fix: {}", f.message, f.help)},
-            });
-            let mut loc = json!({
-                "logicalLocations": [{"name": f.prov.resource, "kind": "resource"}]
-            });
-            if let Some(file) = &f.prov.file {
-                loc["physicalLocation"] = json!({
-                    "artifactLocation": {"uri": file.replace('\\', "/")},
-                    "region": {
-                        "startLine": f.prov.line.unwrap_or(1),
-                        "startColumn": f.prov.column.unwrap_or(1)
-                    }
-                });
-            }
-            result["locations"] = json!([loc]);
-            result["partialFingerprints"] = json!({ "moat/v2": fingerprint(f) });
-            result
-        })
-        .collect();
+    let mut results: Vec<Value> = findings.iter().map(|f| result(f, rules)).collect();
+    for s in suppressed {
+        let mut r = result(&s.finding, rules);
+        r["suppressions"] = json!([{
+            "kind": match s.kind {
+                WaiverKind::InSource => "inSource",
+                WaiverKind::External => "external",
+            },
+            "status": "accepted",
+            "justification": s.reason,
+        }]);
+        results.push(r);
+    }
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
