@@ -27,6 +27,7 @@
 //! assert!(err.ends_with("moat.toml:3:12: az_count must be between 1 and 6, got 9"), "{err}");
 //! ```
 
+pub mod init;
 mod json;
 mod keys;
 mod load;
