@@ -142,7 +142,19 @@ pub fn sarif_with_properties(
     version: &str,
     properties: &[Property],
 ) -> String {
-    let text = sarif(findings, rules, version);
+    sarif_with_properties_and_suppressions(findings, &[], rules, version, properties)
+}
+
+/// [`sarif_with_properties`], plus the waived findings as results with `suppressions`
+/// ([`sarif_with_suppressions`]).
+pub fn sarif_with_properties_and_suppressions(
+    findings: &[Finding],
+    suppressed: &[moat_model::Suppressed],
+    rules: &[RuleInfo],
+    version: &str,
+    properties: &[Property],
+) -> String {
+    let text = sarif_with_suppressions(findings, suppressed, rules, version);
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
         return text;
     };
