@@ -15,7 +15,7 @@
 //! entry's line.
 
 use crate::node::Node;
-use crate::resolve::StackCx;
+use crate::stack::StackCx;
 use crate::Error;
 use moat_model::{Provenance, Waiver, WaiverKind};
 
