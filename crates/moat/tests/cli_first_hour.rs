@@ -286,6 +286,7 @@ fn params_file_takes_codepipeline_template_configuration() {
         .arg(repo().join("crates/moat-cfn/tests/fixtures/parent.yml"))
         .arg("--params-file")
         .arg(&params)
+        .args(["--region", "us-east-1"])
         .assert()
         .code(0);
 }
