@@ -8,6 +8,16 @@ fn usd(x: f64) -> String {
     format!("{x:.2}")
 }
 
+/// A saving as people say it: "12.30 USD/month less", or "4.10 USD/month more" when the
+/// planned design costs more.
+fn difference(saving: f64) -> String {
+    if saving >= 0.0 {
+        format!("{} USD/month less", usd(saving))
+    } else {
+        format!("{} USD/month more", usd(-saving))
+    }
+}
+
 fn statements(out: &mut String, stmts: &[PolicyStatement], indent: &str) {
     if stmts.is_empty() {
         let _ = writeln!(out, "{indent}(no permissions)");
@@ -270,20 +280,20 @@ pub fn render_plan_text(plan: &Plan) -> String {
     let c = &plan.cost;
     let _ = writeln!(
         o,
-        "\nMonthly cost (USD; {} AZ{}, 730 h, {} GB processed assumed)",
+        "\nMonthly cost (USD per month; {} AZ{}, 730 hours, {} GB processed assumed)",
         c.azs,
         if c.azs == 1 { "" } else { "s" },
         c.gb_per_month
     );
     let _ = writeln!(
         o,
-        "  {:<26} {:>6} {:>10} {:>10} {:>10}",
-        "design", "units", "hours", "traffic", "total"
+        "  {:<32} {:>6} {:>10} {:>11} {:>10}",
+        "design", "units", "hours USD", "traffic USD", "total USD"
     );
-    for d in [&c.planned, &c.seed_001, &c.nat] {
+    for d in [&c.planned, &c.six_endpoint_design, &c.nat] {
         let _ = writeln!(
             o,
-            "  {:<26} {:>6} {:>10} {:>10} {:>10}",
+            "  {:<32} {:>6} {:>10} {:>11} {:>10}",
             d.name,
             d.hourly_units,
             usd(d.hourly_usd),
@@ -293,13 +303,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
     }
     let _ = writeln!(
         o,
-        "  saving vs seed 001: {} USD/month",
-        usd(c.saving_vs_seed_001_usd)
+        "  against the fixed six-endpoint design: {}",
+        difference(c.saving_vs_six_endpoint_design_usd)
     );
     let _ = writeln!(
         o,
-        "  saving vs NAT:      {} USD/month",
-        usd(c.saving_vs_nat_usd)
+        "  against one NAT gateway per AZ:        {}",
+        difference(c.saving_vs_nat_usd)
     );
     let _ = writeln!(
         o,

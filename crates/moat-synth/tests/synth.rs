@@ -60,9 +60,9 @@ fn isolated_endpoints_are_exactly_ecr_logs_and_s3_and_cheaper_than_seed_001() {
             assert_eq!(r.reason.container.as_deref(), Some("app"));
         }
     }
-    assert!(p.cost.saving_vs_seed_001_usd > 0.0);
+    assert!(p.cost.saving_vs_six_endpoint_design_usd > 0.0);
     // 3 fewer interface endpoints in 2 AZs at 0.01 USD/h: 3 × 2 × 730 × 0.01.
-    assert!((p.cost.saving_vs_seed_001_usd - 43.80).abs() < 1e-9);
+    assert!((p.cost.saving_vs_six_endpoint_design_usd - 43.80).abs() < 1e-9);
     assert_eq!(p.cost.as_of, "2025-01");
 }
 
@@ -551,4 +551,26 @@ fn plan_refuses_subnets_too_small_for_the_maximum_task_count() {
         panic!("40 tasks cannot fit")
     };
     assert!(e.to_string().contains("cannot hold 40 tasks"), "{e}");
+}
+
+/// Issue 13 item 15: plan text speaks to users: no internal seed numbers, costs with their
+/// unit, and a design that costs more said as "more", not as a negative saving.
+#[test]
+fn plan_text_wording_for_users() {
+    let p = plan(&common::full()).unwrap();
+    assert!(
+        p.cost.saving_vs_nat_usd < 0.0,
+        "the full plan costs more than NAT"
+    );
+    let text = render_plan_text(&p);
+    assert!(!text.to_lowercase().contains("seed"), "{text}");
+    assert!(text.contains("Monthly cost (USD per month;"), "{text}");
+    let nat = text
+        .lines()
+        .find(|l| l.contains("against one NAT gateway per AZ"))
+        .unwrap();
+    assert!(
+        nat.ends_with("USD/month more") && !nat.contains("-"),
+        "{nat}"
+    );
 }
