@@ -329,3 +329,25 @@ fn help_is_consistent() {
     let region = region.split("--").next().unwrap_or_default();
     assert!(!region.contains("the spec's region)"), "{region}");
 }
+
+/// Issue 13 bug 8: every relative link in the README (the design doc's among them) points at a
+/// file of the repository.
+#[test]
+fn readme_links_resolve() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut checked = 0;
+    for part in readme.split("](").skip(1) {
+        let target = part.split(')').next().unwrap_or_default();
+        let target = target.split('#').next().unwrap_or_default();
+        if target.is_empty() || target.contains("://") {
+            continue;
+        }
+        assert!(
+            repo().join(target).exists(),
+            "README links to missing {target}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked}");
+    assert!(readme.contains("](docs/design.md)"));
+}
