@@ -351,3 +351,31 @@ fn readme_links_resolve() {
     assert!(checked >= 3, "{checked}");
     assert!(readme.contains("](docs/design.md)"));
 }
+
+/// Issue 13 bug 8: every command reports a failure the same way, `error: …`, exit 2.
+#[test]
+fn one_error_style_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [Vec<String>; 4] = [
+        vec!["plan".into(), "nope".into()],
+        vec![
+            "check".into(),
+            "nope.yml".into(),
+            "--region".into(),
+            "us-east-1".into(),
+        ],
+        vec!["gate".into(), "report".into(), "nope.log".into()],
+        vec!["gate".into(), "--mode".into(), "enforce".into()],
+    ];
+    for args in runs {
+        let out = moat()
+            .current_dir(dir.path())
+            .env_remove("MOAT_GATE_ALLOW")
+            .args(&args)
+            .assert()
+            .code(2);
+        let err = stderr(&out);
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert_eq!(err.matches("error: ").count(), 1, "{args:?}: {err}");
+    }
+}
