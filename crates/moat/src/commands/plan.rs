@@ -51,7 +51,11 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     // Every service's task definition must reach the template with its containers: one that
     // arrived empty (as the describe-task-definition shape once did) gives the rules nothing
     // to judge, and "no findings" would then mean nothing.
-    if let Some(td) = model.task_definitions.iter().find(|t| t.containers.is_empty()) {
+    if let Some(td) = model
+        .task_definitions
+        .iter()
+        .find(|t| t.containers.is_empty())
+    {
         anyhow::bail!(
             "internal: the synthesized task definition `{}` has no containers; please report this with the task definition file",
             td.id.as_str()
