@@ -86,6 +86,7 @@ pub struct Model {
     pub roles: Vec<Role>,
     pub log_groups: Vec<LogGroup>,
     /// Accepted findings written on the resources (`Metadata: moat: ignore`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
 }
 
