@@ -755,7 +755,10 @@ fn catalog_checks(
                     Some(ImageRef::OtherRegistry { registry }) => {
                         let host = registry.split(':').next().unwrap_or_default();
                         capacity != LaunchType::Ec2
-                            || !egress.is_some_and(|e| e.allow.iter().any(|a| a == host))
+                            || !egress.is_some_and(|e| {
+                                // an entry may name a port (`host:port`): compare hosts
+                                e.allow.iter().any(|a| a.split(':').next() == Some(host))
+                            })
                     }
                     _ => true,
                 }

@@ -293,6 +293,10 @@ fn other_registry_is_allowed_only_through_the_egress_gateway() {
         s.egress.map(|e| e.allow),
         Some(vec!["registry.corp.example".to_string()])
     );
+    // An entry with its port (`host:port`, which [egress].allow accepts) names the same host.
+    let with_port = egress.replace("registry.corp.example", "registry.corp.example:443");
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}capacity = \"ec2\"\n{with_port}"), &td);
+    r.expect("an entry with a port admits the registry on EC2 capacity");
 }
 
 #[test]

@@ -151,7 +151,17 @@ pub fn render_plan_text(plan: &Plan) -> String {
             eg.push("TCP 443 to the endpoint SG".to_string());
         }
         if gateway {
-            eg.push("TCP 443 and 80 to the internet (the allowlisted hosts)".into());
+            let ports = plan
+                .egress
+                .as_ref()
+                .map(|e| {
+                    let ports: Vec<String> = e.egress_ports.iter().map(u16::to_string).collect();
+                    ports.join(", ")
+                })
+                .unwrap_or_else(|| "443, 80".into());
+            eg.push(format!(
+                "TCP {ports} to the internet (the allowlisted hosts)"
+            ));
         } else if plan.has_s3_gateway() {
             eg.push("TCP 443 to S3 (gateway route)".into());
         }
