@@ -102,5 +102,19 @@ pub fn apply(env: &mut Env) {
                 swap(r, &names);
             }
         }
+        let boundary = role
+            .permissions_boundary
+            .as_mut()
+            .and_then(|b| match &mut b.document {
+                Maybe::Known(d) => Some(d),
+                Maybe::Unknown(_) => None,
+            });
+        for doc in role.policies.iter_mut().chain(boundary) {
+            for st in &mut doc.statements {
+                for r in &mut st.resources.items {
+                    swap(r, &names);
+                }
+            }
+        }
     }
 }

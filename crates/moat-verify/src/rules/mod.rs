@@ -3,6 +3,7 @@
 //! ingress, `MOAT3xx` hygiene the seeds ask for.
 
 pub(crate) mod analysis;
+mod calls;
 mod egress_gateway_open_to_internet;
 mod elastic_ip_allocated;
 mod endpoint_blocked_by_network_acl;
