@@ -11,9 +11,12 @@ use moat_model::{
 };
 
 /// One value: a string (a `Ref` to a resource is its model id), else unknown with the reason.
+/// `Fn::GetAtt X.Arn` is, like a `Ref`, the model id of `X`, so a policy naming a role or a key
+/// of the template by its ARN matches the same element (see `physical`).
 fn value(v: &V) -> Maybe<String> {
     match &v.val {
         Val::Str(s) | Val::Res(s) => Maybe::Known(s.clone()),
+        Val::Att { res, attr } if attr == "Arn" => Maybe::Known(res.clone()),
         _ => Maybe::Unknown(v.text().err().unwrap_or_default()),
     }
 }

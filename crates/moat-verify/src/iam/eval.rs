@@ -197,6 +197,8 @@ pub enum Stage {
     Boundary,
     Endpoint,
     Resource,
+    /// A KMS key policy: it must allow the call, directly or by delegating to IAM.
+    KeyPolicy,
 }
 
 /// The decision on one call, with the stage that refused it.

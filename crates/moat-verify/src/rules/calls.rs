@@ -197,7 +197,10 @@ fn request(
 }
 
 /// The secret a resource ARN names, if the model has it (and its policy, as a layer).
-fn secret_policy<'m>(cx: &Context<'m>, resource: &str) -> Option<&'m moat_model::SecretResource> {
+pub(crate) fn secret_of<'m>(
+    cx: &Context<'m>,
+    resource: &str,
+) -> Option<&'m moat_model::SecretResource> {
     cx.model.secrets.iter().find(|s| {
         let tail = resource.rsplit(":secret:").next().unwrap_or("");
         tail == s.id.as_str()
@@ -285,7 +288,7 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
                     unknown: unknown.clone(),
                 });
             }
-            let secret = secret_policy(cx, &resource);
+            let secret = secret_of(cx, &resource);
             let secret_doc = secret.and_then(|s| s.policy.as_ref());
             if let (Some(s), Some(p)) = (secret, secret_doc) {
                 layers.push(Layer {

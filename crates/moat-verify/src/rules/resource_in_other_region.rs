@@ -1,0 +1,76 @@
+use super::prelude::*;
+use moat_catalog::ProblemKind;
+
+rule! {
+    /// ## What it does
+    /// Finds task definitions that name an AWS resource in another region than the tasks':
+    /// `awslogs-region`, a secret or parameter ARN, a FireLens `region`, and the KMS key of a
+    /// secret they read. (An image in another region's registry is MOAT112.)
+    ///
+    /// ## Why is this bad?
+    /// VPC endpoints serve their own region only, and an isolated VPC has no other way out: a
+    /// call to another region's service never connects, and the task fails at start-up.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// LogConfiguration:
+    ///   LogDriver: awslogs
+    ///   Options: { awslogs-region: eu-west-1 }   # tasks run in us-east-1
+    /// ```
+    ///
+    /// ## Fix
+    /// Use the resource in the tasks' region (replicate the secret, create the log group
+    /// there).
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html
+    /// - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
+    /// - https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
+    pub struct ResourceInOtherRegion {
+        code: "MOAT129",
+        name: "resource-in-other-region",
+        severity: Error,
+        summary: "A task uses an AWS resource in another region",
+    }
+}
+
+impl Rule for ResourceInOtherRegion {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for p in all_problems(cx) {
+            if p.kind == ProblemKind::CrossRegion {
+                out.push(Self::META.finding(p.message.clone(), p.prov.clone(), p.help.clone()));
+            }
+        }
+        // The customer managed key of a secret the tasks read, given as an ARN.
+        for view in &cx.services {
+            for req in &view.needs.requirements {
+                let moat_catalog::Need::ExecutionRole {
+                    action: "secretsmanager:GetSecretValue",
+                    resource,
+                } = &req.need
+                else {
+                    continue;
+                };
+                let Some(secret) = super::calls::secret_of(cx, resource) else {
+                    continue;
+                };
+                let Some(Maybe::Known(k)) = &secret.kms_key else {
+                    continue;
+                };
+                let Some(region) = k.strip_prefix("arn:").and_then(|_| k.split(':').nth(3)) else {
+                    continue;
+                };
+                if region != cx.region && !region.is_empty() {
+                    out.push(Self::META.finding(
+                        format!("secret `{}` is encrypted with key {k} in {region}, but the tasks run in {}: a KMS key is usable only in its own region", secret.id, cx.region),
+                        secret.prov.field("KmsKeyId"),
+                        format!("encrypt the secret with a key in {}", cx.region),
+                    ));
+                }
+            }
+        }
+    }
+}
