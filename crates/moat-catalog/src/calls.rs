@@ -52,13 +52,18 @@ pub enum Interface {
     /// The EC2 container instance's interface (EC2 launch type): the call crosses the VPC's
     /// endpoint.
     ContainerInstance,
+    /// Made by another AWS service on the caller's behalf (Secrets Manager or Systems Manager
+    /// calling KMS to decrypt): carries `kms:ViaService`, no `aws:SourceVpc`/`aws:SourceVpce`,
+    /// and crosses no endpoint of the VPC.
+    /// Source: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+    ViaService,
 }
 
 impl Interface {
     /// Whether the request carries `aws:SourceVpc`/`aws:SourceVpce` (it crosses an endpoint of
     /// the task's VPC). Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourcevpce
     pub fn carries_vpc_keys(self) -> bool {
-        !matches!(self, Interface::FargateOwned)
+        !matches!(self, Interface::FargateOwned | Interface::ViaService)
     }
     pub fn describe(self) -> &'static str {
         match self {
@@ -67,6 +72,7 @@ impl Interface {
             Interface::ContainerInstance => {
                 "the container instance's ENI (crosses the VPC endpoint)"
             }
+            Interface::ViaService => "none: Secrets Manager or Systems Manager calls on the role's behalf (kms:ViaService; no aws:SourceVpc/aws:SourceVpce)",
         }
     }
 }
@@ -176,7 +182,7 @@ pub const CALLS: &[CallKind] = &[
     CallKind {
         action: "kms:",
         caller: EcsAgent,
-        fargate_interface: Task,
+        fargate_interface: ViaService,
         endpoint: "kms",
         resource: "arn:aws:kms:<region>:<account>:key/<id>",
         policies: &[Identity, Boundary, Endpoint, KeyPolicy],
@@ -256,6 +262,7 @@ pub fn call_for(need: &Need, launch: LaunchType) -> Option<Call> {
         Need::InstanceRole { .. } => return None,
     };
     let interface = match (caller, launch) {
+        (_, _) if kind.fargate_interface == ViaService => ViaService,
         (Application, _) => Task,
         (_, LaunchType::Fargate) => kind.fargate_interface,
         (_, _) => ContainerInstance,
@@ -292,6 +299,10 @@ mod tests {
         assert_eq!(c.interface, ContainerInstance);
         let c = call_for(&exec("secretsmanager:GetSecretValue"), LaunchType::Fargate).unwrap();
         assert!(c.kind.policies.contains(&SecretPolicy));
+        // Decryption is Secrets Manager's call, on EC2 as on Fargate.
+        let c = call_for(&exec("kms:Decrypt"), LaunchType::Ec2).unwrap();
+        assert_eq!(c.interface, ViaService);
+        assert!(!c.interface.carries_vpc_keys());
     }
 
     #[test]

@@ -106,3 +106,54 @@ fn clean_twins_prove_what_their_rule_checks() {
     proved("MOAT126", "secretsmanager:GetSecretValue");
     proved("MOAT127", "Amazon-provided resolver");
 }
+
+/// One edit of base.yml, checked from a temporary file.
+fn prove_edited(name: &str, old: &str, new: &str) -> moat_verify::Proof {
+    let base = std::fs::read_to_string(fixtures().join("base.yml")).unwrap();
+    assert_eq!(base.matches(old).count(), 1, "{old}");
+    let dir = std::env::temp_dir().join(format!("moat-iam-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.yml");
+    std::fs::write(&path, base.replace(old, new)).unwrap();
+    let p = prove(&path);
+    let _ = std::fs::remove_dir_all(&dir);
+    p
+}
+
+#[test]
+fn an_endpoint_of_another_region_does_not_serve_the_tasks() {
+    let p = prove_edited(
+        "region",
+        "ServiceName: !Sub com.amazonaws.${AWS::Region}.logs",
+        "ServiceName: com.amazonaws.eu-west-1.logs",
+    );
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.code == "MOAT129" && f.message.contains("LogsEndpoint")),
+        "{:#?}",
+        p.findings
+    );
+}
+
+#[test]
+fn a_boundary_with_an_unknown_document_is_unproved_not_allowed() {
+    let p = prove_edited(
+        "boundary",
+        "        - arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\n",
+        "        - arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy\n      PermissionsBoundary: arn:aws:iam::123456789012:policy/org-boundary\n",
+    );
+    let perms: Vec<_> = p
+        .properties
+        .iter()
+        .filter(|x| x.kind == PropertyKind::Permission && x.claim.contains("execution role"))
+        .collect();
+    assert!(!perms.is_empty());
+    for x in perms {
+        assert!(x.verdict.is_unproved(), "{}: {:?}", x.claim, x.verdict);
+    }
+    assert!(!p
+        .findings
+        .iter()
+        .any(|f| f.code == "MOAT121" || f.code == "MOAT110"));
+}

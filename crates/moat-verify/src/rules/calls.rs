@@ -192,6 +192,14 @@ fn request(
                 "add the endpoint",
             )
             .unknown("aws:SourceVpc", "the VPC of the call", "add the endpoint"),
+        (_, false) if call.interface == moat_catalog::Interface::ViaService => req
+            .without("aws:SourceVpce")
+            .without("aws:SourceVpc")
+            .unknown(
+                "kms:ViaService",
+                "which service decrypts (Secrets Manager or Systems Manager)",
+                "check the call with the IAM policy simulator",
+            ),
         (_, false) => req.without("aws:SourceVpce").without("aws:SourceVpc"),
     }
 }

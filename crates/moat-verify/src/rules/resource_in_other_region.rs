@@ -44,6 +44,30 @@ impl Rule for ResourceInOtherRegion {
                 out.push(Self::META.finding(p.message.clone(), p.prov.clone(), p.help.clone()));
             }
         }
+        // The endpoints the tasks use must serve the tasks' region.
+        for u in endpoint_uses(cx) {
+            for ep in &u.candidates {
+                let Some(name) = ep.service.known() else {
+                    continue;
+                };
+                let Some(region) = name
+                    .strip_prefix("com.amazonaws.")
+                    .and_then(|r| r.split('.').next())
+                else {
+                    continue;
+                };
+                if region.contains('-') && region != cx.region {
+                    out.push(Self::META.finding(
+                        format!(
+                            "endpoint `{}` is for {name}, in {region}, but the tasks run in {}: an endpoint serves its own region only; {}",
+                            ep.id, cx.region, need_why(u.view, u.req)
+                        ),
+                        ep.prov.field("service"),
+                        format!("use com.amazonaws.{}.{} (ServiceName: !Sub com.amazonaws.${{AWS::Region}}.{})", cx.region, u.short, u.short),
+                    ));
+                }
+            }
+        }
         // The customer managed key of a secret the tasks read, given as an ARN.
         for view in &cx.services {
             for req in &view.needs.requirements {
