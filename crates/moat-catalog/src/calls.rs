@@ -224,6 +224,44 @@ pub const CALLS: &[CallKind] = &[
         policies: &[Identity, Boundary, Endpoint],
         source: src::FIRELENS,
     },
+    CallKind {
+        action: "logs:",
+        caller: Application,
+        fargate_interface: Task,
+        endpoint: "logs",
+        resource: "arn:aws:logs:<region>:<account>:log-group:<group>:*",
+        policies: &[Identity, Boundary, Endpoint],
+        source: src::FIRELENS,
+    },
+    CallKind {
+        action: "s3:",
+        caller: Application,
+        fargate_interface: Task,
+        endpoint: "s3",
+        resource: "arn:aws:s3:::<bucket>/*",
+        policies: &[Identity, Boundary, Endpoint, BucketPolicy],
+        source: src::FIRELENS,
+    },
+    // Any other action: judged on the role's policies; the endpoint it crosses is not modelled
+    // (a condition on aws:SourceVpce then leaves it unproved).
+    CallKind {
+        action: "*",
+        caller: EcsAgent,
+        fargate_interface: Task,
+        endpoint: "(not modelled)",
+        resource: "(as the need names it)",
+        policies: &[Identity, Boundary],
+        source: src::TASK_EXECUTION_ROLE,
+    },
+    CallKind {
+        action: "*",
+        caller: Application,
+        fargate_interface: Task,
+        endpoint: "(not modelled)",
+        resource: "(as the need names it)",
+        policies: &[Identity, Boundary],
+        source: src::TASK_ROLE,
+    },
 ];
 
 /// One concrete call: its kind and the interface it leaves from under `launch`.
@@ -239,7 +277,9 @@ fn kind_for(action: &str, caller: Caller) -> Option<&'static CallKind> {
     let lower = action.to_ascii_lowercase();
     CALLS.iter().find(|k| {
         k.caller == caller
-            && if k.action.ends_with(':') {
+            && if k.action == "*" {
+                true
+            } else if k.action.ends_with(':') {
                 lower.starts_with(&k.action.to_ascii_lowercase())
             } else {
                 lower == k.action.to_ascii_lowercase()
@@ -318,5 +358,11 @@ mod tests {
         let c = call_for(&n, LaunchType::Fargate).unwrap();
         assert_eq!((c.caller, c.endpoint), (EcrPresignedUrl, "s3"));
         assert!(call_for(&Need::Endpoint("logs"), LaunchType::Fargate).is_none());
+        // FireLens outputs write with the task role.
+        let n = Need::TaskRole {
+            action: "logs:PutLogEvents",
+            resource: "*".into(),
+        };
+        assert_eq!(call_for(&n, LaunchType::Fargate).unwrap().endpoint, "logs");
     }
 }
