@@ -5,7 +5,9 @@ rule! {
     /// ## What it does
     /// Finds task definitions that name an AWS resource in another region than the tasks':
     /// `awslogs-region`, a secret or parameter ARN, a FireLens `region`, and the KMS key of a
-    /// secret they read. (An image in another region's registry is MOAT112.)
+    /// secret they read; and VPC endpoints the tasks use whose service name is of another
+    /// region (`com.amazonaws.eu-west-1.logs` for tasks in us-east-1). (An image in another
+    /// region's registry is MOAT112.)
     ///
     /// ## Why is this bad?
     /// VPC endpoints serve their own region only, and an isolated VPC has no other way out: a
