@@ -12,7 +12,7 @@ fn fixtures() -> PathBuf {
 
 fn prove(path: &Path) -> moat_verify::Proof {
     let opts = moat_cfn::LoadOptions {
-        region: "us-east-1".into(),
+        region: Some("us-east-1".into()),
         account_id: "123456789012".into(),
         stack_name: "fixture".into(),
         parameters: Default::default(),
@@ -156,4 +156,50 @@ fn a_boundary_with_an_unknown_document_is_unproved_not_allowed() {
         .findings
         .iter()
         .any(|f| f.code == "MOAT121" || f.code == "MOAT110"));
+}
+
+#[test]
+fn without_a_region_nothing_is_refuted_for_it() {
+    let opts = moat_cfn::LoadOptions {
+        region: None,
+        account_id: "123456789012".into(),
+        stack_name: "fixture".into(),
+        parameters: Default::default(),
+        max_scenarios: 64,
+    };
+    for file in ["base.yml", "MOAT124/clean.yml", "MOAT126/clean.yml"] {
+        // Without the literals that name us-east-1, the loader cannot infer the region.
+        let text = std::fs::read_to_string(fixtures().join(file))
+            .unwrap()
+            .replace(
+                "AvailabilityZone: us-east-1a",
+                "AvailabilityZone: !Select [0, !GetAZs '']",
+            )
+            .replace(
+                "AvailabilityZone: us-east-1b",
+                "AvailabilityZone: !Select [1, !GetAZs '']",
+            )
+            .replace(
+                "CertificateArn: arn:aws:acm:us-east-1:",
+                "CertificateArn: !Sub arn:aws:acm:${AWS::Region}:",
+            );
+        let loaded = moat_cfn::load_str(file, &text, &opts).unwrap();
+        let model = &loaded.roots[0].scenarios[0].model;
+        assert!(!model.region.is_known(), "{file}: {:?}", model.region);
+        let p = moat_verify::prove(model, &moat_verify::Options::default());
+        let mine: Vec<_> = p
+            .findings
+            .iter()
+            .filter(|f| CODES.contains(&f.code) || f.code == "MOAT110" || f.code == "MOAT114")
+            .collect();
+        assert!(mine.is_empty(), "{file}: {mine:#?}");
+        for x in &p.properties {
+            assert!(
+                !x.verdict.is_refuted(),
+                "{file}: {}: {:?}",
+                x.claim,
+                x.verdict
+            );
+        }
+    }
 }

@@ -49,7 +49,7 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
     let mut any = Tri::No;
     for r in &st.resources.items {
         any = any.or(match r {
-            Maybe::Known(r) => match cover(r, res) {
+            Maybe::Known(r) => match region_cover(r, res) {
                 Cover::All => Tri::Yes,
                 Cover::None => Tri::No,
                 Cover::Some => unknown_at(
@@ -67,6 +67,21 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
         any.not()
     } else {
         any
+    }
+}
+
+/// [`cover`] where either side may hold the unknown region (`${AWS::Region}`, what the loader
+/// writes when no region is given): the same placeholder on both sides is the same region; on
+/// one side only, it may or may not be the other side's literal region.
+fn region_cover(stmt: &str, need: &str) -> Cover {
+    const R: &str = moat_model::UNKNOWN_REGION;
+    match (stmt.contains(R), need.contains(R)) {
+        (false, true) => cover(stmt, &need.replace(R, "*")),
+        (true, false) => match cover(&stmt.replace(R, "*"), need) {
+            Cover::All => Cover::Some,
+            c => c,
+        },
+        _ => cover(stmt, need),
     }
 }
 

@@ -136,6 +136,13 @@ pub fn trust_verdict(
         None,
     );
     req = match account {
+        Maybe::Known(a) if region == moat_model::UNKNOWN_REGION => {
+            req.with("aws:SourceAccount", a).unknown(
+                "aws:SourceArn",
+                "the region of the task ARN (no region given)",
+                "pass --region",
+            )
+        }
         Maybe::Known(a) => req.with("aws:SourceAccount", a).with(
             "aws:SourceArn",
             &format!("arn:{partition}:ecs:{region}:{a}:task/*"),

@@ -156,9 +156,17 @@ fn request(
             account: account.clone(),
         },
     };
-    let mut req = Request::new(principal, action, Some(resource))
-        .with("aws:RequestedRegion", &cx.region)
-        .with("aws:SecureTransport", "true");
+    let mut req =
+        Request::new(principal, action, Some(resource)).with("aws:SecureTransport", "true");
+    req = if cx.region == moat_model::UNKNOWN_REGION {
+        req.unknown(
+            "aws:RequestedRegion",
+            "the region (none given)",
+            "pass --region",
+        )
+    } else {
+        req.with("aws:RequestedRegion", &cx.region)
+    };
     req = match &account {
         Some(a) if call.caller != Caller::EcrPresignedUrl => req.with("aws:PrincipalAccount", a),
         _ => req,

@@ -120,7 +120,6 @@ impl Rule for KmsDecryptMissing {
                 "kms:ViaService",
                 &format!("secretsmanager.{}.amazonaws.com", cx.region),
             )
-            .with("aws:RequestedRegion", &cx.region)
             .without("aws:SourceVpce")
             .without("aws:SourceVpc");
             let req = match &account {

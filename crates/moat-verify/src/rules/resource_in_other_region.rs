@@ -36,11 +36,79 @@ rule! {
     }
 }
 
+/// Regions named literally by the tasks' log options, secrets and endpoints' service names.
+fn literal_regions(cx: &Context<'_>) -> Vec<String> {
+    let looks_like_region = |r: &str| r.contains('-') && r.ends_with(|c: char| c.is_ascii_digit());
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |r: &str| {
+        if looks_like_region(r) && !out.iter().any(|x| x == r) {
+            out.push(r.to_string());
+        }
+    };
+    for td in &cx.model.task_definitions {
+        for k in &td.containers {
+            if let Some(log) = &k.log {
+                for key in ["awslogs-region", "region"] {
+                    if let Some(Maybe::Known(r)) = log.options.get(key) {
+                        add(r);
+                    }
+                }
+            }
+            for s in k
+                .secrets
+                .iter()
+                .chain(k.log.iter().flat_map(|l| l.secret_options.iter()))
+            {
+                if let Some(r) = s
+                    .value_from
+                    .known()
+                    .and_then(|v| v.strip_prefix("arn:"))
+                    .and_then(|v| v.split(':').nth(2))
+                {
+                    add(r);
+                }
+            }
+        }
+    }
+    for e in &cx.model.endpoints {
+        if let Some(r) = e
+            .service
+            .known()
+            .and_then(|n| n.strip_prefix("com.amazonaws."))
+            .and_then(|n| n.split('.').next())
+        {
+            add(r);
+        }
+    }
+    out
+}
+
 impl Rule for ResourceInOtherRegion {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        if cx.region == moat_model::UNKNOWN_REGION {
+            // Nothing to compare with: the regions the tasks name literally are left open.
+            let named = literal_regions(cx);
+            if !named.is_empty() {
+                cx.record(moat_model::Property {
+                    kind: moat_model::PropertyKind::Other,
+                    subject: "region".into(),
+                    claim: format!(
+                        "the regions the tasks and their endpoints name ({}) are the tasks' region",
+                        named.join(", ")
+                    ),
+                    verdict: moat_model::Verdict::Unproved(vec![moat_model::Unknown {
+                        what: "the region the tasks run in".into(),
+                        prov: moat_model::Provenance::default(),
+                        settle: "pass --region".into(),
+                    }]),
+                    prov: moat_model::Provenance::default(),
+                });
+            }
+            return;
+        }
         for p in all_problems(cx) {
             if p.kind == ProblemKind::CrossRegion {
                 out.push(Self::META.finding(p.message.clone(), p.prov.clone(), p.help.clone()));
