@@ -99,7 +99,7 @@ fn render_calls(s: &mut String) {
                 PolicyLayer::Endpoint => "endpoint policy",
                 PolicyLayer::SecretPolicy => "secret resource policy",
                 PolicyLayer::KeyPolicy => "KMS key policy",
-                PolicyLayer::BucketPolicy => "bucket policy",
+                PolicyLayer::BucketPolicy => "bucket policy (not yet read by moat)",
             })
             .collect();
         let _ = writeln!(
