@@ -100,6 +100,7 @@ pub struct Model {
     pub hosted_zones: Vec<HostedZone>,
     pub classic_load_balancers: Vec<ClassicLoadBalancer>,
     pub pull_through_cache_rules: Vec<PullThroughCacheRule>,
+    pub bucket_policies: Vec<BucketPolicy>,
 }
 
 macro_rules! finder {

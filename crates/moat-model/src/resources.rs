@@ -74,3 +74,14 @@ pub struct PullThroughCacheRule {
     pub upstream: Maybe<String>,
     pub prov: Provenance,
 }
+
+/// An S3 bucket policy (`AWS::S3::BucketPolicy`, or `GetBucketPolicy`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketPolicy {
+    pub id: Id,
+    /// The bucket's name (a template bucket's `BucketName`), or its model id when the name is
+    /// assigned by AWS.
+    pub bucket: Maybe<String>,
+    pub policy: Maybe<PolicyDocument>,
+    pub prov: Provenance,
+}

@@ -33,7 +33,7 @@ fn prove(path: &Path) -> moat_verify::Proof {
 
 const CODES: &[&str] = &[
     "MOAT121", "MOAT122", "MOAT123", "MOAT124", "MOAT125", "MOAT126", "MOAT127", "MOAT128",
-    "MOAT129", "MOAT130", "MOAT131", "MOAT132",
+    "MOAT129", "MOAT130", "MOAT131", "MOAT132", "MOAT133",
 ];
 
 #[test]
@@ -105,6 +105,10 @@ fn clean_twins_prove_what_their_rule_checks() {
     proved("MOAT125", "ECS may assume execution role");
     proved("MOAT126", "secretsmanager:GetSecretValue");
     proved("MOAT127", "Amazon-provided resolver");
+    proved(
+        "MOAT133",
+        "s3:GetObject on arn:aws:s3:::moat-fixture-config/web.env",
+    );
 }
 
 /// One edit of base.yml, checked from a temporary file.

@@ -20,6 +20,11 @@ pub enum PendingAccess {
         options: Maybe<Id>,
         vpc: Maybe<Id>,
     },
+    /// A template bucket with a fixed `BucketName`: policies naming it by `Ref` get the name.
+    BucketName {
+        id: Id,
+        name: String,
+    },
 }
 
 fn items(v: Option<&V>) -> Vec<V> {
@@ -134,6 +139,27 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, prov: Provenance) -> Result<bool, E
             upstream: mstr(p.get("UpstreamRegistryUrl"), "UpstreamRegistryUrl"),
             prov,
         }),
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucketpolicy.html
+        "AWS::S3::BucketPolicy" => m.bucket_policies.push(BucketPolicy {
+            id,
+            bucket: mstr(p.get("Bucket"), "Bucket"),
+            policy: match p.get("PolicyDocument") {
+                Some(d) => {
+                    super::policy::document(d, &prov, format!("bucket policy {}", prov.resource))
+                }
+                None => Maybe::Unknown("PolicyDocument not set".into()),
+            },
+            prov,
+        }),
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
+        // (`Ref` returns the bucket name). Only its name matters here.
+        "AWS::S3::Bucket" => {
+            if let Some(Ok(name)) = p.get("BucketName").map(V::text) {
+                env.pending
+                    .push(Pending::Access(PendingAccess::BucketName { id, name }));
+            }
+            return Ok(false);
+        }
         _ => return Ok(false),
     }
     Ok(true)
@@ -148,6 +174,13 @@ pub fn apply(env: &mut Env, p: PendingAccess) {
                 .and_then(|id| env.model.secrets.iter_mut().find(|s| &s.id == id))
             {
                 s.policy = Some(policy);
+            }
+        }
+        PendingAccess::BucketName { id, name } => {
+            for b in &mut env.model.bucket_policies {
+                if b.bucket.known() == Some(&id.0) {
+                    b.bucket = Maybe::Known(name.clone());
+                }
             }
         }
         PendingAccess::DhcpAssoc { options, vpc } => {

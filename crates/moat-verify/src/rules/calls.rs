@@ -227,6 +227,24 @@ pub(crate) fn secret_of<'m>(
     })
 }
 
+/// The bucket policy of the bucket an S3 ARN names (`arn:aws:s3:::bucket/key`), if the model
+/// has one.
+pub(crate) fn bucket_policy_of<'m>(
+    cx: &Context<'m>,
+    resource: &str,
+) -> Option<&'m moat_model::BucketPolicy> {
+    let bucket = resource
+        .strip_prefix("arn:")?
+        .splitn(5, ':')
+        .nth(4)?
+        .split('/')
+        .next()?;
+    cx.model
+        .bucket_policies
+        .iter()
+        .find(|b| b.bucket.known().is_some_and(|n| n == bucket))
+}
+
 /// Every permission call of every service, decided.
 pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>> {
     let mut out = Vec::new();
@@ -317,6 +335,20 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
                             format!("the resource policy of secret `{}` ({w})", s.id),
                             &s.prov,
                         )],
+                        Maybe::Known(_) => vec![],
+                    },
+                });
+            }
+            if let Some(b) = bucket_policy_of(cx, &resource) {
+                layers.push(Layer {
+                    stage: Stage::Resource,
+                    what: format!("the bucket policy `{}`", b.id),
+                    docs: b.policy.known().into_iter().collect(),
+                    must_allow: false,
+                    unknown: match &b.policy {
+                        Maybe::Unknown(w) => {
+                            vec![unknown(format!("bucket policy `{}` ({w})", b.id), &b.prov)]
+                        }
                         Maybe::Known(_) => vec![],
                     },
                 });

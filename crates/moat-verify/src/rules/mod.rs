@@ -68,6 +68,7 @@ pub use unresolved_value::UnresolvedValue;
 pub use vpc_dns_disabled::VpcDnsDisabled;
 
 // Every policy on a call's path, DNS and regions (issue 11).
+mod bucket_policy_denies;
 mod classic_load_balancer_internet_facing;
 mod dhcp_options_custom_dns;
 mod ecr_layers_need_s3_gateway;
@@ -80,6 +81,7 @@ mod resource_in_other_region;
 mod role_trust_wrong;
 mod s3_perimeter_excludes_layer_bucket;
 mod secret_policy_denies;
+pub use bucket_policy_denies::BucketPolicyDenies;
 pub use classic_load_balancer_internet_facing::ClassicLoadBalancerInternetFacing;
 pub use dhcp_options_custom_dns::DhcpOptionsCustomDns;
 pub use ecr_layers_need_s3_gateway::EcrLayersNeedS3Gateway;
@@ -138,8 +140,12 @@ pub static ALL: &[&dyn Rule] = &[
     &EcrLayersNeedS3Gateway,
     &PullThroughCacheFirstPull,
     &ClassicLoadBalancerInternetFacing,
+<<<<<<< HEAD
     // Last: it reports the unproved properties every rule before it recorded.
     &PropertyUnproved,
+=======
+    &BucketPolicyDenies,
+>>>>>>> 1496f35 (bucket policies: AWS::S3::BucketPolicy (bucket named by Ref gets its BucketName) evaluated on the S3 calls of the tasks; MOAT133 bucket-policy-denies with fixture, clean twin and snapshot)
 ];
 
 /// What rule files import.
