@@ -6,7 +6,8 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_iam::types as iam;
 use moat_model::{
     Cluster, Container, Id, LaunchType, Listener, LoadBalancer, LoadBalancerKind, LogConfiguration,
-    Maybe, PermissionsBoundary, PolicyDocument, Provenance, Role, Secret, Service, Statement, TargetGroup, TaskDefinition,
+    Maybe, PermissionsBoundary, PolicyDocument, Provenance, Role, Secret, Service, Statement,
+    TargetGroup, TaskDefinition,
 };
 use serde_json::Value;
 
@@ -365,7 +366,9 @@ pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value
             .enumerate()
             .map(|(i, d)| {
                 PolicyDocument::from_json(d, &prov)
-                    .map(|p| p.labelled(format!("inline policy {} of role {}", i + 1, r.role_name())))
+                    .map(|p| {
+                        p.labelled(format!("inline policy {} of role {}", i + 1, r.role_name()))
+                    })
                     .unwrap_or_else(|e| unreadable_policy(&prov, &e))
             })
             .collect(),
@@ -393,8 +396,14 @@ fn unreadable_policy(prov: &Provenance, why: &str) -> PolicyDocument {
         statements: vec![moat_model::PolicyStatement {
             sid: None,
             effect: Maybe::Unknown(format!("unreadable policy: {why}")),
-            actions: moat_model::Patterns { negated: false, items: vec![unknown()] },
-            resources: moat_model::Patterns { negated: false, items: vec![unknown()] },
+            actions: moat_model::Patterns {
+                negated: false,
+                items: vec![unknown()],
+            },
+            resources: moat_model::Patterns {
+                negated: false,
+                items: vec![unknown()],
+            },
             principals: None,
             conditions: Vec::new(),
             prov: prov.clone(),
