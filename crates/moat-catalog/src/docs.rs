@@ -99,7 +99,9 @@ fn render_calls(s: &mut String) {
                 PolicyLayer::Endpoint => "endpoint policy",
                 PolicyLayer::SecretPolicy => "secret resource policy",
                 PolicyLayer::KeyPolicy => "KMS key policy",
-                PolicyLayer::BucketPolicy => "bucket policy (of a bucket in the template; not read live)",
+                PolicyLayer::BucketPolicy => {
+                    "bucket policy (of a bucket in the template; not read live)"
+                }
             })
             .collect();
         let _ = writeln!(

@@ -671,7 +671,6 @@ fn services_in_another_region_are_cross_region() {
     );
 }
 
-<<<<<<< HEAD
 /// With the tasks' region unknown, an ECR image of a named region is neither a foreign
 /// registry (an error) nor certainly local: its needs are derived and marked open.
 #[test]
@@ -689,7 +688,8 @@ fn ecr_image_with_unknown_task_region_leaves_needs_open() {
     );
     assert!(n.problems.iter().any(|p| p.leaves_needs_open), "{n:#?}");
     assert!(endpoints(&n).contains(&"ecr.dkr"));
-=======
+}
+
 #[test]
 fn secret_arn_with_the_unknown_region() {
     let r = moat_model::UNKNOWN_REGION;
@@ -697,5 +697,4 @@ fn secret_arn_with_the_unknown_region() {
         secret_arn(&format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC:k::")),
         format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC")
     );
->>>>>>> 2c8c70f (no region given: requests carry an unknown aws:RequestedRegion and task ARN, a placeholder region on one side of an ARN match is unproved (same on both sides matches), secret ARNs keep ${AWS::Region} as one part, MOAT129 records the literal regions as unproved instead of comparing with the placeholder; test on base and clean twins without region literals)
 }

@@ -75,7 +75,10 @@ Resources:
     );
     assert_eq!(
         allow.resources.items[0],
-        Maybe::Known("arn:aws:kms:us-east-1:123456789012:key/Key".into()),
+        Maybe::Known(format!(
+            "arn:aws:kms:us-east-1:{}:key/Key",
+            moat_model::UNKNOWN_ACCOUNT
+        )),
         "GetAtt Key.Arn names the template's key"
     );
     // The customer managed policy attached by Ref, and the boundary's document.

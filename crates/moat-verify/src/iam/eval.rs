@@ -73,15 +73,23 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
 /// [`cover`] where either side may hold the unknown region (`${AWS::Region}`, what the loader
 /// writes when no region is given): the same placeholder on both sides is the same region; on
 /// one side only, it may or may not be the other side's literal region.
+/// The unknown account (`${AWS::AccountId}`) is treated the same way.
 fn region_cover(stmt: &str, need: &str) -> Cover {
-    const R: &str = moat_model::UNKNOWN_REGION;
-    match (stmt.contains(R), need.contains(R)) {
-        (false, true) => cover(stmt, &need.replace(R, "*")),
-        (true, false) => match cover(&stmt.replace(R, "*"), need) {
-            Cover::All => Cover::Some,
-            c => c,
-        },
-        _ => cover(stmt, need),
+    let mut worst = Cover::All;
+    let (mut stmt, mut need) = (stmt.to_string(), need.to_string());
+    for r in [moat_model::UNKNOWN_REGION, moat_model::UNKNOWN_ACCOUNT] {
+        match (stmt.contains(r), need.contains(r)) {
+            (false, true) => need = need.replace(r, "*"),
+            (true, false) => {
+                stmt = stmt.replace(r, "*");
+                worst = Cover::Some;
+            }
+            _ => {}
+        }
+    }
+    match (cover(&stmt, &need), worst) {
+        (Cover::All, Cover::Some) => Cover::Some,
+        (c, _) => c,
     }
 }
 
@@ -107,6 +115,9 @@ fn principal_matches(st: &PolicyStatement, req: &Request) -> Tri {
                     if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
                         return Some(p.to_string());
                     }
+                    if p.contains(moat_model::UNKNOWN_ACCOUNT) && p.ends_with(":root") {
+                        return Some(moat_model::UNKNOWN_ACCOUNT.to_string());
+                    }
                     let rest = p.strip_suffix(":root")?;
                     Some(rest.rsplit(':').next()?.to_string())
                 };
@@ -114,7 +125,15 @@ fn principal_matches(st: &PolicyStatement, req: &Request) -> Tri {
                     // The account as principal: any principal of that account whose own
                     // policies allow (the identity layer decides that).
                     match account {
-                        Some(acct) => Tri::from(*acct == a),
+                        Some(acct) if *acct == a => Tri::Yes,
+                        // The unknown account on one side only: it may be the other.
+                        Some(acct)
+                            if acct == moat_model::UNKNOWN_ACCOUNT
+                                || a == moat_model::UNKNOWN_ACCOUNT =>
+                        {
+                            unknown_at("the caller's account".into(), &st.prov, "pass --account-id")
+                        }
+                        Some(_) => Tri::No,
                         None => unknown_at("the caller's account".into(), &st.prov, "pass --account"),
                     }
                 } else {

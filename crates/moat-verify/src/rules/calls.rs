@@ -69,9 +69,12 @@ impl CallCheck<'_, '_> {
 
 /// The `*` account of a needed ARN (a role named by reference) is the model's account when known.
 fn with_account(cx: &Context<'_>, resource: &str) -> String {
-    let Some(acct) = cx.model.account_id.known() else {
-        return resource.to_string();
-    };
+    // Unknown: the value `AWS::AccountId` takes in the model, the same on the grants' side.
+    let acct = cx
+        .model
+        .account_id
+        .known()
+        .map_or(moat_model::UNKNOWN_ACCOUNT, String::as_str);
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     if parts.len() == 6 && parts[0] == "arn" && parts[4] == "*" && parts[2] != "s3" {
         format!(
@@ -149,11 +152,19 @@ fn request(
                 Some(a) if a.starts_with("arn:") => a.clone(),
                 _ => r.id.to_string(),
             }),
-            account: account.clone(),
+            account: Some(
+                account
+                    .clone()
+                    .unwrap_or_else(|| moat_model::UNKNOWN_ACCOUNT.to_string()),
+            ),
         },
         (_, None) => Principal::Role {
             arn: None,
-            account: account.clone(),
+            account: Some(
+                account
+                    .clone()
+                    .unwrap_or_else(|| moat_model::UNKNOWN_ACCOUNT.to_string()),
+            ),
         },
     };
     let mut req =
@@ -269,11 +280,7 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
                 Need::Endpoint(_) | Need::InstanceRole { .. } => continue,
             };
             let resource = with_account(cx, &resource);
-            let key = (call.caller, call.interface, format!("{action} {resource}"));
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
+
             let role_ref = match call.caller {
                 Caller::EcsAgent => td.execution_role.as_ref(),
                 Caller::Application => td.task_role.as_ref(),
@@ -292,6 +299,12 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
             if matches!(req.need, Need::S3Object { .. }) && call.caller != Caller::EcrPresignedUrl {
                 continue;
             }
+            // The same call on several launch-type branches is decided once.
+            let key = (call.caller, call.interface, format!("{action} {resource}"));
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
             let endpoint = if call.interface.carries_vpc_keys() {
                 crossed(cx, view, call.endpoint)
             } else {

@@ -42,7 +42,11 @@ fn key_arn(cx: &Context<'_>, k: &str) -> String {
     if k.starts_with("arn:") {
         return k.to_string();
     }
-    let acct = cx.model.account_id.known().map_or("*", String::as_str);
+    let acct = cx
+        .model
+        .account_id
+        .known()
+        .map_or(moat_model::UNKNOWN_ACCOUNT, String::as_str);
     let part = moat_catalog::needs::partition_of(&cx.region);
     if k.starts_with("alias/") {
         format!("arn:{part}:kms:{}:{acct}:{k}", cx.region)
@@ -111,7 +115,11 @@ impl Rule for KmsDecryptMissing {
                             .cloned()
                             .unwrap_or_else(|| role.id.to_string()),
                     ),
-                    account: account.clone(),
+                    account: Some(
+                        account
+                            .clone()
+                            .unwrap_or_else(|| moat_model::UNKNOWN_ACCOUNT.to_string()),
+                    ),
                 },
                 "kms:Decrypt",
                 Some(&arn),
@@ -131,7 +139,7 @@ impl Rule for KmsDecryptMissing {
             layers.extend(boundary_layer(role, &policies));
             let (key_doc, key_unknown): (Option<PolicyDocument>, Vec<Unknown>) = match template_key.map(|t| (&t.policy, &t.prov)) {
                 Some((Some(Maybe::Known(d)), _)) => (Some(d.clone()), vec![]),
-                Some((None, prov)) => (account.as_deref().map(|a| default_key_policy(a, prov)), vec![]),
+                Some((None, prov)) => (Some(default_key_policy(account.as_deref().unwrap_or(moat_model::UNKNOWN_ACCOUNT), prov)), vec![]),
                 Some((Some(Maybe::Unknown(w)), prov)) => (None, vec![Unknown { what: format!("the key policy of `{k}` ({w})"), prov: prov.clone(), settle: "give the key policy literal values".into() }]),
                 None => (None, vec![Unknown { what: format!("the key policy of {arn} (not in the template)"), prov: secret.prov.clone(), settle: "define the key in the template, or check the live account (`moat audit`)".into() }]),
             };

@@ -140,12 +140,9 @@ pub static ALL: &[&dyn Rule] = &[
     &EcrLayersNeedS3Gateway,
     &PullThroughCacheFirstPull,
     &ClassicLoadBalancerInternetFacing,
-<<<<<<< HEAD
+    &BucketPolicyDenies,
     // Last: it reports the unproved properties every rule before it recorded.
     &PropertyUnproved,
-=======
-    &BucketPolicyDenies,
->>>>>>> 1496f35 (bucket policies: AWS::S3::BucketPolicy (bucket named by Ref gets its BucketName) evaluated on the S3 calls of the tasks; MOAT133 bucket-policy-denies with fixture, clean twin and snapshot)
 ];
 
 /// What rule files import.
