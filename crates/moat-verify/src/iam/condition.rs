@@ -44,6 +44,14 @@ fn base_match(base: &str, ctx: &str, pol: &str) -> Option<bool> {
     })
 }
 
+/// A `${…}` in a policy value is a policy variable, except the placeholders the loader writes
+/// for the unknown account and region (handled as symbolic values).
+fn is_policy_variable(pv: &str) -> bool {
+    pv.replace(moat_model::UNKNOWN_ACCOUNT, "")
+        .replace(moat_model::UNKNOWN_REGION, "")
+        .contains("${")
+}
+
 fn negated(base: &str) -> bool {
     base.contains("Not")
 }
@@ -110,15 +118,19 @@ pub fn evaluate(c: &Condition, req: &Request, prov: &Provenance) -> Tri {
                         settle: "refer to the element with !Ref instead of a literal id, or check the live account (`moat audit`)".into(),
                     })
                 }
-                Maybe::Known(pv) if pv.contains("${") => unknowns.push(Unknown {
+                Maybe::Known(pv) if is_policy_variable(pv) => unknowns.push(Unknown {
                     what: format!("policy variable in `{pv}`"),
                     prov: prov.clone(),
                     settle: settle.to_string(),
                 }),
                 // A `*` in the context value stands for a part moat does not know (a task ARN's
                 // cluster and id): a pattern matches for sure only when it covers every value.
-                Maybe::Known(pv) if ctx.contains('*') => match super::glob::cover(pv, ctx) {
-                    super::glob::Cover::All if base.contains("Like") || base.starts_with("Arn") => hit = true,
+                Maybe::Known(pv)
+                    if ctx.contains('*')
+                        || ctx.contains(moat_model::UNKNOWN_ACCOUNT)
+                        || pv.contains(moat_model::UNKNOWN_ACCOUNT) =>
+                match super::eval::placeholder_cover(pv, ctx) {
+                    super::glob::Cover::All if base.contains("Like") || base.starts_with("Arn") || pv == ctx => hit = true,
                     super::glob::Cover::None => {}
                     _ => unknowns.push(Unknown {
                         what: format!("whether `{ctx}` matches `{pv}` ({} on `{}`)", c.operator, c.key),

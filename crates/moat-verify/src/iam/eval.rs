@@ -49,7 +49,7 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
     let mut any = Tri::No;
     for r in &st.resources.items {
         any = any.or(match r {
-            Maybe::Known(r) => match region_cover(r, res) {
+            Maybe::Known(r) => match placeholder_cover(r, res) {
                 Cover::All => Tri::Yes,
                 Cover::None => Tri::No,
                 Cover::Some => unknown_at(
@@ -74,7 +74,7 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
 /// writes when no region is given): the same placeholder on both sides is the same region; on
 /// one side only, it may or may not be the other side's literal region.
 /// The unknown account (`${AWS::AccountId}`) is treated the same way.
-fn region_cover(stmt: &str, need: &str) -> Cover {
+pub(crate) fn placeholder_cover(stmt: &str, need: &str) -> Cover {
     let mut worst = Cover::All;
     let (mut stmt, mut need) = (stmt.to_string(), need.to_string());
     for r in [moat_model::UNKNOWN_REGION, moat_model::UNKNOWN_ACCOUNT] {

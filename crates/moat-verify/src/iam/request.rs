@@ -70,7 +70,7 @@ impl Request {
     /// Set a key whose value is the AWS-assigned id of model element `id` (or, when `id` already
     /// is a physical id, that id).
     pub fn assigned(mut self, key: &str, id: &str, prefix: &'static str) -> Self {
-        let v = if id.starts_with(prefix) {
+        let v = if !prefix.is_empty() && id.starts_with(prefix) {
             CtxValue::Present(vec![id.to_string()])
         } else {
             CtxValue::Assigned {

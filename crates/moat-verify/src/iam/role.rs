@@ -147,17 +147,24 @@ pub fn trust_verdict(
             "aws:SourceArn",
             &format!("arn:{partition}:ecs:{region}:{a}:task/*"),
         ),
-        Maybe::Unknown(w) => req
-            .unknown(
-                "aws:SourceAccount",
-                &format!("the account ({w})"),
-                "pass --account",
-            )
-            .unknown(
-                "aws:SourceArn",
-                &format!("the task ARN's account ({w})"),
-                "pass --account",
-            ),
+        // Unknown: the value `AWS::AccountId` takes in the model (the same on the policy's
+        // side when written `!Ref AWS::AccountId`); a literal account may or may not be it.
+        Maybe::Unknown(_) => {
+            let a = moat_model::UNKNOWN_ACCOUNT;
+            let req = req.assigned("aws:SourceAccount", a, "");
+            if region == moat_model::UNKNOWN_REGION {
+                req.unknown(
+                    "aws:SourceArn",
+                    "the region of the task ARN (no region given)",
+                    "pass --region",
+                )
+            } else {
+                req.with(
+                    "aws:SourceArn",
+                    &format!("arn:{partition}:ecs:{region}:{a}:task/*"),
+                )
+            }
+        }
     };
     let layer = Layer {
         stage: Stage::Resource,
