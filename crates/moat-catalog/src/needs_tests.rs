@@ -689,3 +689,12 @@ fn ecr_image_with_unknown_task_region_leaves_needs_open() {
     assert!(n.problems.iter().any(|p| p.leaves_needs_open), "{n:#?}");
     assert!(endpoints(&n).contains(&"ecr.dkr"));
 }
+
+#[test]
+fn secret_arn_with_the_unknown_region() {
+    let r = moat_model::UNKNOWN_REGION;
+    assert_eq!(
+        secret_arn(&format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC:k::")),
+        format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC")
+    );
+}

@@ -1,8 +1,10 @@
 //! Lowering resolved resources into the model, with provenance.
 
+pub(crate) mod access;
 mod finish;
 mod network;
 mod physical;
+pub mod policy;
 pub mod util;
 mod waivers;
 mod workload;
@@ -75,7 +77,8 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
         let waived = waivers::lower(cx, r, &prov.resource)?;
         env.model.waivers.extend(waived);
         let known = network::lower(env, ty, &props, prov.clone())?
-            || workload::lower(env, ty, &props, prov)?;
+            || workload::lower(env, ty, &props, prov.clone())?
+            || access::lower(env, ty, &props, prov)?;
         if !known {
             *env.ignored.entry(ty.to_string()).or_insert(0) += 1;
         }
