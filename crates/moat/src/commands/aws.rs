@@ -132,7 +132,7 @@ fn can_confirm(yes: bool, command: &str) -> bool {
 }
 
 pub fn deploy(a: DeployArgs) -> Result<u8> {
-    let mut s = synthesize(&a.target.spec)?;
+    let s = synthesize(&a.target.spec)?;
     let stack = a.target.stack(&s.spec.name);
     let params = parse_params(&a.params)?;
     if !can_confirm(a.yes, "deploy") {
@@ -155,16 +155,6 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
                 return Ok(1);
             }
             eprintln!("deploying despite {errors} error finding(s) (--force)");
-        }
-        if !s.spec.mirrors.is_empty() {
-            // Before the change set, so the task definitions it shows pin the copies' digests.
-            let pins = super::image::copy_mirrors(&aws, &s.spec.mirrors).await?;
-            s.spec.pin_mirrors(&pins);
-            let plan = moat_synth::plan(&s.spec)?;
-            s.template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
-            for (target, pinned) in &pins {
-                println!("copied {target}, pinned as {pinned}");
-            }
         }
         let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
         let cs = match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {

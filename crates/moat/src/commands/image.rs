@@ -1,7 +1,7 @@
 //! `moat image copy SOURCE DEST`: copy an image between registries without Docker (the work is
-//! in `moat-image`). An Amazon ECR destination logs in through the AWS credential chain
-//! (`GetAuthorizationToken`) and gets its repository created when missing (`moat-aws`, with
-//! the `aws` feature).
+//! in `moat-image`). An Amazon ECR registry takes `--dest-username AWS` with the password of
+//! `aws ecr get-login-password`; logging in through moat-aws (`ecr_login`, `ensure_repository`)
+//! is the next step.
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -26,9 +26,8 @@ pub enum ImageCommand {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Credentials: anonymous unless --src-username/--dest-username is given \
-(passwords from MOAT_SRC_PASSWORD / MOAT_DEST_PASSWORD). An Amazon ECR registry \
-(<account>.dkr.ecr.<region>.amazonaws.com) logs in through the AWS credential chain. Registries \
-on localhost or 127.0.0.0/8 are spoken to over plain HTTP."
+(passwords from MOAT_SRC_PASSWORD / MOAT_DEST_PASSWORD); for Amazon ECR the user is AWS and the \
+password what `aws ecr get-login-password` prints. Registries on localhost or 127.0.0.0/8 are spoken to over plain HTTP."
 )]
 pub struct CopyArgs {
     /// The image to copy, e.g. `nginx:1.27`, `public.ecr.aws/docker/library/nginx:1.27`.
@@ -54,12 +53,6 @@ pub struct CopyArgs {
     /// No progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
-    #[command(flatten)]
-    pub aws: crate::cli::AwsArgs,
-    /// Treat DEST, whatever its host, as the ECR registry of this account: log in with
-    /// GetAuthorizationToken and create the repository (tests against an emulator).
-    #[arg(long, hide = true, value_name = "ACCOUNT_ID")]
-    pub as_ecr: Option<String>,
     /// Stop after this many blobs moved (tests resuming).
     #[arg(long, hide = true, value_name = "N")]
     pub stop_after_blobs: Option<usize>,
@@ -81,24 +74,10 @@ fn copy(a: CopyArgs) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
     let progress = !a.no_progress && std::io::stderr().is_terminal();
     let report = moat_image::block_on(async {
-        let source_credentials = credentials(
-            &source,
-            a.src_username.as_deref(),
-            "MOAT_SRC_PASSWORD",
-            None,
-            &a,
-            Side::Source,
-        )
-        .await?;
-        let dest_credentials = credentials(
-            &dest,
-            a.dest_username.as_deref(),
-            "MOAT_DEST_PASSWORD",
-            a.as_ecr.as_deref(),
-            &a,
-            Side::Dest,
-        )
-        .await?;
+        let source_credentials =
+            credentials(&source, a.src_username.as_deref(), "MOAT_SRC_PASSWORD")?;
+        let dest_credentials =
+            credentials(&dest, a.dest_username.as_deref(), "MOAT_DEST_PASSWORD")?;
         let opts = CopyOptions {
             source_credentials,
             dest_credentials,
@@ -114,20 +93,11 @@ fn copy(a: CopyArgs) -> Result<u8> {
     Ok(0)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Source,
-    Dest,
-}
-
-/// Explicit credentials win; else an ECR registry logs in through AWS; else anonymous.
-async fn credentials(
+/// Explicit credentials win; an ECR registry needs them (for now); else anonymous.
+fn credentials(
     image: &ImageRef,
     username: Option<&str>,
     password_var: &str,
-    as_ecr: Option<&str>,
-    a: &CopyArgs,
-    side: Side,
 ) -> Result<Credentials> {
     if let Some(username) = username {
         let password = std::env::var(password_var).with_context(|| {
@@ -141,17 +111,15 @@ async fn credentials(
             password,
         });
     }
-    let ecr = match (as_ecr, image.ecr_registry()) {
-        (Some(account), _) => Some((account.to_string(), None)),
-        (None, Some(r)) => Some((r.account_id, Some(r.region))),
-        (None, None) => None,
-    };
-    match ecr {
-        Some((account, region)) => {
-            ecr::login(image, &account, region, &a.aws, side == Side::Dest).await
-        }
-        None => Ok(Credentials::Anonymous),
+    if image.ecr_registry().is_some() {
+        anyhow::bail!(
+            "{} is an Amazon ECR registry: logging in through the AWS credential chain is not \
+             wired into this command yet; pass --dest-username AWS (or --src-username) with the \
+             password from `aws ecr get-login-password` in {password_var}",
+            image.registry()
+        );
     }
+    Ok(Credentials::Anonymous)
 }
 
 fn summary(source: &ImageRef, r: &CopyReport) -> String {
@@ -196,109 +164,5 @@ fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(feature = "aws")]
-mod ecr {
-    use super::*;
-    use moat_aws::{AwsOptions, RepositoryOutcome};
-
-    /// Credentials from `GetAuthorizationToken`; for a destination, the repository is created
-    /// when missing. The region comes from the registry's host name when it has one.
-    pub(super) async fn login(
-        image: &ImageRef,
-        account: &str,
-        region: Option<String>,
-        args: &crate::cli::AwsArgs,
-        create_repository: bool,
-    ) -> Result<Credentials> {
-        let aws = moat_aws::connect(&AwsOptions {
-            region: region.or_else(|| args.region.clone()),
-            profile: args.profile.clone(),
-            endpoint_url: args.endpoint_url.clone(),
-        })
-        .await?;
-        let login = moat_aws::ecr_login(&aws, Some(account)).await?;
-        if create_repository {
-            let outcome =
-                moat_aws::ensure_repository(&aws, image.repository(), Some(account)).await?;
-            if outcome == RepositoryOutcome::Created {
-                eprintln!(
-                    "created ECR repository {} (scan on push, immutable tags)",
-                    image.repository()
-                );
-            }
-        }
-        Ok(Credentials::Basic {
-            username: login.username,
-            password: login.password,
-        })
-    }
-
-    /// `moat deploy`: copy each mirrored image (`mirror = true`) into its ECR repository,
-    /// created when missing, with the progress bar; returns (target, pinned by digest) pairs.
-    pub(crate) async fn copy_mirrors(
-        aws: &moat_aws::Aws,
-        mirrors: &[moat_spec::ImageMirror],
-    ) -> Result<Vec<(String, String)>> {
-        let mut pinned: Vec<(String, String)> = Vec::new();
-        for m in mirrors {
-            if pinned.iter().any(|(t, _)| *t == m.target) {
-                continue;
-            }
-            let source: ImageRef = m.source.parse()?;
-            let dest: ImageRef = m.target.parse()?;
-            let registry = dest
-                .ecr_registry()
-                .with_context(|| format!("{} is not an Amazon ECR image", m.target))?;
-            let account = registry.account_id.as_str();
-            let login = moat_aws::ecr_login(aws, Some(account)).await?;
-            let outcome =
-                moat_aws::ensure_repository(aws, dest.repository(), Some(account)).await?;
-            if outcome == RepositoryOutcome::Created {
-                eprintln!(
-                    "created ECR repository {} (scan on push, immutable tags)",
-                    dest.repository()
-                );
-            }
-            let opts = CopyOptions {
-                dest_credentials: Credentials::Basic {
-                    username: login.username,
-                    password: login.password,
-                },
-                progress: std::io::stderr().is_terminal(),
-                ..CopyOptions::default()
-            };
-            let report = moat_image::copy(&source, &dest, &opts)
-                .await
-                .with_context(|| format!("copying {} for service {}", m.source, m.service))?;
-            eprintln!("{}", summary(&source, &report));
-            pinned.push((m.target.clone(), report.pinned));
-        }
-        Ok(pinned)
-    }
-}
-
-#[cfg(feature = "aws")]
-pub(crate) use ecr::copy_mirrors;
-
-#[cfg(not(feature = "aws"))]
-mod ecr {
-    use super::*;
-
-    pub(super) async fn login(
-        image: &ImageRef,
-        _account: &str,
-        _region: Option<String>,
-        _args: &crate::cli::AwsArgs,
-        _create_repository: bool,
-    ) -> Result<Credentials> {
-        anyhow::bail!(
-            "{} is an Amazon ECR registry and this moat was built without the `aws` feature: \
-             pass --dest-username AWS (or --src-username) with the password from \
-             `aws ecr get-login-password` in MOAT_DEST_PASSWORD (or MOAT_SRC_PASSWORD)",
-            image.registry()
-        )
     }
 }
