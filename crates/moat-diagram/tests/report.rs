@@ -245,6 +245,9 @@ fn security_sections_from_a_model_and_a_template() {
         }],
         trusted_services: vec!["ecs-tasks.amazonaws.com".into()],
         trust_has_source_conditions: false,
+        policies: vec![],
+        permissions_boundary: None,
+        trust: None,
         prov: Provenance::resource("AppRole"),
     });
     m.task_definitions[0].task_role = Some(Maybe::Known(

@@ -31,7 +31,7 @@ fn model() -> (Model, moat_spec::Spec) {
     let yaml = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
     let opts = moat_cfn::LoadOptions {
         region: Some(spec.region.clone()),
-        account_id: spec.account_id.clone().unwrap_or_default(),
+        account_id: spec.account_id.clone(),
         stack_name: spec.name.clone(),
         ..Default::default()
     };

@@ -77,7 +77,20 @@ fn resource_matches(st: &PolicyStatement, req: &Request) -> Tri {
 pub(crate) fn placeholder_cover(stmt: &str, need: &str) -> Cover {
     let mut worst = Cover::All;
     let (mut stmt, mut need) = (stmt.to_string(), need.to_string());
-    for r in [moat_model::UNKNOWN_REGION, moat_model::UNKNOWN_ACCOUNT] {
+    // The loader's stand-ins for names CloudFormation generates (`{AWS-assigned name of X}`)
+    // are unknown names too: the same stand-in on both sides is the same resource; on one side
+    // only, a pattern may or may not match the real name (`repository/prod-*` against a
+    // generated name), so it is an unknown part, never a certain match or miss.
+    let standins: Vec<String> = assigned_names(&stmt)
+        .into_iter()
+        .chain(assigned_names(&need))
+        .collect();
+    let placeholders = [moat_model::UNKNOWN_REGION, moat_model::UNKNOWN_ACCOUNT];
+    for r in placeholders
+        .iter()
+        .copied()
+        .chain(standins.iter().map(String::as_str))
+    {
         match (stmt.contains(r), need.contains(r)) {
             (false, true) => need = need.replace(r, "*"),
             (true, false) => {
@@ -91,6 +104,19 @@ pub(crate) fn placeholder_cover(stmt: &str, need: &str) -> Cover {
         (Cover::All, Cover::Some) => Cover::Some,
         (c, _) => c,
     }
+}
+
+/// The stand-ins `{AWS-assigned name of X}` in `text` (see `moat_cfn`'s `assigned_name`).
+fn assigned_names(text: &str) -> Vec<String> {
+    const OPEN: &str = "{AWS-assigned name of ";
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(OPEN) {
+        let Some(j) = rest[i..].find('}') else { break };
+        out.push(rest[i..i + j + 1].to_string());
+        rest = &rest[i + j + 1..];
+    }
+    out
 }
 
 /// Does the statement's Principal/NotPrincipal name the caller? Identity policies have none.

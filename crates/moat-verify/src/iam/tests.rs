@@ -458,3 +458,26 @@ fn trust_policies() {
     );
     assert!(trust_verdict(&cluster, "aws", &acct, "us-east-1").is_unproved());
 }
+
+/// A generated name (the loader's `{AWS-assigned name of X}` stand-in) is unknown to patterns:
+/// the same stand-in matches itself, `*` covers it, and a partial pattern may or may not match
+/// the real name — never a certain miss, which would let a Deny on `prod-*` look inapplicable.
+#[test]
+fn generated_names_are_unknown_to_partial_patterns() {
+    use super::glob::Cover;
+    let need = "arn:aws:ecr:eu-west-1:111122223333:repository/{AWS-assigned name of Repo}";
+    assert_eq!(eval::placeholder_cover(need, need), Cover::All);
+    assert_eq!(
+        eval::placeholder_cover("arn:aws:ecr:eu-west-1:111122223333:repository/*", need),
+        Cover::All
+    );
+    assert_eq!(
+        eval::placeholder_cover("arn:aws:ecr:eu-west-1:111122223333:repository/prod-*", need),
+        Cover::Some
+    );
+    // Another account's repositories never hold it.
+    assert_eq!(
+        eval::placeholder_cover("arn:aws:ecr:eu-west-1:444455556666:repository/*", need),
+        Cover::None
+    );
+}
