@@ -19,6 +19,7 @@
 //! another region, unknown values). `docs/catalog.md` is generated from this data
 //! (`cargo test -p moat-catalog` fails when it is stale; `UPDATE_DOCS=1` rewrites it).
 
+pub mod dns;
 pub mod docs;
 pub mod image;
 mod logs;

@@ -27,6 +27,7 @@
 //! assert!(m.vpc(&Id::from("VPC")).is_some());
 //! ```
 
+mod dns;
 mod finding;
 mod network;
 mod proof;
@@ -34,6 +35,7 @@ mod prov;
 mod value;
 mod workload;
 
+pub use dns::*;
 pub use finding::{Finding, Hop, Severity};
 pub use network::*;
 pub use proof::{Property, PropertyKind, Unknown, Verdict};
@@ -83,6 +85,8 @@ pub struct Model {
     pub services: Vec<Service>,
     pub roles: Vec<Role>,
     pub log_groups: Vec<LogGroup>,
+    /// Route 53 Resolver DNS Firewall and query logging.
+    pub resolver: Resolver,
 }
 
 macro_rules! finder {

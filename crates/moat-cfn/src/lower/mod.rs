@@ -1,5 +1,6 @@
 //! Lowering resolved resources into the model, with provenance.
 
+mod dns;
 mod finish;
 mod network;
 mod physical;
@@ -72,7 +73,8 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
             k.pos.col,
         );
         let known = network::lower(env, ty, &props, prov.clone())?
-            || workload::lower(env, ty, &props, prov)?;
+            || workload::lower(env, ty, &props, prov.clone())?
+            || dns::lower(env, ty, &props, prov)?;
         if !known {
             *env.ignored.entry(ty.to_string()).or_insert(0) += 1;
         }
