@@ -27,11 +27,14 @@
 //! assert!(err.ends_with("moat.toml:3:12: az_count must be between 1 and 6, got 9"), "{err}");
 //! ```
 
+mod dns;
 mod json;
 mod load;
 mod raw;
 pub mod taskdef;
 pub mod validate;
+
+pub use dns::DnsSettings;
 
 use ipnet::Ipv4Net;
 use moat_model::{LaunchType, Provenance, TaskDefinition};
@@ -137,6 +140,8 @@ pub struct SpecExtras {
     /// `extra_endpoints`) and `kms:Decrypt` for the execution role
     /// (`moat_catalog::customer_key_needs`).
     pub kms_key_arns: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[dns]`: the DNS Firewall `moat synth` adds.
+    pub dns: DnsSettings,
 }
 
 /// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.

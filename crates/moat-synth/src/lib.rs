@@ -19,6 +19,7 @@
 //! gateway routed from its own subnets only, where nothing but the gateway runs.
 
 pub mod cost;
+pub mod dns;
 pub mod egress;
 pub mod plan;
 pub mod render;

@@ -22,6 +22,8 @@ pub struct PlanOptions {
     /// Per service name: customer managed KMS keys encrypting its secrets (from
     /// [`moat_spec::SpecExtras`]); each adds the `kms` endpoint and `kms:Decrypt` on the key.
     pub kms_key_arns: BTreeMap<String, Vec<String>>,
+    /// `[dns]`: the DNS Firewall (on by default; see [`crate::dns`]).
+    pub dns: moat_spec::DnsSettings,
 }
 
 impl Default for PlanOptions {
@@ -29,6 +31,7 @@ impl Default for PlanOptions {
         PlanOptions {
             gb_per_month: 100.0,
             kms_key_arns: BTreeMap::new(),
+            dns: moat_spec::DnsSettings::default(),
         }
     }
 }
@@ -38,6 +41,7 @@ impl PlanOptions {
     pub fn from_extras(extras: &moat_spec::SpecExtras) -> Self {
         PlanOptions {
             kms_key_arns: extras.kms_key_arns.clone(),
+            dns: extras.dns.clone(),
             ..Default::default()
         }
     }
@@ -200,6 +204,8 @@ pub struct Plan {
     pub cost: CostEstimate,
     /// Things a reader must know (EC2 capacity not created, dropped fields, …).
     pub notes: Vec<String>,
+    /// The DNS Firewall ([`crate::dns`]).
+    pub dns: crate::dns::PlannedDns,
 }
 
 impl Plan {
@@ -498,7 +504,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         })
         .collect();
 
-    Ok(Plan {
+    let mut plan = Plan {
         name: spec.name.clone(),
         spec_path: spec.path.display().to_string(),
         region: spec.region.clone(),
@@ -517,7 +523,11 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
         notes,
-    })
+        dns: Default::default(),
+    };
+    plan.dns = crate::dns::plan_dns(&plan, &opts.dns);
+    plan.notes.extend(crate::dns::note(&plan.dns));
+    Ok(plan)
 }
 
 /// Whether a catalog problem stops the plan. Public images, other regions and foreign
