@@ -21,6 +21,7 @@
 pub mod cost;
 pub mod dns;
 pub mod egress;
+pub mod pinning;
 pub mod plan;
 pub mod render;
 pub mod subnets;

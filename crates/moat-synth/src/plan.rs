@@ -527,6 +527,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
     };
     plan.dns = crate::dns::plan_dns(&plan, &opts.dns);
     plan.notes.extend(crate::dns::note(&plan.dns));
+    plan.notes.extend(crate::pinning::note(&plan));
     Ok(plan)
 }
 
