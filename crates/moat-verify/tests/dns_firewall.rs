@@ -19,7 +19,7 @@ fn prove(name: &str, text: &str) -> (Vec<&'static str>, Vec<moat_model::Property
     std::fs::write(&path, text).unwrap();
     let opts = moat_cfn::LoadOptions {
         region: Some("us-east-1".into()),
-        account_id: "123456789012".into(),
+        account_id: Some("123456789012".into()),
         stack_name: "fixture".into(),
         parameters: Default::default(),
         max_scenarios: 64,
