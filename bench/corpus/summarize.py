@@ -63,7 +63,8 @@ def main():
     print(f"{len(files)} files: {checked} checked, {n_ref} refused, {len(crashed)} panics/crashes; "
           f"{secs:.1f} s ({1000 * secs / max(len(files), 1):.1f} ms per file)")
     if peer:
-        print(f"peer `{' '.join(peer)}`: {peer_secs:.1f} s; moat/peer time ratio {secs / peer_secs:.2f}")
+        print(f"peer `{' '.join(peer)}`: {peer_secs:.1f} s; the peer takes "
+              f"{peer_secs / max(secs, 1e-9):.1f}x moat's time")
     for f, rc, tail in crashed:
         print(f"CRASH (exit {rc}) {f}")
         for l in tail:

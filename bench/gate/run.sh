@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Compares moat-gate's SNI listener with HAProxy's req.ssl_sni allowlist, side by side on
-# loopback, against the same local backend: connections per second, tunnel throughput,
-# added latency p50/p99 (versus dialling the backend directly) and memory per idle tunnel.
+# Compares moat-gate with HAProxy and Squid, side by side on loopback, against the same
+# local backend: connections per second, tunnel throughput, added latency p50/p99 (versus
+# dialling the backend directly) and memory per idle tunnel, as medians of RUNS (5)
+# interleaved runs.
+#   - transparent SNI: moat-gate --sni-listen vs HAProxy's req.ssl_sni allowlist;
+#   - CONNECT: moat-gate --proxy-listen (which also checks the tunnel's SNI against the
+#     CONNECT host) vs Squid as a CONNECT proxy with a dstdomain allowlist and
+#     `ssl_bump peek` at step 1 / `splice` on `ssl::server_name` (the SNI check Squid can do).
+# Squid's transparent (intercepted) SNI mode needs NAT lookups of the original destination
+# (iptables REDIRECT), which this loopback bench does not set up: not measured.
+# Every proxy writes its decision/access log (moat-gate's JSON lines, Squid's access.log).
 #
-# Installs nothing. Needs Debian's haproxy (apt-get install -y haproxy) and cargo.
+# Installs nothing. Needs Debian's haproxy and squid-openssl (apt-get install -y haproxy
+# squid-openssl), openssl and cargo.
 # Builds moat-gate and the load generator in release. Loopback only; every phase is
 # bounded (see the constants at the top of loadgen/src/main.rs).
 #
@@ -13,10 +22,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 command -v haproxy >/dev/null || { echo "haproxy not found: apt-get install -y haproxy" >&2; exit 2; }
+command -v squid >/dev/null || { echo "squid not found: apt-get install -y squid-openssl" >&2; exit 2; }
 
 BACKEND_PORT="${BACKEND_PORT:-18900}"
 HAPROXY_PORT="${HAPROXY_PORT:-18901}"
 GATE_PORT="${GATE_PORT:-18902}"
+GATE_PROXY_PORT="${GATE_PROXY_PORT:-18903}"
+SQUID_PORT="${SQUID_PORT:-18904}"
+RUNS="${RUNS:-5}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
 echo "== building (release)" >&2
@@ -29,8 +42,12 @@ gate_bin="${GATE_BIN:-$target_dir/release/moat-gate}"
 loadgen="$target_dir/gate-loadgen/release/gate-loadgen"
 
 work="$(mktemp -d)"
+# Squid drops root for the `proxy` user: it must reach its files here.
+chmod 755 "$work"
 pids=()
 cleanup() {
+  # Keep Squid's own log: its failures show only there.
+  cp "$work/squid-cache.log" "${TMPDIR:-/tmp}/moat-bench-squid-cache.log" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -63,6 +80,34 @@ backend upstream
     server s1 127.0.0.1:${BACKEND_PORT}
 CFG
 
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=moat-bench-squid \
+  -keyout "$work/squid.pem" -out "$work/squid.pem.crt" 2>/dev/null
+cat "$work/squid.pem.crt" >> "$work/squid.pem"
+echo "127.0.0.1 a.test" > "$work/hosts"
+cat > "$work/squid.conf" <<CFG
+http_port 127.0.0.1:${SQUID_PORT} ssl-bump tls-cert=${work}/squid.pem generate-host-certificates=off
+acl CONNECT method CONNECT
+acl allowed_dst dstdomain a.test
+acl allowed_sni ssl::server_name a.test
+acl step1 at_step SslBump1
+http_access allow CONNECT allowed_dst
+http_access deny all
+ssl_bump peek step1
+ssl_bump splice allowed_sni
+ssl_bump terminate all
+hosts_file ${work}/hosts
+cache deny all
+access_log stdio:${work}/squid-access.log
+cache_log ${work}/squid-cache.log
+pid_filename ${work}/squid.pid
+coredump_dir ${work}
+max_filedescriptors 20000
+cache_effective_user proxy
+shutdown_lifetime 1 seconds
+CFG
+touch "$work/squid-access.log" "$work/squid-cache.log"
+chown proxy "$work/squid-access.log" "$work/squid-cache.log" "$work" 2>/dev/null || true
+
 ulimit -n "$(ulimit -Hn)"
 "$loadgen" backend "127.0.0.1:${BACKEND_PORT}" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
@@ -70,12 +115,22 @@ haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
   --mode enforce --allowlist "$work/allowlist.txt" \
   --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
   --log "$work/gate.log" ${GATE_ARGS:-} 2> "$work/gate.stderr" & pids+=($!); gate_pid=$!
-sleep 1
+"$gate_bin" --proxy-listen "127.0.0.1:${GATE_PROXY_PORT}" \
+  --mode enforce --allowlist "$work/allowlist.txt" \
+  --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
+  --log "$work/gate-proxy.log" ${GATE_ARGS:-} 2> "$work/gate-proxy.stderr" & pids+=($!); gate_proxy_pid=$!
+squid -N -f "$work/squid.conf" 2> "$work/squid.stderr" & pids+=($!); squid_pid=$!
+sleep 2
+kill -0 "$squid_pid" 2>/dev/null || { echo "squid did not start:" >&2; cat "$work/squid.stderr" "$work/squid-cache.log" >&2; exit 1; }
+kill -0 "$gate_proxy_pid" 2>/dev/null || { echo "moat-gate (proxy) did not start:" >&2; cat "$work/gate-proxy.stderr" >&2; exit 1; }
 kill -0 "$haproxy_pid" 2>/dev/null || { echo "haproxy did not start" >&2; exit 1; }
 kill -0 "$gate_pid" 2>/dev/null || { echo "moat-gate did not start:" >&2; cat "$work/gate.stderr" >&2; exit 1; }
 
-echo "== haproxy $(haproxy -v | head -1 | awk '{print $3}'), moat-gate $("$gate_bin" --version | awk '{print $2}'), $(nproc) cores" >&2
-"$loadgen" compare --hello "$hello" --direct "127.0.0.1:${BACKEND_PORT}" \
-  --name-a haproxy --a "127.0.0.1:${HAPROXY_PORT}" --pid-a "$haproxy_pid" \
-  --name-b moat-gate --b "127.0.0.1:${GATE_PORT}" --pid-b "$gate_pid"
-echo "(moat-gate wrote $(wc -l < "$work/gate.log") decision log lines; haproxy logged nothing)"
+echo "== haproxy $(haproxy -v | head -1 | awk '{print $3}'), squid $(squid -v | head -1 | awk '{print $4}'), moat-gate $("$gate_bin" --version | awk '{print $2}'), $(nproc) cores" >&2
+# Squid's worker is a child of the -N process only without -N; with -N this pid serves.
+"$loadgen" compare --hello "$hello" --direct "127.0.0.1:${BACKEND_PORT}" --runs "$RUNS" \
+  --side "haproxy-sni@127.0.0.1:${HAPROXY_PORT}@${haproxy_pid}@sni" \
+  --side "moat-gate-sni@127.0.0.1:${GATE_PORT}@${gate_pid}@sni" \
+  --side "squid-connect@127.0.0.1:${SQUID_PORT}@${squid_pid}@connect=a.test:${BACKEND_PORT}" \
+  --side "moat-gate-connect@127.0.0.1:${GATE_PROXY_PORT}@${gate_proxy_pid}@connect=a.test:${BACKEND_PORT}"
+echo "(moat-gate wrote $(cat "$work/gate.log" "$work/gate-proxy.log" | wc -l) decision log lines, squid $(wc -l < "$work/squid-access.log") access log lines; haproxy logged nothing)"

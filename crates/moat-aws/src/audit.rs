@@ -587,7 +587,99 @@ async fn read_role(
             )),
         }
     }
-    Ok(map_role(role, &attached, &inline))
+    let mut mapped = map_role(role, &attached, &inline);
+    read_managed_documents(aws, &mut mapped, notes).await?;
+    Ok(mapped)
+}
+
+/// The documents of a role's customer managed policies and of its permissions boundary
+/// (GetPolicy for the default version, then GetPolicyVersion), so the same IAM evaluation runs
+/// on the live role as on the template. AWS managed policies the catalog carries are not read;
+/// any other is read like a customer managed one.
+/// Source: https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html
+async fn read_managed_documents(
+    aws: &Aws,
+    role: &mut moat_model::Role,
+    notes: &mut Vec<String>,
+) -> Result<(), AwsError> {
+    let attached: Vec<String> = role
+        .managed_policy_arns
+        .iter()
+        .filter_map(|a| a.known().cloned())
+        .filter(|a| moat_catalog::managed_policy(a).is_none())
+        .collect();
+    for arn in attached {
+        if let Some(doc) = read_policy_document(aws, &arn, notes).await? {
+            let prov = moat_model::Provenance::resource(&arn);
+            match moat_model::PolicyDocument::from_json(&doc, &prov) {
+                Ok(mut d) => {
+                    d.label = format!("managed policy {arn}");
+                    d.attached_as = Some(arn.clone());
+                    role.policies.push(d);
+                }
+                Err(e) => notes.push(format!(
+                    "managed policy {arn} is not valid policy grammar ({e})"
+                )),
+            }
+        }
+    }
+    let Some(b) = &mut role.permissions_boundary else {
+        return Ok(());
+    };
+    let Some(arn) = b.arn.known().cloned() else {
+        return Ok(());
+    };
+    if moat_catalog::managed_policy(&arn).is_some() {
+        return Ok(()); // the evaluator takes it from the catalog
+    }
+    if let Some(doc) = read_policy_document(aws, &arn, notes).await? {
+        let prov = moat_model::Provenance::resource(&arn);
+        b.document = match moat_model::PolicyDocument::from_json(&doc, &prov) {
+            Ok(d) => Maybe::Known(d.labelled(format!("permissions boundary {arn}"))),
+            Err(e) => Maybe::Unknown(format!(
+                "the boundary {arn} is not valid policy grammar ({e})"
+            )),
+        };
+    }
+    Ok(())
+}
+
+/// The default version's document of a managed policy, or `None` (with a note) when AWS does
+/// not return a readable one.
+async fn read_policy_document(
+    aws: &Aws,
+    arn: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<serde_json::Value>, AwsError> {
+    let policy = aws
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| sdk("iam:GetPolicy", e))?;
+    let Some(version) = policy.policy().and_then(|p| p.default_version_id()) else {
+        notes.push(format!("managed policy {arn} has no default version"));
+        return Ok(None);
+    };
+    let v = aws
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| sdk("iam:GetPolicyVersion", e))?;
+    let doc = v
+        .policy_version()
+        .and_then(|p| p.document())
+        .and_then(decode_policy);
+    if doc.is_none() {
+        notes.push(format!(
+            "managed policy {arn}: the document is not readable JSON"
+        ));
+    }
+    Ok(doc)
 }
 
 async fn read_log_group(aws: &Aws, name: &str) -> Result<LogGroup, AwsError> {

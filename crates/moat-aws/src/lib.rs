@@ -28,6 +28,7 @@
 //! retry mode with up to 5 attempts.
 
 mod audit;
+mod ecr;
 mod error;
 mod map_ec2;
 mod map_svc;
@@ -35,6 +36,7 @@ pub mod present;
 mod stack;
 
 pub use audit::{audit, AuditTarget};
+pub use ecr::{ecr_login, ensure_repository, repository_settings, EcrLogin, RepositoryOutcome};
 pub use error::AwsError;
 pub use map_ec2::*;
 pub use map_svc::*;
@@ -68,6 +70,8 @@ pub struct Aws {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    /// Amazon ECR: registry logins and repositories for `moat image copy`.
+    pub ecr: aws_sdk_ecr::Client,
     /// The region the clients use.
     pub region: Option<String>,
     /// How often waits poll CloudFormation (5 s by default; tests against an emulator lower it).
@@ -114,6 +118,7 @@ pub async fn connect(opts: &AwsOptions) -> Result<Aws, AwsError> {
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&conf),
         logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         sts: aws_sdk_sts::Client::new(&conf),
+        ecr: aws_sdk_ecr::Client::new(&conf),
         region,
         poll_interval: std::time::Duration::from_secs(5),
     })

@@ -6,7 +6,8 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_iam::types as iam;
 use moat_model::{
     Cluster, Container, Id, LaunchType, Listener, LoadBalancer, LoadBalancerKind, LogConfiguration,
-    Maybe, Provenance, Role, Secret, Service, Statement, TargetGroup, TaskDefinition,
+    Maybe, PermissionsBoundary, PolicyDocument, Provenance, Role, Secret, Service, Statement,
+    TargetGroup, TaskDefinition,
 };
 use serde_json::Value;
 
@@ -360,7 +361,55 @@ pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value
             .collect(),
         trusted_services,
         trust_has_source_conditions: source_conditions,
+        policies: inline
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                PolicyDocument::from_json(d, &prov)
+                    .map(|p| {
+                        p.labelled(format!("inline policy {} of role {}", i + 1, r.role_name()))
+                    })
+                    .unwrap_or_else(|e| unreadable_policy(&prov, &e))
+            })
+            .collect(),
+        // GetRole's PermissionsBoundary: the audit reads the boundary document and fills it in.
+        permissions_boundary: r.permissions_boundary().map(|b| PermissionsBoundary {
+            arn: s(b.permissions_boundary_arn()),
+            document: Maybe::Unknown("the boundary policy document was not read".into()),
+            prov: prov.field("PermissionsBoundary"),
+        }),
+        trust: trust.as_ref().map(|t| {
+            PolicyDocument::from_json(t, &prov)
+                .map(|d| d.labelled(format!("trust policy of role {}", r.role_name())))
+                .map_or_else(Maybe::Unknown, Maybe::Known)
+        }),
         prov,
+    }
+}
+
+/// A policy document that does not follow the grammar: one Deny statement whose every element is
+/// unknown, so nothing it could say counts as allowed.
+fn unreadable_policy(prov: &Provenance, why: &str) -> PolicyDocument {
+    let unknown = || Maybe::Unknown(format!("unreadable policy: {why}"));
+    PolicyDocument {
+        label: format!("unreadable policy ({why})"),
+        statements: vec![moat_model::PolicyStatement {
+            sid: None,
+            effect: Maybe::Unknown(format!("unreadable policy: {why}")),
+            actions: moat_model::Patterns {
+                negated: false,
+                items: vec![unknown()],
+            },
+            resources: moat_model::Patterns {
+                negated: false,
+                items: vec![unknown()],
+            },
+            principals: None,
+            conditions: Vec::new(),
+            prov: prov.clone(),
+        }],
+        attached_as: None,
+        prov: prov.clone(),
     }
 }
 

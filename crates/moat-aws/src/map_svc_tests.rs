@@ -228,6 +228,42 @@ fn role_trust_and_policies() {
         m.statements[0].actions,
         vec![Maybe::Known("logs:PutLogEvents".to_string())]
     );
+    // The whole documents, for the IAM evaluation.
+    assert_eq!(m.policies.len(), 1);
+    let trust = m
+        .trust
+        .as_ref()
+        .and_then(|t| t.known())
+        .expect("trust read");
+    assert_eq!(trust.statements[0].conditions[0].key, "aws:SourceAccount");
+    assert!(m.permissions_boundary.is_none());
+}
+
+#[test]
+fn role_boundary_arn_is_kept_for_the_audit_to_read() {
+    let r = iam::Role::builder()
+        .path("/")
+        .role_name("exec")
+        .role_id("AROA1")
+        .arn("arn:aws:iam::123:role/exec")
+        .create_date(aws_smithy_types::DateTime::from_secs(0))
+        .permissions_boundary(
+            iam::AttachedPermissionsBoundary::builder()
+                .permissions_boundary_arn("arn:aws:iam::123:policy/boundary")
+                .build(),
+        )
+        .build()
+        .expect("valid role");
+    let m = map_role(&r, &[], &[]);
+    let b = m.permissions_boundary.expect("boundary");
+    assert_eq!(
+        b.arn.known().map(String::as_str),
+        Some("arn:aws:iam::123:policy/boundary")
+    );
+    assert!(
+        !b.document.is_known(),
+        "read later by the audit, never assumed"
+    );
 }
 
 #[test]

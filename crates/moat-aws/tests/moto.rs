@@ -207,6 +207,93 @@ async fn create_service(aws: &Aws) {
         .expect("create service");
 }
 
+/// Put a boundary without the ECR pull actions on the execution role, audit (MOAT121), take it
+/// off; give the logs endpoint a policy for another account's log groups, audit (MOAT122), and
+/// put the full-access policy back.
+async fn boundary_and_endpoint_policy(aws: &Aws, stack: &AuditTarget, model: &moat_model::Model) {
+    let role_arn = model.roles[0].arn.known().cloned().expect("live role ARN");
+    let role_name = role_arn.rsplit('/').next().unwrap_or(&role_arn).to_string();
+    let boundary = aws
+        .iam
+        .create_policy()
+        .policy_name("moat-test-logs-only")
+        .policy_document(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("create boundary policy")
+        .policy()
+        .and_then(|p| p.arn().map(str::to_string))
+        .expect("boundary arn");
+    aws.iam
+        .put_role_permissions_boundary()
+        .role_name(&role_name)
+        .permissions_boundary(&boundary)
+        .send()
+        .await
+        .expect("put boundary");
+    let (live, notes) = audit(aws, stack).await.expect("audit");
+    let b = live.roles[0]
+        .permissions_boundary
+        .as_ref()
+        .expect("boundary read");
+    assert_eq!(b.arn.known(), Some(&boundary), "{notes:?}");
+    assert!(b.document.is_known(), "boundary document read: {b:?}");
+    let findings = moat_verify::check(&live, &moat_verify::Options::default());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "MOAT121" && f.message.contains("ecr:")),
+        "MOAT121 for the boundary: {findings:#?}"
+    );
+    aws.iam
+        .delete_role_permissions_boundary()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("delete boundary");
+
+    let logs = model
+        .endpoints
+        .iter()
+        .find(|e| e.service.known().is_some_and(|s| s.ends_with(".logs")))
+        .expect("logs endpoint")
+        .id
+        .0
+        .clone();
+    let set_policy = |doc: serde_json::Value| {
+        aws.ec2
+            .modify_vpc_endpoint()
+            .vpc_endpoint_id(&logs)
+            .policy_document(doc.to_string())
+            .send()
+    };
+    set_policy(
+        serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": "*",
+        "Action": "logs:*", "Resource": "arn:aws:logs:us-east-1:111122223333:*"}]}),
+    )
+    .await
+    .expect("endpoint policy");
+    let findings = check(aws, stack).await;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "MOAT122" && f.prov.resource == logs),
+        "MOAT122 on {logs}: {findings:#?}"
+    );
+    set_policy(
+        serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": "*",
+        "Action": "*", "Resource": "*"}]}),
+    )
+    .await
+    .expect("restore endpoint policy");
+    let findings = check(aws, stack).await;
+    assert!(errors(&findings).is_empty(), "{:#?}", errors(&findings));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_audit_diff_destroy_against_moto() {
     let Some(moto) = start_moto() else { return };
@@ -355,6 +442,10 @@ async fn deploy_audit_diff_destroy_against_moto() {
         "unexpected errors: {:#?}",
         errors(&findings)
     );
+
+    // A permissions boundary and an endpoint policy added after deployment, through the IAM
+    // and EC2 APIs: the audit reads both and judges the calls the tasks make against them.
+    boundary_and_endpoint_policy(&aws, &stack, &model).await;
 
     // Second deploy with the same template: nothing to execute.
     let again = create_change_set(&aws, STACK, TEMPLATE, &[], &["CAPABILITY_IAM".into()])

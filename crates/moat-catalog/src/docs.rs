@@ -29,7 +29,7 @@ const RULES: &[RuleDoc] = &[
     RuleDoc { feature: "`awslogs-create-group: \"true\"`", needs: "execution role `logs:CreateLogGroup` (not in AmazonECSTaskExecutionRolePolicy)", source: src::AWSLOGS },
     RuleDoc { feature: "`logDriver` = `awsfirelens` with `Name` cloudwatch / cloudwatch_logs, kinesis_firehose, kinesis_streams, s3", needs: "endpoint `logs`, `kinesis-firehose`, `kinesis-streams` or `s3`; task role write permission on the destination", source: src::FIRELENS },
     RuleDoc { feature: "`environmentFiles[]` (type s3)", needs: "endpoint `s3`; S3 object = the file ARN; execution role `s3:GetObject` on it and `s3:GetBucketLocation` on the bucket", source: src::ENVIRONMENT_FILES },
-    RuleDoc { feature: "X-Ray daemon container (image contains `aws-xray-daemon`, or named `xray-daemon`)", needs: "endpoint `xray`; task role `xray:PutTraceSegments`, `xray:PutTelemetryRecords`", source: src::XRAY_DAEMON_ECS },
+    RuleDoc { feature: "X-Ray daemon container (image contains `aws-xray-daemon`, or named `xray-daemon`)", needs: "endpoint `xray`; task role `xray:PutTraceSegments`, `xray:PutTelemetryRecords`, and for sampling `xray:GetSamplingRules`, `xray:GetSamplingTargets`, `xray:GetSamplingStatisticSummaries`", source: src::XRAY_DAEMON_POLICY },
     RuleDoc { feature: "ECS Exec (`enableExecuteCommand`)", needs: "endpoint `ssmmessages`; task role ECS_EXEC_ACTIONS on `*`", source: src::ECS_EXEC },
     RuleDoc { feature: "EC2 capacity", needs: "endpoints `ecs`, `ecs-agent`, `ecs-telemetry`", source: src::ECS_VPC_ENDPOINTS },
     RuleDoc { feature: "`awslogs-region`, a secret or parameter ARN, or a FireLens `region` naming another region", needs: "problem CrossRegion (the VPC's endpoints serve only its own region)", source: src::ECS_VPC_ENDPOINTS },
@@ -75,6 +75,7 @@ pub fn render_markdown() -> String {
         );
     }
     s.push_str("\n`<account>` is the account of the execution (or task) role ARN, or `*` when the task definition does not say.\n");
+    render_calls(&mut s);
     s.push_str(&crate::samples::render());
     s.push_str(&crate::dns::render_markdown());
     s.push_str("\n## Prices\n\nInterface endpoints per AZ-hour and per GB, NAT gateway per hour and per GB, for us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1, ap-southeast-1, ap-northeast-1 (other regions fall back to us-east-1 and say so). Sources: <");
@@ -83,6 +84,47 @@ pub fn render_markdown() -> String {
     s.push_str(src::NAT_GATEWAY_PRICING);
     s.push_str(">.\n");
     s
+}
+
+/// The calls table: per need, who calls, from which interface, and which policies it passes.
+fn render_calls(s: &mut String) {
+    use crate::calls::{PolicyLayer, CALLS};
+    s.push_str("\n## Calls: who makes them, from where, through which policies\n\nEvery permission need is a request moat evaluates against each policy on its path (IAM policy evaluation: explicit deny first, then the identity policies within the permissions boundary, the endpoint policy, and the resource's own policy). On EC2 capacity the agent's calls leave from the container instance's ENI and cross the VPC endpoint.\n\n| Action | Caller | Network interface (Fargate) | Endpoint | Resource | Policies it must pass | Source |\n|---|---|---|---|---|---|---|\n");
+    for k in CALLS {
+        let policies: Vec<&str> = k
+            .policies
+            .iter()
+            .map(|p| match p {
+                PolicyLayer::Identity => "identity policies",
+                PolicyLayer::Boundary => "permissions boundary",
+                PolicyLayer::Endpoint => "endpoint policy",
+                PolicyLayer::SecretPolicy => "secret resource policy",
+                PolicyLayer::KeyPolicy => "KMS key policy",
+                PolicyLayer::BucketPolicy => {
+                    "bucket policy (of a bucket in the template; not read live)"
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | `{}` | `{}` | {} | <{}> |",
+            k.action,
+            k.caller.describe(),
+            k.fargate_interface.describe(),
+            k.endpoint,
+            k.resource,
+            policies.join(", "),
+            k.source
+        );
+    }
+    s.push_str("\n### AWS managed policies moat knows\n\nA role that attaches any other AWS managed policy is judged unproved.\n\n| Policy | Statements | Source | Read on |\n|---|---|---|---|\n");
+    for p in crate::managed::MANAGED_POLICIES {
+        let _ = writeln!(
+            s,
+            "| `arn:aws:iam::aws:policy{}{}` | `{}` | <{}> | {} |",
+            p.path, p.name, p.document, p.source, p.read_on
+        );
+    }
 }
 
 #[cfg(test)]

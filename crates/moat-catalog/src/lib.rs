@@ -19,17 +19,22 @@
 //! another region, unknown values). `docs/catalog.md` is generated from this data
 //! (`cargo test -p moat-catalog` fails when it is stale; `UPDATE_DOCS=1` rewrites it).
 
+pub mod calls;
 pub mod dns;
 pub mod docs;
 pub mod image;
 mod logs;
+pub mod managed;
 pub mod needs;
 pub mod prices;
+pub mod regions;
 mod samples;
 pub mod services;
 pub mod sources;
 
+pub use calls::{call_for, Call, CallKind, Caller, Interface, PolicyLayer, CALLS};
 pub use image::{classify_image, ImageRef};
+pub use managed::{managed_policy, ManagedPolicy, MANAGED_POLICIES};
 pub use needs::{
     customer_key_needs, task_needs, Need, Problem, ProblemKind, Reason, Requirement, TaskNeeds,
     WorkloadContext,

@@ -220,7 +220,13 @@ impl Collector<'_> {
 impl Collector<'_> {
     /// Report a use of `what` in `region` when that is not the tasks' region.
     pub(crate) fn check_region(&mut self, site: &Site<'_>, region: &str, what: &str) {
-        if region == self.ctx.region || region.is_empty() || region == "*" {
+        // With the tasks' region unknown there is nothing to compare with (MOAT129 records it
+        // as unproved).
+        if region == self.ctx.region
+            || region.is_empty()
+            || region == "*"
+            || self.ctx.region == moat_model::UNKNOWN_REGION
+        {
             return;
         }
         let here = self.ctx.region.clone();
@@ -369,6 +375,25 @@ fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {
                 src::XRAY_DAEMON_ECS,
             );
         }
+        // The daemon also fetches the sampling rules and targets the SDKs use; without these
+        // it logs AccessDenied and the SDKs fall back to local sampling. The daemon's managed
+        // policy lists all five actions on `*` (X-Ray has no resource-level permissions for
+        // them).
+        for action in [
+            "xray:GetSamplingRules",
+            "xray:GetSamplingTargets",
+            "xray:GetSamplingStatisticSummaries",
+        ] {
+            c.need(
+                &site,
+                Need::TaskRole {
+                    action,
+                    resource: "*".into(),
+                },
+                "the X-Ray daemon reads the sampling rules and targets the X-Ray SDKs use",
+                src::XRAY_DAEMON_POLICY,
+            );
+        }
     }
 }
 
@@ -470,7 +495,14 @@ fn image_needs(c: &mut Collector<'_>, site: &Site<'_>, image: &str) {
 pub fn secret_arn(value_from: &str) -> &str {
     let mut end = value_from.len();
     let mut seen = 0;
+    // The unknown region (`${AWS::Region}`) is one ARN part although it holds colons.
+    let skip = value_from
+        .find(moat_model::UNKNOWN_REGION)
+        .map(|i| i..i + moat_model::UNKNOWN_REGION.len());
     for (i, ch) in value_from.char_indices() {
+        if skip.as_ref().is_some_and(|r| r.contains(&i)) {
+            continue;
+        }
         if ch == ':' {
             seen += 1;
             if seen == 7 {
@@ -521,6 +553,7 @@ pub(crate) fn secret_needs(
     if let Some(region) = value
         .strip_prefix("arn:")
         .and_then(|_| value.split(':').nth(3))
+        .filter(|_| !value.contains(moat_model::UNKNOWN_REGION))
     {
         let what = match value.split(':').nth(2) {
             Some("secretsmanager") => "a Secrets Manager secret",

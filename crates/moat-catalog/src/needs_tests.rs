@@ -579,6 +579,19 @@ fn xray_daemon() {
     assert!(task_grants(&n)
         .iter()
         .any(|(a, _)| *a == "xray:PutTraceSegments"));
+    // Issue 13 bug 6: the daemon also reads the sampling rules and targets.
+    for action in [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+    ] {
+        assert!(
+            task_grants(&n)
+                .iter()
+                .any(|(a, r)| *a == action && r == "*"),
+            "{action}"
+        );
+    }
 }
 
 #[test]
@@ -675,4 +688,13 @@ fn ecr_image_with_unknown_task_region_leaves_needs_open() {
     );
     assert!(n.problems.iter().any(|p| p.leaves_needs_open), "{n:#?}");
     assert!(endpoints(&n).contains(&"ecr.dkr"));
+}
+
+#[test]
+fn secret_arn_with_the_unknown_region() {
+    let r = moat_model::UNKNOWN_REGION;
+    assert_eq!(
+        secret_arn(&format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC:k::")),
+        format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC")
+    );
 }

@@ -57,3 +57,33 @@ pub const PRIVATELINK_PRICING: &str = "https://aws.amazon.com/privatelink/pricin
 pub const NAT_GATEWAY_PRICING: &str = "https://aws.amazon.com/vpc/pricing/";
 /// Amazon Route 53 pricing (Resolver DNS Firewall: per domain per month, per million queries).
 pub const ROUTE53_PRICING: &str = "https://aws.amazon.com/route53/pricing/";
+
+/// The X-Ray daemon's managed policy (`AWSXRayDaemonWriteAccess`): trace upload plus the
+/// sampling rules, targets and statistic summaries, on `*`.
+pub const XRAY_DAEMON_POLICY: &str =
+    "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSXRayDaemonWriteAccess.html";
+/// "AmazonECSTaskExecutionRolePolicy" in the AWS Managed Policy Reference: the policy document.
+pub const TASK_EXECUTION_ROLE_MANAGED_POLICY: &str =
+    "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSTaskExecutionRolePolicy.html";
+/// "Optional IAM permissions for Fargate tasks pulling Amazon ECR images over interface
+/// endpoints": `ecr:GetAuthorizationToken` goes through AWS Fargate's own network interface,
+/// not the task's, so it carries no `aws:SourceVpc`/`aws:SourceVpce`.
+pub const FARGATE_ECR_CONDITION_KEYS: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html#task-execution-ecr-conditionkeys";
+/// "Amazon ECS task IAM role": the application's calls use the task role's credentials.
+pub const TASK_ROLE: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html";
+/// "AWS global condition context keys": which keys a request carries (`aws:SourceVpc`,
+/// `aws:SourceVpce` only through a VPC endpoint, `aws:ResourceAccount`, `aws:PrincipalAccount`,
+/// `aws:RequestedRegion`).
+pub const GLOBAL_CONDITION_KEYS: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html";
+/// "Control access to VPC endpoints using endpoint policies".
+pub const ENDPOINT_POLICIES: &str =
+    "https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html";
+/// AWS KMS key policies: a key policy must allow the principal, directly or by delegating to IAM.
+pub const KMS_KEY_POLICIES: &str =
+    "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html";
+/// Secrets Manager resource-based policies.
+pub const SECRETS_MANAGER_RESOURCE_POLICY: &str =
+    "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html";

@@ -81,7 +81,14 @@ pub fn named_accounts(node: &Node) -> BTreeSet<String> {
         match &n.kind {
             Kind::Scalar { text, .. } => accounts_in(text, &mut out),
             Kind::Seq(items) => stack.extend(items.iter()),
-            Kind::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+            // The principals an endpoint service admits are its consumers' accounts, never the
+            // account that deploys it.
+            Kind::Map(entries) => stack.extend(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k.name != "AllowedPrincipals")
+                    .map(|(_, v)| v),
+            ),
         }
     }
     out

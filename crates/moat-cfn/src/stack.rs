@@ -373,7 +373,11 @@ pub enum Pending {
         roles: Vec<Maybe<Id>>,
         statements: Vec<Statement>,
         managed: Option<String>,
+        /// The whole document (with conditions), for the IAM evaluation.
+        document: PolicyDocument,
     },
+    /// KMS keys, secrets, DHCP options and the like (issue 11): see `lower::access`.
+    Access(crate::lower::access::PendingAccess),
 }
 
 /// The partition and URL suffix of a region.

@@ -50,17 +50,31 @@ pub struct ReportArgs {
     pub format: Format,
 }
 
+/// A listen address, `IP:PORT`; a bare port gets an example of the syntax in its error.
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    s.parse().map_err(|_| {
+        let example = match s.parse::<u16>() {
+            Ok(port) => format!("0.0.0.0:{port}"),
+            Err(_) => "0.0.0.0:3128".to_string(),
+        };
+        format!(
+            "expected IP:PORT, e.g. `{example}` (all interfaces) or `127.0.0.1:{}`",
+            example.rsplit(':').next().unwrap_or("3128")
+        )
+    })
+}
+
 /// Options of the running gateway.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// HTTP proxy listener (CONNECT + absolute-URI http), e.g. 0.0.0.0:3128.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "IP:PORT", value_parser = listen_addr)]
     pub proxy_listen: Option<SocketAddr>,
     /// Transparent TLS listener routing on the ClientHello SNI (to port 443).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "IP:PORT", value_parser = listen_addr)]
     pub sni_listen: Option<SocketAddr>,
     /// Transparent HTTP listener routing on the Host header (to port 80).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "IP:PORT", value_parser = listen_addr)]
     pub http_listen: Option<SocketAddr>,
     /// `discover` allows every name and logs what `enforce` would deny.
     #[arg(long, value_enum, required = true)]
@@ -216,7 +230,7 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
                 }
             }
             Err(e) => {
-                eprintln!("moat gate report: error: {e}");
+                eprintln!("error: {e}");
                 Ok(2)
             }
         };
@@ -224,7 +238,7 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
     let cfg = match cli.serve.to_config() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("moat gate: error: {e}");
+            eprintln!("error: {e}");
             return Ok(2);
         }
     };
@@ -251,7 +265,7 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
         let gate = match start(cfg.clone()).await {
             Ok(g) => g,
             Err(e @ (Error::Policy(_) | Error::Config(_) | Error::Resolve(_))) => {
-                eprintln!("moat gate: error: {e}");
+                eprintln!("error: {e}");
                 return Ok(2);
             }
             Err(e) => return Err(e),
@@ -361,6 +375,26 @@ mod tests {
         }
         assert!(
             Moat::try_parse_from(["moat", "gate", "--mode", "loose", "--allowlist", "a"]).is_err()
+        );
+    }
+
+    /// Issue 13 bug 8: a bare port says what the syntax is.
+    #[test]
+    fn a_bare_port_gets_an_example_of_the_listen_syntax() {
+        let Err(e) = Moat::try_parse_from([
+            "moat",
+            "gate",
+            "--proxy-listen",
+            "3128",
+            "--mode",
+            "discover",
+        ]) else {
+            panic!("a bare port is not an address")
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("expected IP:PORT, e.g. `0.0.0.0:3128`"),
+            "{text}"
         );
     }
 

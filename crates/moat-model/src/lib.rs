@@ -30,17 +30,25 @@
 mod dns;
 mod finding;
 mod network;
+mod policy;
 mod proof;
 mod prov;
+mod resources;
 mod value;
+mod waiver;
 mod workload;
 
 pub use dns::*;
 pub use finding::{Finding, Hop, Severity};
 pub use network::*;
+pub use policy::{
+    Condition, Effect, Patterns, PermissionsBoundary, PolicyDocument, PolicyStatement, Principals,
+};
 pub use proof::{Property, PropertyKind, Unknown, Verdict};
 pub use prov::Provenance;
+pub use resources::*;
 pub use value::{Id, Maybe};
+pub use waiver::{apply_waivers, Suppressed, Waiver, WaiverKind};
 pub use workload::*;
 
 /// The region of a model whose region nobody named (no `--region`, no `AWS_REGION`, no cloud
@@ -87,6 +95,16 @@ pub struct Model {
     pub log_groups: Vec<LogGroup>,
     /// Route 53 Resolver DNS Firewall and query logging.
     pub resolver: Resolver,
+    /// Accepted findings written on the resources (`Metadata: moat: ignore`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+    pub kms_keys: Vec<KmsKey>,
+    pub secrets: Vec<SecretResource>,
+    pub dhcp_options: Vec<DhcpOptions>,
+    pub hosted_zones: Vec<HostedZone>,
+    pub classic_load_balancers: Vec<ClassicLoadBalancer>,
+    pub pull_through_cache_rules: Vec<PullThroughCacheRule>,
+    pub bucket_policies: Vec<BucketPolicy>,
 }
 
 macro_rules! finder {

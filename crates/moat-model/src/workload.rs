@@ -106,6 +106,14 @@ pub struct Role {
     /// The trust policy carries `aws:SourceAccount` / `aws:SourceArn` conditions (the
     /// confused-deputy guard).
     pub trust_has_source_conditions: bool,
+    /// Every identity policy with its whole statements (inline `Policies`, `AWS::IAM::Policy`,
+    /// customer managed policies of the template, or the live documents). AWS managed policies
+    /// stay in `managed_policy_arns`; the catalog carries the documents moat knows.
+    pub policies: Vec<crate::PolicyDocument>,
+    /// `PermissionsBoundary`.
+    pub permissions_boundary: Option<crate::PermissionsBoundary>,
+    /// The trust policy (`AssumeRolePolicyDocument`), when known.
+    pub trust: Option<Maybe<crate::PolicyDocument>>,
     pub prov: Provenance,
 }
 

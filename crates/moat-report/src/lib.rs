@@ -14,7 +14,7 @@
 mod sarif;
 mod text;
 
-pub use sarif::{sarif, security_severity, RuleInfo};
+pub use sarif::{sarif, sarif_with_suppressions, security_severity, RuleInfo};
 pub use text::{text, TextOptions};
 
 use moat_model::{Finding, Property, PropertyKind, Severity, Verdict};
@@ -45,6 +45,9 @@ pub struct Summary {
     pub assumptions: Vec<String>,
     /// Every property decided (proved, refuted, unproved), merged over scenarios and inputs.
     pub properties: Vec<Property>,
+    /// Findings a waiver accepted: reported apart, with the waiver's reason, and not counted.
+    #[serde(skip)]
+    pub suppressed: Vec<moat_model::Suppressed>,
 }
 
 /// How many properties of one kind were proved, refuted and left unproved.
@@ -139,7 +142,19 @@ pub fn sarif_with_properties(
     version: &str,
     properties: &[Property],
 ) -> String {
-    let text = sarif(findings, rules, version);
+    sarif_with_properties_and_suppressions(findings, &[], rules, version, properties)
+}
+
+/// [`sarif_with_properties`], plus the waived findings as results with `suppressions`
+/// ([`sarif_with_suppressions`]).
+pub fn sarif_with_properties_and_suppressions(
+    findings: &[Finding],
+    suppressed: &[moat_model::Suppressed],
+    rules: &[RuleInfo],
+    version: &str,
+    properties: &[Property],
+) -> String {
+    let text = sarif_with_suppressions(findings, suppressed, rules, version);
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
         return text;
     };
@@ -201,32 +216,52 @@ pub fn counts(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
     m
 }
 
+fn json_finding<'a>(f: &'a Finding, controls: &'a Controls) -> JsonFinding<'a> {
+    JsonFinding {
+        code: f.code,
+        severity: f.severity,
+        message: &f.message,
+        resource: &f.prov.resource,
+        file: f.prov.file.as_deref(),
+        line: f.prov.line,
+        column: f.prov.column,
+        help: &f.help,
+        path: &f.path,
+        controls: controls.get(f.code).map_or(&[], Vec::as_slice),
+    }
+}
+
+/// A waived finding in JSON: the finding's fields plus `suppression` (kind, reason, and where
+/// the waiver is written).
+fn json_suppressed(s: &moat_model::Suppressed, controls: &Controls) -> serde_json::Value {
+    let mut v = serde_json::to_value(json_finding(&s.finding, controls)).unwrap_or_default();
+    v["suppression"] = serde_json::json!({
+        "kind": s.kind,
+        "reason": s.reason,
+        "file": s.waiver.file,
+        "line": s.waiver.line,
+    });
+    v
+}
+
 /// The JSON contract: `{"findings":[{code,severity,message,resource,file,line,column,help,controls}],"summary":{…}}`,
-/// with every `controls` empty (see [`json_with_controls`]).
+/// with every `controls` empty (see [`json_with_controls`]), plus `"suppressed"`: the findings
+/// a waiver accepted, each with its `suppression`.
 pub fn json(findings: &[Finding], summary: &Summary) -> String {
     json_with_controls(findings, summary, &Controls::new())
 }
 
 /// [`json`], each finding with the controls its rule evidences (`controls[code]`).
 pub fn json_with_controls(findings: &[Finding], summary: &Summary, controls: &Controls) -> String {
-    let items: Vec<JsonFinding<'_>> = findings
-        .iter()
-        .map(|f| JsonFinding {
-            code: f.code,
-            severity: f.severity,
-            message: &f.message,
-            resource: &f.prov.resource,
-            file: f.prov.file.as_deref(),
-            line: f.prov.line,
-            column: f.prov.column,
-            help: &f.help,
-            path: &f.path,
-            controls: controls.get(f.code).map_or(&[], Vec::as_slice),
-        })
-        .collect();
+    let items: Vec<JsonFinding<'_>> = findings.iter().map(|f| json_finding(f, controls)).collect();
     let c = counts(findings);
     let doc = serde_json::json!({
         "findings": items,
+        "suppressed": summary
+            .suppressed
+            .iter()
+            .map(|s| json_suppressed(s, controls))
+            .collect::<Vec<_>>(),
         "properties": summary.properties,
         "summary": {
             "errors": c["error"],

@@ -113,6 +113,7 @@ pub fn text(
         let _ = writeln!(out, "{pad} = {}: {help}", paint(opts, "1", "help"));
         out.push('\n');
     }
+    suppressed(&mut out, &summary.suppressed, opts);
     let c = counts(findings);
     for a in &summary.assumptions {
         let _ = writeln!(out, "note: {a}");
@@ -133,7 +134,16 @@ pub fn text(
             crate::properties_line(&summary.properties)
         );
     }
-    let _ = writeln!(out, "checked {}: {verdict}", summary.checked.join(", "));
+    let waived = if summary.suppressed.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} suppressed by waivers)", summary.suppressed.len())
+    };
+    let _ = writeln!(
+        out,
+        "checked {}: {verdict}{waived}",
+        summary.checked.join(", ")
+    );
     if unproved > 0 {
         let _ = writeln!(
             out,
@@ -142,6 +152,37 @@ pub fn text(
         );
     }
     out
+}
+
+/// Waived findings, one short block each: what was waived, where, and why.
+fn suppressed(out: &mut String, list: &[moat_model::Suppressed], opts: &TextOptions) {
+    for s in list {
+        let f = &s.finding;
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint(opts, "1;32", &format!("suppressed[{}]", f.code)),
+            f.message
+        );
+        let at = match (&f.prov.file, f.prov.line) {
+            (Some(file), Some(line)) => {
+                format!(
+                    "{file}:{line}:{} ({})",
+                    f.prov.column.unwrap_or(1),
+                    f.prov.resource
+                )
+            }
+            _ => f.prov.resource.clone(),
+        };
+        let _ = writeln!(out, "  {} {at}", paint(opts, "1;34", "-->"));
+        let waiver = match (&s.waiver.file, s.waiver.line) {
+            (Some(file), Some(line)) => format!(" (waiver at {file}:{line})"),
+            (Some(file), None) => format!(" (waiver in {file})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "   = reason: {}{waiver}", s.reason);
+        out.push('\n');
+    }
 }
 
 /// The width to underline: the rest of the line's content, without trailing spaces or comments.

@@ -28,13 +28,18 @@
 //! ```
 
 mod dns;
+pub mod init;
 mod json;
+mod keys;
 mod load;
+mod mirror;
 mod raw;
+mod suggest;
 pub mod taskdef;
 pub mod validate;
 
 pub use dns::DnsSettings;
+pub use mirror::{mirror_target, ImageMirror};
 
 use ipnet::Ipv4Net;
 use moat_model::{LaunchType, Provenance, TaskDefinition};
@@ -62,6 +67,9 @@ pub struct Spec {
     pub services: Vec<ServiceSpec>,
     /// The `[egress]` section (egress gateway), when present.
     pub egress: Option<EgressSpec>,
+    /// Public images replaced by their private ECR copies (`mirror = true`); the services'
+    /// task definitions already name the copies.
+    pub mirrors: Vec<ImageMirror>,
     pub prov: Provenance,
 }
 
@@ -129,6 +137,37 @@ pub enum SpecError {
         column: u32,
         message: String,
     },
+    /// Every problem found in one run (two or more), in file order.
+    #[error("{} errors in the spec:\n{}", .0.len(), .0.iter().map(|e| format!("  {}", e.to_string().replace('\n', "\n  "))).collect::<Vec<_>>().join("\n"))]
+    Multiple(Vec<SpecError>),
+}
+
+impl SpecError {
+    /// One error as itself, several as [`SpecError::Multiple`].
+    pub(crate) fn from_many(mut errors: Vec<SpecError>) -> SpecError {
+        // File order: the spec's problems by position, then each task definition's.
+        errors.sort_by_key(|e| match e {
+            SpecError::Invalid {
+                path, line, column, ..
+            } => (path.clone(), *line, *column),
+            SpecError::Io { path, .. } => (path.clone(), 0, 0),
+            SpecError::Multiple(_) => (PathBuf::new(), 0, 0),
+        });
+        if errors.len() == 1 {
+            if let Some(e) = errors.pop() {
+                return e;
+            }
+        }
+        SpecError::Multiple(errors)
+    }
+
+    /// The single errors (one for `Invalid` and `Io`).
+    pub fn errors(&self) -> Vec<&SpecError> {
+        match self {
+            SpecError::Multiple(list) => list.iter().collect(),
+            other => vec![other],
+        }
+    }
 }
 
 /// Settings that are not (yet) fields of [`Spec`] / [`ServiceSpec`], kept apart so that code

@@ -4,10 +4,14 @@
 use crate::raw::{RawEgress, RawIngress, RawService, RawSpec};
 use crate::taskdef::{parse_task_definition, TdExtras};
 use crate::validate as v;
-use crate::{Autoscaling, EgressSpec, Ingress, ServiceSpec, Spec, SpecError, SpecExtras};
+use crate::{
+    Autoscaling, EgressSpec, ImageMirror, Ingress, ServiceSpec, Spec, SpecError, SpecExtras,
+};
 use ipnet::Ipv4Net;
 use moat_catalog::{classify_image, task_needs, ImageRef, ProblemKind, WorkloadContext};
 use moat_model::{LaunchType, Provenance};
+use serde::Deserialize;
+use std::cell::RefCell;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -43,17 +47,36 @@ impl<'a> Lines<'a> {
 /// Environment-wide settings a service is checked against.
 struct Env<'a> {
     region: &'a str,
+    /// False when `region` itself is wrong: the region-dependent checks would only repeat it.
+    region_valid: bool,
     account_id: Option<&'a str>,
     egress: Option<&'a EgressSpec>,
+    /// `[images] mirror`, the default for every service.
+    mirror_all: Option<&'a Spanned<bool>>,
 }
 
-/// The context every check needs: where we are and how to report.
+/// The context every check needs: where we are and how to report. Problems are collected in
+/// `errors` so one run reports every problem of a spec, not only the first.
 struct Cx<'a> {
     path: &'a Path,
     lines: Lines<'a>,
+    errors: RefCell<Vec<SpecError>>,
 }
 
 impl Cx<'_> {
+    /// Record a problem and go on checking.
+    fn report(&self, e: SpecError) {
+        self.errors.borrow_mut().push(e);
+    }
+
+    /// The value, or `fallback` after recording the problem.
+    fn or<T>(&self, r: Result<T, SpecError>, fallback: T) -> T {
+        r.unwrap_or_else(|e| {
+            self.report(e);
+            fallback
+        })
+    }
+
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> SpecError {
         let (line, column) = self.lines.pos(span.start);
         SpecError::Invalid {
@@ -64,11 +87,20 @@ impl Cx<'_> {
         }
     }
 
+    /// `problem` (if any) as an error at `s`.
     fn check<T>(&self, s: &Spanned<T>, problem: Option<String>) -> Result<(), SpecError> {
         match problem {
             Some(m) => Err(self.at(s.span(), m)),
             None => Ok(()),
         }
+    }
+
+    /// Records `problem` (if any) at `s` and goes on; true when there was none.
+    fn flag<T>(&self, s: &Spanned<T>, problem: Option<String>) -> bool {
+        let r = self.check(s, problem);
+        let ok = r.is_ok();
+        self.or(r, ());
+        ok
     }
 
     fn set(&self, prov: &mut Provenance, field: &'static str, span: Range<usize>) {
@@ -98,12 +130,28 @@ pub(crate) fn load_str(path: &Path, text: &str) -> Result<(Spec, SpecExtras), Sp
     let cx = Cx {
         path,
         lines: Lines::new(text),
+        errors: RefCell::new(Vec::new()),
     };
-    let raw: RawSpec = toml::from_str(text).map_err(|e| {
+    let toml_error = |e: toml::de::Error| {
         let span = e.span().unwrap_or(0..0);
         cx.at(span, e.message().trim_end().to_string())
-    })?;
-    spec(&cx, raw)
+    };
+    // Unknown keys are found (all of them, with suggestions) and dropped before serde reads the
+    // rest, so a misspelt key does not hide the problems after it.
+    let mut table = toml::de::DeTable::parse(text).map_err(toml_error)?;
+    for (span, message) in crate::keys::unknown_keys(table.get_mut()) {
+        cx.report(cx.at(span, message));
+    }
+    let parsed = RawSpec::deserialize(toml::de::Deserializer::from(table)).map_err(toml_error);
+    let result = parsed.map(|raw| spec(&cx, raw));
+    let mut errors = cx.errors.into_inner();
+    match result {
+        Err(e) => errors.push(e),
+        Ok(Err(e)) => errors.push(e),
+        Ok(Ok(spec)) if errors.is_empty() => return Ok(spec),
+        Ok(Ok(_)) => {}
+    }
+    Err(SpecError::from_many(errors))
 }
 
 fn int_in<T: TryFrom<i64>>(
@@ -128,51 +176,29 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
         dns: crate::dns::settings(raw.dns.as_ref(), |span, m| cx.at(span, m))?,
         ..Default::default()
     };
-    cx.check(&raw.name, v::env_name(raw.name.get_ref()))?;
-    cx.check(&raw.region, v::region(raw.region.get_ref()))?;
+    cx.flag(&raw.name, v::env_name(raw.name.get_ref()));
+    let region_valid = cx.flag(&raw.region, v::region(raw.region.get_ref()));
     let mut prov = Provenance::at(raw.name.get_ref().as_str(), cx.file(), 1, 1);
     cx.set(&mut prov, "name", raw.name.span());
     cx.set(&mut prov, "region", raw.region.span());
     if let Some(a) = &raw.account_id {
-        cx.check(a, v::account_id(a.get_ref()))?;
+        cx.flag(a, v::account_id(a.get_ref()));
         cx.set(&mut prov, "account_id", a.span());
     }
+    let default_cidr = Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, 0), 16)
+        .map_err(|_| cx.at(0..0, "internal: default CIDR"))?;
     let vpc_cidr = match &raw.vpc_cidr {
-        None => Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, 0), 16)
-            .map_err(|_| cx.at(0..0, "internal: default CIDR"))?,
+        None => default_cidr,
         Some(s) => {
             cx.set(&mut prov, "vpc_cidr", s.span());
-            let net: Ipv4Net = s.get_ref().parse().map_err(|_| {
-                cx.at(
-                    s.span(),
-                    format!(
-                        "invalid vpc_cidr `{}`: expected an IPv4 CIDR block such as `10.0.0.0/16`",
-                        s.get_ref()
-                    ),
-                )
-            })?;
-            // AWS accepts VPC blocks from /16 to /28:
-            // https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
-            if !(16..=28).contains(&net.prefix_len()) {
-                return Err(cx.at(s.span(), format!("vpc_cidr `{net}` has a /{} prefix; a VPC CIDR block must be between /16 and /28", net.prefix_len())));
-            }
-            if net.trunc() != net {
-                return Err(cx.at(
-                    s.span(),
-                    format!(
-                        "vpc_cidr `{net}` has host bits set; did you mean `{}`?",
-                        net.trunc()
-                    ),
-                ));
-            }
-            net
+            cx.or(vpc_cidr(cx, s), default_cidr)
         }
     };
     let az_count = match &raw.az_count {
         None => 2,
         Some(s) => {
             cx.set(&mut prov, "az_count", s.span());
-            int_in(cx, s, "az_count", 1, 6)?
+            cx.or(int_in(cx, s, "az_count", 1, 6), 2)
         }
     };
     let flow_logs = raw.flow_logs.as_ref().is_none_or(|f| *f.get_ref());
@@ -188,16 +214,17 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
                 Some(d) => d,
                 None => {
                     let allowed = v::LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ");
-                    return Err(cx.at(s.span(), format!("log_retention_days {n} is not a retention CloudWatch Logs accepts; expected one of {allowed}")));
+                    cx.report(cx.at(s.span(), format!("log_retention_days {n} is not a retention CloudWatch Logs accepts; expected one of {allowed}")));
+                    30
                 }
             }
         }
     };
     let mut ecr_repositories = Vec::new();
     for r in &raw.ecr_repositories {
-        cx.check(r, v::ecr_repository(r.get_ref()))?;
+        cx.flag(r, v::ecr_repository(r.get_ref()));
         if ecr_repositories.contains(r.get_ref()) {
-            return Err(cx.at(
+            cx.report(cx.at(
                 r.span(),
                 format!("ECR repository `{}` is listed twice", r.get_ref()),
             ));
@@ -207,22 +234,32 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
     let egress = raw
         .egress
         .as_ref()
-        .map(|e| egress(cx, e.get_ref()))
-        .transpose()?;
+        .and_then(|e| cx.or(egress(cx, e.get_ref()).map(Some), None));
     if let Some(e) = &raw.egress {
         cx.set(&mut prov, "egress", e.span());
     }
     let region = raw.region.get_ref().clone();
     let mut services: Vec<ServiceSpec> = Vec::new();
+    let mut mirrors = Vec::new();
     for s in &raw.service {
         let env = Env {
             region: &region,
+            region_valid,
             account_id: raw.account_id.as_ref().map(|a| a.get_ref().as_str()),
             egress: egress.as_ref(),
+            mirror_all: raw
+                .images
+                .as_ref()
+                .and_then(|i| i.get_ref().mirror.as_ref()),
         };
-        let (svc, kms) = service(cx, s, &env)?;
+        // A service whose task definition cannot be read is left out; the others are still
+        // checked.
+        let Some((svc, kms, mirrored)) = cx.or(service(cx, s, &env).map(Some), None) else {
+            continue;
+        };
+        mirrors.extend(mirrored);
         if services.iter().any(|o| o.name == svc.name) {
-            return Err(cx.at(
+            cx.report(cx.at(
                 s.get_ref().name.span(),
                 format!("service `{}` is defined twice", svc.name),
             ));
@@ -245,10 +282,44 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
             ecr_repositories,
             services,
             egress,
+            mirrors,
             prov,
         },
         extras,
     ))
+}
+
+/// The VPC block: an IPv4 CIDR without host bits, /16 to /24. AWS accepts /16 to /28 for a
+/// VPC and /28 at the smallest for a subnet; moat cuts the VPC into 16 equal blocks (see
+/// `moat_synth::subnets`), so /24 is the smallest VPC whose blocks are still valid subnets.
+/// Source: <https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html> and
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html>.
+fn vpc_cidr(cx: &Cx<'_>, s: &Spanned<String>) -> Result<Ipv4Net, SpecError> {
+    let net: Ipv4Net = s.get_ref().parse().map_err(|_| {
+        cx.at(
+            s.span(),
+            format!(
+                "invalid vpc_cidr `{}`: expected an IPv4 CIDR block such as `10.0.0.0/16`",
+                s.get_ref()
+            ),
+        )
+    })?;
+    if !(16..=24).contains(&net.prefix_len()) {
+        return Err(cx.at(s.span(), format!(
+            "vpc_cidr `{net}` has a /{} prefix; moat needs /16 to /24: it cuts the VPC into 16 equal blocks and a subnet is at least /28",
+            net.prefix_len()
+        )));
+    }
+    if net.trunc() != net {
+        return Err(cx.at(
+            s.span(),
+            format!(
+                "vpc_cidr `{net}` has host bits set; did you mean `{}`?",
+                net.trunc()
+            ),
+        ));
+    }
+    Ok(net)
 }
 
 fn egress(cx: &Cx<'_>, e: &RawEgress) -> Result<EgressSpec, SpecError> {
@@ -283,121 +354,24 @@ fn service(
     cx: &Cx<'_>,
     s: &Spanned<RawService>,
     env: &Env<'_>,
-) -> Result<(ServiceSpec, Vec<String>), SpecError> {
+) -> Result<(ServiceSpec, Vec<String>, Vec<ImageMirror>), SpecError> {
     let r = s.get_ref();
-    cx.check(&r.name, v::service_name(r.name.get_ref()))?;
+    cx.flag(&r.name, v::service_name(r.name.get_ref()));
     let name = r.name.get_ref().clone();
     let (line, col) = cx.lines.pos(s.span().start);
     let mut prov = Provenance::at(name.as_str(), cx.file(), line, col);
     cx.set(&mut prov, "name", r.name.span());
     cx.set(&mut prov, "task_definition", r.task_definition.span());
 
-    // Task definition paths are relative to the moat.toml.
-    let base = cx.path.parent().unwrap_or_else(|| Path::new(""));
-    let td_path: PathBuf = base.join(r.task_definition.get_ref());
-    let td_text = std::fs::read_to_string(&td_path).map_err(|e| {
-        cx.at(
-            r.task_definition.span(),
-            format!(
-                "cannot read task definition `{}` ({}): {e}",
-                r.task_definition.get_ref(),
-                td_path.display()
-            ),
-        )
-    })?;
-    let td_file = td_path.display().to_string();
-    let (td, extras) =
-        parse_task_definition(&td_text, &td_file, &name).map_err(|e| SpecError::Invalid {
-            path: td_path.clone(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
-        })?;
-    let td_err = |line: Option<u32>, column: Option<u32>, message: String| SpecError::Invalid {
-        path: td_path.clone(),
-        line: line.unwrap_or(1),
-        column: column.unwrap_or(1),
-        message,
-    };
-
-    let capacity = match &r.capacity {
-        None => LaunchType::Fargate,
-        Some(c) => {
-            cx.set(&mut prov, "capacity", c.span());
-            match c.get_ref().as_str() {
-                "fargate" => LaunchType::Fargate,
-                "ec2" => LaunchType::Ec2,
-                other => {
-                    return Err(cx.at(
-                        c.span(),
-                        format!("invalid capacity `{other}`: expected `fargate` or `ec2`"),
-                    ))
-                }
-            }
-        }
-    };
-    let compat = |want: &str| {
-        td.requires_compatibilities
-            .iter()
-            .any(|c| c.known().is_some_and(|c| c == want))
-    };
-    let want = if capacity == LaunchType::Fargate {
-        "FARGATE"
-    } else {
-        "EC2"
-    };
-    if !td.requires_compatibilities.is_empty() && !compat(want) {
-        let p = td.prov.field("requires_compatibilities");
-        return Err(td_err(p.line, p.column, format!("service `{name}` runs on {} capacity but requiresCompatibilities does not include {want}", want.to_ascii_lowercase())));
+    let (td_path, mut td, extras) = read_task_definition(cx, r, &name)?;
+    if let Some(m) = &r.mirror {
+        cx.set(&mut prov, "mirror", m.span());
     }
-    if td.network_mode.known().is_some_and(|m| m != "awsvpc") {
-        let p = td.prov.field("network_mode");
-        return Err(td_err(p.line, p.column, format!("networkMode must be `awsvpc`: moat places each task in the isolated subnets with its own security group (Fargate requires it too); got `{}`", td.network_mode.known().map_or("", |s| s.as_str()))));
-    }
-
-    let autoscaling = match &r.autoscaling {
-        None => None,
-        Some(a) => {
-            cx.set(&mut prov, "autoscaling", a.span());
-            let ar = a.get_ref();
-            let min: u32 = int_in(cx, &ar.min, "autoscaling.min", 0, 10_000)?;
-            let max: u32 = int_in(cx, &ar.max, "autoscaling.max", 1, 10_000)?;
-            if min > max {
-                return Err(cx.at(
-                    ar.min.span(),
-                    format!("autoscaling.min ({min}) is greater than autoscaling.max ({max})"),
-                ));
-            }
-            let cpu_target = match &ar.cpu_target {
-                None => 60,
-                Some(c) => int_in(cx, c, "autoscaling.cpu_target (percent)", 1, 100)?,
-            };
-            Some(Autoscaling {
-                min,
-                max,
-                cpu_target,
-            })
-        }
-    };
-    let desired_count = match &r.desired_count {
-        None => autoscaling.as_ref().map_or(1, |a| a.min),
-        Some(d) => {
-            cx.set(&mut prov, "desired_count", d.span());
-            let n: u32 = int_in(cx, d, "desired_count", 0, 10_000)?;
-            if let Some(a) = &autoscaling {
-                if n < a.min || n > a.max {
-                    return Err(cx.at(
-                        d.span(),
-                        format!(
-                            "desired_count {n} is outside autoscaling min..max ({}..{})",
-                            a.min, a.max
-                        ),
-                    ));
-                }
-            }
-            n
-        }
-    };
+    // Without the mirror the images stay public and every check after this would repeat it.
+    let mirrored = mirror_images(cx, r, env, &name, &mut td, &extras)?;
+    let capacity = capacity(cx, r, &mut prov);
+    check_task_networking(cx, &td, &td_path, &name, capacity);
+    let (desired_count, autoscaling) = scaling(cx, r, &mut prov);
     let execute_command = r.execute_command.as_ref().is_some_and(|e| *e.get_ref());
     if let Some(e) = &r.execute_command {
         cx.set(&mut prov, "execute_command", e.span());
@@ -406,48 +380,16 @@ fn service(
         None => None,
         Some(i) => {
             cx.set(&mut prov, "ingress", i.span());
-            Some(ingress(cx, i, &extras)?)
+            cx.or(ingress(cx, i, &extras, env).map(Some), None)
         }
     };
-    let mut extra_endpoints = Vec::new();
-    for e in &r.extra_endpoints {
-        if moat_catalog::service(e.get_ref()).is_none() {
-            let known: Vec<&str> = moat_catalog::SERVICES.iter().map(|s| s.name).collect();
-            return Err(cx.at(
-                e.span(),
-                format!(
-                    "unknown endpoint `{}`: expected one of {}",
-                    e.get_ref(),
-                    known.join(", ")
-                ),
-            ));
-        }
-        extra_endpoints.push(e.get_ref().clone());
+    let (extra_endpoints, s3_read_buckets, kms_key_arns) = access(cx, r, env, &mut prov);
+    if env.region_valid {
+        cx.or(
+            catalog_checks(&td, &extras, &td_path, env, capacity, execute_command),
+            (),
+        );
     }
-    if let Some(first) = r.extra_endpoints.first() {
-        cx.set(&mut prov, "extra_endpoints", first.span());
-    }
-    let mut s3_read_buckets = Vec::new();
-    for b in &r.s3_read_buckets {
-        cx.check(b, v::bucket(b.get_ref()))?;
-        s3_read_buckets.push(b.get_ref().clone());
-    }
-    let mut kms_key_arns = Vec::new();
-    for k in &r.kms_key_arns {
-        if !v::arn_of(k.get_ref(), "kms") {
-            return Err(cx.at(k.span(), format!("invalid kms_key_arns entry `{}`: expected a KMS key ARN such as `arn:aws:kms:{}:123456789012:key/…`", k.get_ref(), env.region)));
-        }
-        kms_key_arns.push(k.get_ref().clone());
-    }
-    if let Some(first) = r.kms_key_arns.first() {
-        cx.set(&mut prov, "kms_key_arns", first.span());
-        // A customer managed key is only usable through the kms endpoint.
-        if !extra_endpoints.iter().any(|e| e == "kms") {
-            extra_endpoints.push("kms".to_string());
-        }
-    }
-
-    catalog_checks(&td, &extras, &td_path, env, capacity, execute_command)?;
 
     Ok((
         ServiceSpec {
@@ -464,10 +406,245 @@ fn service(
             prov,
         },
         kms_key_arns,
+        mirrored,
     ))
 }
 
-fn ingress(cx: &Cx<'_>, i: &Spanned<RawIngress>, extras: &TdExtras) -> Result<Ingress, SpecError> {
+/// `mirror = true` (on the service, else `[images] mirror`): the task definition's public
+/// images are replaced by their copies in the environment's ECR before any check runs.
+fn mirror_images(
+    cx: &Cx<'_>,
+    r: &RawService,
+    env: &Env<'_>,
+    service: &str,
+    td: &mut moat_model::TaskDefinition,
+    extras: &TdExtras,
+) -> Result<Vec<ImageMirror>, SpecError> {
+    let Some(flag) = r.mirror.as_ref().or(env.mirror_all) else {
+        return Ok(Vec::new());
+    };
+    let public = extras
+        .images
+        .iter()
+        .any(|(_, image, ..)| matches!(classify_image(image), ImageRef::Public { .. }));
+    if !*flag.get_ref() || !public {
+        return Ok(Vec::new());
+    }
+    let Some(account) = env.account_id else {
+        return Err(cx.at(
+            flag.span(),
+            "mirror = true needs `account_id`: the copies live in \
+             <account_id>.dkr.ecr.<region>.amazonaws.com, which the task definition must name",
+        ));
+    };
+    Ok(crate::mirror::rewrite_public_images(
+        service,
+        td,
+        &extras.images,
+        account,
+        env.region,
+    ))
+}
+
+/// Reads and parses the service's task definition (paths are relative to the moat.toml). A
+/// service without a readable task definition cannot be checked further: this is the one
+/// error that stops its checks.
+fn read_task_definition(
+    cx: &Cx<'_>,
+    r: &RawService,
+    name: &str,
+) -> Result<(PathBuf, moat_model::TaskDefinition, TdExtras), SpecError> {
+    let base = cx.path.parent().unwrap_or_else(|| Path::new(""));
+    let td_path: PathBuf = base.join(r.task_definition.get_ref());
+    let td_text = std::fs::read_to_string(&td_path).map_err(|e| {
+        cx.at(
+            r.task_definition.span(),
+            format!(
+                "cannot read task definition `{}` ({}): {e}",
+                r.task_definition.get_ref(),
+                td_path.display()
+            ),
+        )
+    })?;
+    let td_file = td_path.display().to_string();
+    let (td, extras) =
+        parse_task_definition(&td_text, &td_file, name).map_err(|e| SpecError::Invalid {
+            path: td_path.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })?;
+    Ok((td_path, td, extras))
+}
+
+fn capacity(cx: &Cx<'_>, r: &RawService, prov: &mut Provenance) -> LaunchType {
+    let Some(c) = &r.capacity else {
+        return LaunchType::Fargate;
+    };
+    cx.set(prov, "capacity", c.span());
+    match c.get_ref().as_str() {
+        "fargate" => LaunchType::Fargate,
+        "ec2" => LaunchType::Ec2,
+        other => {
+            let guess = crate::suggest::did_you_mean(other, &["fargate", "ec2"])
+                .map(|g| format!("; did you mean `{g}`?"))
+                .unwrap_or_default();
+            cx.report(cx.at(
+                c.span(),
+                format!("invalid capacity `{other}`: expected `fargate` or `ec2`{guess}"),
+            ));
+            LaunchType::Fargate
+        }
+    }
+}
+
+/// The task definition must run where the service does, in awsvpc mode.
+fn check_task_networking(
+    cx: &Cx<'_>,
+    td: &moat_model::TaskDefinition,
+    td_path: &Path,
+    name: &str,
+    capacity: LaunchType,
+) {
+    let td_err = |line: Option<u32>, column: Option<u32>, message: String| SpecError::Invalid {
+        path: td_path.to_path_buf(),
+        line: line.unwrap_or(1),
+        column: column.unwrap_or(1),
+        message,
+    };
+    let compat = |want: &str| {
+        td.requires_compatibilities
+            .iter()
+            .any(|c| c.known().is_some_and(|c| c == want))
+    };
+    let want = if capacity == LaunchType::Fargate {
+        "FARGATE"
+    } else {
+        "EC2"
+    };
+    if !td.requires_compatibilities.is_empty() && !compat(want) {
+        let p = td.prov.field("requires_compatibilities");
+        cx.report(td_err(p.line, p.column, format!("service `{name}` runs on {} capacity but requiresCompatibilities does not include {want}", want.to_ascii_lowercase())));
+    }
+    if td.network_mode.known().is_some_and(|m| m != "awsvpc") {
+        let p = td.prov.field("network_mode");
+        cx.report(td_err(p.line, p.column, format!("networkMode must be `awsvpc`: moat places each task in the isolated subnets with its own security group (Fargate requires it too); got `{}`", td.network_mode.known().map_or("", |s| s.as_str()))));
+    }
+}
+
+/// `desired_count` and `autoscaling`, consistent with each other.
+fn scaling(cx: &Cx<'_>, r: &RawService, prov: &mut Provenance) -> (u32, Option<Autoscaling>) {
+    let autoscaling = r.autoscaling.as_ref().map(|a| {
+        cx.set(prov, "autoscaling", a.span());
+        let ar = a.get_ref();
+        let min: u32 = cx.or(int_in(cx, &ar.min, "autoscaling.min", 0, 10_000), 0);
+        let mut max: u32 = cx.or(int_in(cx, &ar.max, "autoscaling.max", 1, 10_000), 1);
+        if min > max {
+            cx.report(cx.at(
+                ar.min.span(),
+                format!("autoscaling.min ({min}) is greater than autoscaling.max ({max})"),
+            ));
+            max = min;
+        }
+        let cpu_target = match &ar.cpu_target {
+            None => 60,
+            Some(c) => cx.or(
+                int_in(cx, c, "autoscaling.cpu_target (percent)", 1, 100),
+                60,
+            ),
+        };
+        Autoscaling {
+            min,
+            max,
+            cpu_target,
+        }
+    });
+    let desired_count = match &r.desired_count {
+        None => autoscaling.as_ref().map_or(1, |a| a.min),
+        Some(d) => {
+            cx.set(prov, "desired_count", d.span());
+            let n: u32 = cx.or(int_in(cx, d, "desired_count", 0, 10_000), 1);
+            if let Some(a) = &autoscaling {
+                if n < a.min || n > a.max {
+                    cx.report(cx.at(
+                        d.span(),
+                        format!(
+                            "desired_count {n} is outside autoscaling min..max ({}..{})",
+                            a.min, a.max
+                        ),
+                    ));
+                }
+            }
+            n
+        }
+    };
+    (desired_count, autoscaling)
+}
+
+/// What the tasks may reach beyond their task definition's needs: extra endpoints, S3 buckets
+/// to read, customer managed KMS keys (which must be in the environment's region: a KMS key
+/// is a regional resource and the VPC's `kms` endpoint serves only its own region,
+/// <https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys>).
+fn access(
+    cx: &Cx<'_>,
+    r: &RawService,
+    env: &Env<'_>,
+    prov: &mut Provenance,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut extra_endpoints = Vec::new();
+    let known: Vec<&str> = moat_catalog::SERVICES.iter().map(|s| s.name).collect();
+    for e in &r.extra_endpoints {
+        if moat_catalog::service(e.get_ref()).is_none() {
+            cx.report(cx.at(
+                e.span(),
+                format!(
+                    "unknown endpoint `{}`{}",
+                    e.get_ref(),
+                    crate::suggest::hint(e.get_ref(), &known)
+                ),
+            ));
+            continue;
+        }
+        extra_endpoints.push(e.get_ref().clone());
+    }
+    if let Some(first) = r.extra_endpoints.first() {
+        cx.set(prov, "extra_endpoints", first.span());
+    }
+    let mut s3_read_buckets = Vec::new();
+    for b in &r.s3_read_buckets {
+        if cx.flag(b, v::bucket(b.get_ref())) {
+            s3_read_buckets.push(b.get_ref().clone());
+        }
+    }
+    let mut kms_key_arns = Vec::new();
+    for k in &r.kms_key_arns {
+        let arn = k.get_ref();
+        if !v::arn_of(arn, "kms") {
+            cx.report(cx.at(k.span(), format!("invalid kms_key_arns entry `{arn}`: expected a KMS key ARN such as `arn:aws:kms:{}:123456789012:key/…`", env.region)));
+            continue;
+        }
+        if let Some(other) = v::arn_region(arn).filter(|r| env.region_valid && *r != env.region) {
+            cx.report(cx.at(k.span(), format!("KMS key `{arn}` is in {other}, but the environment is in {}: a KMS key is used in its own region only, and the VPC's kms endpoint serves {}; use a key (or a multi-Region replica) in {}", env.region, env.region, env.region)));
+            continue;
+        }
+        kms_key_arns.push(arn.clone());
+    }
+    if let Some(first) = r.kms_key_arns.first() {
+        cx.set(prov, "kms_key_arns", first.span());
+        // A customer managed key is only usable through the kms endpoint.
+        if !extra_endpoints.iter().any(|e| e == "kms") {
+            extra_endpoints.push("kms".to_string());
+        }
+    }
+    (extra_endpoints, s3_read_buckets, kms_key_arns)
+}
+
+fn ingress(
+    cx: &Cx<'_>,
+    i: &Spanned<RawIngress>,
+    extras: &TdExtras,
+    env: &Env<'_>,
+) -> Result<Ingress, SpecError> {
     let r = i.get_ref();
     let port: u16 = int_in(cx, &r.port, "ingress.port", 1, 65535)?;
     let (container, container_port) = match (&r.container, &r.container_port) {
@@ -512,15 +689,29 @@ fn ingress(cx: &Cx<'_>, i: &Spanned<RawIngress>, extras: &TdExtras) -> Result<In
             (name.clone(), port)
         }
     };
+    // An NLB's TLS listener takes a certificate from ACM in the load balancer's own region:
+    // <https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html>.
     let certificate_arn = match &r.certificate_arn {
         None => None,
-        Some(c) if v::arn_of(c.get_ref(), "acm") && c.get_ref().contains(":certificate/") => Some(c.get_ref().clone()),
-        Some(c) => return Err(cx.at(c.span(), format!("invalid certificate_arn `{}`: expected an ACM certificate ARN such as `arn:aws:acm:us-east-1:123456789012:certificate/…`", c.get_ref()))),
+        Some(c) if v::arn_of(c.get_ref(), "acm") && c.get_ref().contains(":certificate/") => {
+            match v::arn_region(c.get_ref()).filter(|r| env.region_valid && *r != env.region) {
+                Some(other) => {
+                    cx.report(cx.at(c.span(), format!("certificate_arn `{}` is in {other}, but the NLB is in {}: a load balancer uses ACM certificates from its own region; request or import the certificate in {}", c.get_ref(), env.region, env.region)));
+                    None
+                }
+                None => Some(c.get_ref().clone()),
+            }
+        }
+        Some(c) => {
+            cx.report(cx.at(c.span(), format!("invalid certificate_arn `{}`: expected an ACM certificate ARN such as `arn:aws:acm:{}:123456789012:certificate/…`", c.get_ref(), env.region)));
+            None
+        }
     };
     let mut allowed_principals = Vec::new();
     for p in &r.allowed_principals {
-        cx.check(p, v::principal(p.get_ref()))?;
-        allowed_principals.push(p.get_ref().clone());
+        if cx.flag(p, v::principal(p.get_ref())) {
+            allowed_principals.push(p.get_ref().clone());
+        }
     }
     Ok(Ingress {
         port,
@@ -567,7 +758,10 @@ fn catalog_checks(
                     Some(ImageRef::OtherRegistry { registry }) => {
                         let host = registry.split(':').next().unwrap_or_default();
                         capacity != LaunchType::Ec2
-                            || !egress.is_some_and(|e| e.allow.iter().any(|a| a == host))
+                            || !egress.is_some_and(|e| {
+                                // an entry may name a port (`host:port`): compare hosts
+                                e.allow.iter().any(|a| a.split(':').next() == Some(host))
+                            })
                     }
                     _ => true,
                 }
@@ -583,11 +777,17 @@ fn catalog_checks(
                 // The catalog writes `<account>` when the task definition does not name one;
                 // the spec may.
                 message: format!(
-                    "{}\n  help: {}",
+                    "{}\n  help: {}{}",
                     p.message,
                     p.help
                         .replace("<account>", account_id.unwrap_or("<account>"))
-                        .replace('\n', "\n        ")
+                        .replace('\n', "\n        "),
+                    if p.kind == ProblemKind::PublicImage {
+                        "\n  or: set `mirror = true` on the service: the task definition then \
+                         names the ECR copy, which `moat image copy` makes"
+                    } else {
+                        ""
+                    }
                 ),
             });
         }

@@ -19,6 +19,7 @@ pub(crate) struct RawSpec {
     pub service: Vec<Spanned<RawService>>,
     pub egress: Option<Spanned<RawEgress>>,
     pub dns: Option<crate::dns::RawDns>,
+    pub images: Option<Spanned<crate::mirror::RawImages>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +38,7 @@ pub(crate) struct RawService {
     pub s3_read_buckets: Vec<Spanned<String>>,
     #[serde(default)]
     pub kms_key_arns: Vec<Spanned<String>>,
+    pub mirror: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -107,7 +107,7 @@ fn bad_cidr() {
     assert_eq!((file.as_str(), line, col), ("moat.toml", 3, 12));
     assert!(msg.contains("invalid vpc_cidr `10.0.0.300/16`"), "{msg}");
     let (_d, r) = load_with(&format!("{HEAD}vpc_cidr = \"10.0.0.0/8\"\n{SVC}"), TD_OK);
-    assert!(invalid(r).3.contains("between /16 and /28"));
+    assert!(invalid(r).3.contains("moat needs /16 to /24"));
     let (_d, r) = load_with(&format!("{HEAD}vpc_cidr = \"10.0.1.0/16\"\n{SVC}"), TD_OK);
     assert!(invalid(r).3.contains("did you mean `10.0.0.0/16`"));
 }
@@ -293,6 +293,10 @@ fn other_registry_is_allowed_only_through_the_egress_gateway() {
         s.egress.map(|e| e.allow),
         Some(vec!["registry.corp.example".to_string()])
     );
+    // An entry with its port (`host:port`, which [egress].allow accepts) names the same host.
+    let with_port = egress.replace("registry.corp.example", "registry.corp.example:443");
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}capacity = \"ec2\"\n{with_port}"), &td);
+    r.expect("an entry with a port admits the registry on EC2 capacity");
 }
 
 #[test]
@@ -593,4 +597,87 @@ fn empty_image_is_an_error() {
     let (file, line, _, msg) = invalid(r);
     assert_eq!((file.as_str(), line), ("td.json", 8));
     assert!(msg.contains("empty `image`"), "{msg}");
+}
+
+/// Issue 13 bug 7: a VPC too small for moat's 16 blocks is one spec error at the value's
+/// line and column (it was a plan error, printed twice, without a position, and docs promised
+/// /28).
+#[test]
+fn too_small_vpc_cidr_is_one_error_at_its_position() {
+    let (_d, r) = load_with(&format!("{HEAD}vpc_cidr = \"10.0.0.0/25\"\n{SVC}"), TD_OK);
+    let (file, line, col, msg) = invalid(r);
+    assert_eq!((file.as_str(), line, col), ("moat.toml", 3, 12));
+    assert!(msg.contains("/25") && msg.contains("/16 to /24"), "{msg}");
+    let (_d, r) = load_with(&format!("{HEAD}vpc_cidr = \"10.0.0.0/24\"\n{SVC}"), TD_OK);
+    assert!(r.is_ok());
+}
+
+/// Issue 13 bug 6: a region that does not exist, a KMS key or an ACM certificate in another
+/// region are errors at their line.
+#[test]
+fn regions_keys_and_certificates_must_match_the_environment() {
+    let (_d, r) = load_with(
+        &format!("name = \"demo\"\nregion = \"us-east-7\"\n{SVC}"),
+        TD_OK,
+    );
+    let (_, line, col, msg) = invalid(r);
+    assert_eq!((line, col), (2, 10));
+    assert!(
+        msg.contains("not an AWS Region; did you mean `us-east-1`?"),
+        "{msg}"
+    );
+
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let (_d, r) = load_with(&format!("{HEAD}{SVC}kms_key_arns = [\"{key}\"]\n"), TD_OK);
+    let (_, line, _, msg) = invalid(r);
+    assert_eq!(line, 6);
+    assert!(
+        msg.contains("is in eu-west-1, but the environment is in us-east-1"),
+        "{msg}"
+    );
+
+    let cert =
+        "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
+    let (_d, r) = load_with(
+        &format!("{HEAD}{SVC}[service.ingress]\nport = 443\ncertificate_arn = \"{cert}\"\n"),
+        TD_OK,
+    );
+    let (_, line, _, msg) = invalid(r);
+    assert_eq!(line, 8);
+    assert!(
+        msg.contains("is in eu-west-1, but the NLB is in us-east-1"),
+        "{msg}"
+    );
+}
+
+/// Issue 13 item 10: every problem of a spec in one run, each at its place, with "did you
+/// mean" for keys, endpoint names and principals.
+#[test]
+fn every_error_at_once_with_suggestions() {
+    let toml = format!(
+        "{HEAD}vpc_cdir = \"10.0.0.0/16\"\naz_count = 9\n{SVC}extra_endpoints = [\"dynamo\"]\ndesird_count = 2\n[service.ingress]\nport = 80\nallowed_principals = [\"444455556666\"]\n"
+    );
+    let (_d, r) = load_with(&toml, TD_OK);
+    let err = r.expect_err("four problems");
+    let all: Vec<(u32, String)> = err
+        .errors()
+        .iter()
+        .map(|e| match e {
+            SpecError::Invalid { line, message, .. } => (*line, message.clone()),
+            other => panic!("{other}"),
+        })
+        .collect();
+    let lines: Vec<u32> = all.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [3, 4, 8, 9, 12], "{all:?}");
+    let text = err.to_string();
+    for want in [
+        "5 errors in the spec",
+        "unknown field `vpc_cdir`; did you mean `vpc_cidr`?",
+        "az_count must be between 1 and 6, got 9",
+        "unknown endpoint `dynamo`; did you mean `dynamodb`?",
+        "unknown field `desird_count` in [[service]]; did you mean `desired_count`?",
+        "did you mean `arn:aws:iam::444455556666:root`?",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
 }

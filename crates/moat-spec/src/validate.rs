@@ -38,7 +38,23 @@ pub fn region(r: &str) -> Option<String> {
         && parts
             .last()
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    (!ok).then(|| format!("invalid region `{r}`: expected an AWS region code such as `us-east-1`"))
+    if !ok {
+        return Some(format!(
+            "invalid region `{r}`: expected an AWS region code such as `us-east-1`"
+        ));
+    }
+    // A well-formed code that is not a Region (`us-east-7`, `eu-west-9`): the catalog's list.
+    (!moat_catalog::regions::is_region(r)).then(|| {
+        format!(
+            "region `{r}` is not an AWS Region{}",
+            crate::suggest::hint(r, moat_catalog::regions::REGIONS)
+        )
+    })
+}
+
+/// The region field of an ARN (`arn:aws:kms:eu-west-1:…` → `eu-west-1`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 pub fn account_id(a: &str) -> Option<String> {
@@ -84,7 +100,17 @@ pub fn principal(p: &str) -> Option<String> {
             && p.split(':')
                 .nth(4)
                 .is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())));
-    (!ok).then(|| format!("invalid principal `{p}`: expected `*` or an IAM ARN such as `arn:aws:iam::210987654321:root`"))
+    if ok {
+        return None;
+    }
+    // An account id alone is the commonest slip: endpoint services take ARNs, and the account's
+    // root ARN is what an account id means there.
+    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "invalid principal `{p}`: expected `*` or an IAM ARN (an account id alone is not one); did you mean `arn:aws:iam::{p}:root`?"
+        ));
+    }
+    Some(format!("invalid principal `{p}`: expected `*` or an IAM ARN such as `arn:aws:iam::210987654321:root`"))
 }
 
 /// Egress allowlist entries: exactly what the gateway loads (`host`, `host:port`, `*.base`,
@@ -112,7 +138,13 @@ mod tests {
         assert!(bucket("my-config").is_none() && bucket("arn:aws:s3:::x").is_some());
         assert!(principal("arn:aws:iam::210987654321:root").is_none());
         assert!(principal("*").is_none());
-        assert!(principal("210987654321").is_some());
+        assert!(principal("210987654321")
+            .unwrap()
+            .contains("did you mean `arn:aws:iam::210987654321:root`?"));
+        assert!(region("us-east-7")
+            .unwrap()
+            .contains("is not an AWS Region; did you mean `us-east-1`?"));
+        assert!(region("ap-southeast-7").is_none() && region("cn-north-1").is_none());
         assert!(allow_host("*.example.com").is_none() && allow_host("https://x").is_some());
         // The gateway's validator: host:port accepted; public-suffix wildcards (at or below
         // the base) and IP addresses in any numeric form refused.

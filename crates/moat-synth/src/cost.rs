@@ -1,5 +1,5 @@
-//! Monthly cost of the planned endpoints, against a NAT gateway design and against seed 001's
-//! fixed six interface endpoints.
+//! Monthly cost of the planned endpoints, against a NAT gateway design and against a fixed
+//! six-endpoint design like the AWS sample (seed 001).
 //!
 //! Model (prices from [`moat_catalog::prices`], which carries the page and the date):
 //! - interface endpoints: `count × AZs × 730 h × hourly price` + `GB/month × per-GB price`
@@ -13,7 +13,7 @@ use moat_catalog::{prices, HOURS_PER_MONTH};
 use serde::Serialize;
 
 /// Seed 001's fixed interface endpoints (its S3 gateway endpoint is free and not counted).
-pub const SEED_001_INTERFACE_ENDPOINTS: [&str; 6] = [
+pub const SIX_ENDPOINT_DESIGN: [&str; 6] = [
     "ecr.api",
     "ecr.dkr",
     "secretsmanager",
@@ -49,10 +49,10 @@ pub struct CostEstimate {
     pub nat_gateway_hour: f64,
     pub nat_gateway_gb: f64,
     pub planned: DesignCost,
-    pub seed_001: DesignCost,
+    pub six_endpoint_design: DesignCost,
     pub nat: DesignCost,
     /// `seed_001 - planned` (positive: the planned set is cheaper).
-    pub saving_vs_seed_001_usd: f64,
+    pub saving_vs_six_endpoint_design_usd: f64,
     /// `nat - planned` (negative: endpoints cost more than one NAT per AZ at this volume).
     pub saving_vs_nat_usd: f64,
 }
@@ -84,8 +84,8 @@ pub fn estimate(region: &str, azs: u32, interface_count: u32, gb_per_month: f64)
     };
     let planned = endpoints("planned endpoints", interface_count);
     let seed = endpoints(
-        "seed 001 (six endpoints)",
-        SEED_001_INTERFACE_ENDPOINTS.len() as u32,
+        "fixed six endpoints (AWS sample)",
+        SIX_ENDPOINT_DESIGN.len() as u32,
     );
     let nat_hourly = f64::from(azs) * HOURS_PER_MONTH * p.nat_gateway_hour;
     let nat_traffic = gb_per_month * p.nat_gateway_gb;
@@ -108,10 +108,10 @@ pub fn estimate(region: &str, azs: u32, interface_count: u32, gb_per_month: f64)
         interface_endpoint_gb: p.interface_endpoint_gb,
         nat_gateway_hour: p.nat_gateway_hour,
         nat_gateway_gb: p.nat_gateway_gb,
-        saving_vs_seed_001_usd: cents(seed.monthly_usd - planned.monthly_usd),
+        saving_vs_six_endpoint_design_usd: cents(seed.monthly_usd - planned.monthly_usd),
         saving_vs_nat_usd: cents(nat.monthly_usd - planned.monthly_usd),
         planned,
-        seed_001: seed,
+        six_endpoint_design: seed,
         nat,
     }
 }
@@ -126,8 +126,8 @@ mod tests {
         // 3 × 2 × 730 × 0.01 = 43.80; 100 GB × 0.01 = 1.00.
         assert_eq!(c.planned.monthly_usd, 44.80);
         // 6 × 2 × 730 × 0.01 = 87.60 + 1.00.
-        assert_eq!(c.seed_001.monthly_usd, 88.60);
-        assert_eq!(c.saving_vs_seed_001_usd, 43.80);
+        assert_eq!(c.six_endpoint_design.monthly_usd, 88.60);
+        assert_eq!(c.saving_vs_six_endpoint_design_usd, 43.80);
         // 2 × 730 × 0.045 = 65.70 + 100 × 0.045 = 4.50.
         assert_eq!(c.nat.monthly_usd, 70.20);
         assert_eq!(c.saving_vs_nat_usd, 25.40);

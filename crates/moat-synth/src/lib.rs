@@ -18,9 +18,11 @@
 //! exception is the egress gateway a spec may ask for (`[egress]`, see [`egress`]): an internet
 //! gateway routed from its own subnets only, where nothing but the gateway runs.
 
+pub mod capacity;
 pub mod cost;
 pub mod dns;
 pub mod egress;
+mod mirror;
 pub mod pinning;
 pub mod plan;
 pub mod render;
@@ -29,6 +31,7 @@ pub mod taskdef;
 pub mod template;
 pub mod tree;
 
+pub use mirror::PlannedCopy;
 pub use plan::{
     plan, plan_with, Plan, PlanError, PlanOptions, PlanProblem, PlannedEndpoint, PolicyStatement,
     ServiceRole,

@@ -1,5 +1,6 @@
 //! [`plan`]: a [`Spec`] → the environment to build, every piece with the reason it is there.
 
+use crate::capacity::{capacity, Capacity, Occupants};
 use crate::cost::{estimate, CostEstimate};
 use crate::egress::PlannedEgress;
 use crate::subnets::{carve, CarveError, PlannedSubnet, SubnetRole, EGRESS_BLOCK_BASE};
@@ -50,12 +51,9 @@ impl PlanOptions {
 /// Why a spec cannot be planned.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{path}: {source}")]
-    Network {
-        path: PathBuf,
-        #[source]
-        source: CarveError,
-    },
+    /// (Not a `#[source]`: the message already says it, and error chains would print it twice.)
+    #[error("{path}: {problem}")]
+    Network { path: PathBuf, problem: CarveError },
     #[error("{path}:{line}:{column}: cannot read the task definition: {message}")]
     TaskDefinition {
         path: PathBuf,
@@ -65,6 +63,14 @@ pub enum PlanError {
     },
     #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Workload(Vec<PlanProblem>),
+    /// The task subnets cannot hold the services at their maximum task count.
+    #[error("{path}:{line}:{column}: {message}")]
+    Capacity {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
 }
 
 /// A problem with one service's workload (from the catalog, or an unknown extra endpoint).
@@ -199,9 +205,14 @@ pub struct Plan {
     pub services: Vec<PlannedService>,
     pub log_groups: Vec<PlannedLogGroup>,
     pub ecr_repositories: Vec<String>,
+    /// Public images the services use through private ECR copies (`mirror = true`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_copies: Vec<crate::mirror::PlannedCopy>,
     pub flow_logs: bool,
     pub log_retention_days: u32,
     pub cost: CostEstimate,
+    /// Addresses per subnet against the tasks' maximum count.
+    pub capacity: Capacity,
     /// Things a reader must know (EC2 capacity not created, dropped fields, …).
     pub notes: Vec<String>,
     /// The DNS Firewall ([`crate::dns`]).
@@ -256,9 +267,9 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
 /// Derives the environment from `spec`.
 pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let (subnets, reserved) =
-        carve(spec.vpc_cidr, spec.az_count).map_err(|source| PlanError::Network {
+        carve(spec.vpc_cidr, spec.az_count).map_err(|problem| PlanError::Network {
             path: spec.path.clone(),
-            source,
+            problem,
         })?;
     let partition = moat_catalog::needs::partition_of(&spec.region);
     let mut endpoints: BTreeMap<String, Vec<PlannedReason>> = BTreeMap::new();
@@ -359,11 +370,13 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 // agent when the task definition names it).
                 Need::ExecutionRole { action, resource }
                 | Need::InstanceRole { action, resource } => {
-                    exec.entry(resource).or_default().insert(action.to_string());
+                    exec.entry(pin_account(resource, spec))
+                        .or_default()
+                        .insert(action.to_string());
                 }
                 Need::TaskRole { action, resource } => {
                     task_role
-                        .entry(resource)
+                        .entry(pin_account(resource, spec))
                         .or_default()
                         .insert(action.to_string());
                 }
@@ -422,6 +435,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             Some(j) => j.clone(),
             None => read_task_definition(&svc.task_definition_path)?,
         };
+        let json = crate::mirror::point_at_copies(json, &svc.name, &spec.mirrors);
         services.push(planned_service(
             svc,
             role,
@@ -504,6 +518,17 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         })
         .collect();
 
+    let capacity = check_capacity(spec, &subnets, egress.as_ref(), interface_count, &services)?;
+    for s in capacity.tight() {
+        notes.push(format!(
+            "subnet {} ({}): {} free addresses; a rolling deployment at the maximum count starts up to {} tasks there (maximumPercent 200%): deployments will wait for room, or use a larger vpc_cidr",
+            s.logical_id,
+            s.cidr,
+            s.free,
+            s.tasks_at_max * 2
+        ));
+    }
+
     let mut plan = Plan {
         name: spec.name.clone(),
         spec_path: spec.path.display().to_string(),
@@ -519,9 +544,11 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         services,
         log_groups,
         ecr_repositories: ecr_repositories(spec),
+        image_copies: crate::mirror::planned_copies(&spec.mirrors),
         flow_logs: spec.flow_logs,
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
+        capacity,
         notes,
         dns: Default::default(),
     };
@@ -529,6 +556,59 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
     plan.notes.extend(crate::dns::note(&plan.dns));
     plan.notes.extend(crate::pinning::note(&plan));
     Ok(plan)
+}
+
+/// The subnets' addresses against the tasks at their maximum count; an error (at `vpc_cidr`,
+/// else `az_count`) when the task subnets cannot hold them.
+fn check_capacity(
+    spec: &Spec,
+    subnets: &[PlannedSubnet],
+    egress: Option<&PlannedEgress>,
+    interface_endpoints: usize,
+    services: &[PlannedService],
+) -> Result<Capacity, PlanError> {
+    let max_of = |s: &PlannedService| s.autoscaling.as_ref().map_or(s.desired_count, |a| a.max);
+    let (gateway, workloads): (Vec<&PlannedService>, Vec<&PlannedService>) = services
+        .iter()
+        .partition(|s| s.role == ServiceRole::EgressGateway);
+    let occupants = Occupants {
+        interface_endpoints: u32::try_from(interface_endpoints).unwrap_or(u32::MAX),
+        // Each ingress NLB and the egress gateway's NLB live in the task subnets.
+        load_balancers: u32::try_from(
+            workloads.iter().filter(|s| s.ingress.is_some()).count()
+                + usize::from(egress.is_some()),
+        )
+        .unwrap_or(u32::MAX),
+        max_tasks: workloads.iter().map(|s| max_of(s)).sum(),
+        gateway_tasks: gateway.iter().map(|s| max_of(s)).sum(),
+    };
+    let egress_subnets = egress.map_or(&[][..], |e| &e.subnets[..]);
+    let c = capacity(subnets, egress_subnets, &occupants);
+    if c.holds_max() {
+        return Ok(c);
+    }
+    let at = ["vpc_cidr", "az_count"]
+        .iter()
+        .map(|f| spec.prov.field(f))
+        .find(|p| *p != spec.prov)
+        .unwrap_or_else(|| spec.prov.clone());
+    let first = &c.subnets[0];
+    Err(PlanError::Capacity {
+        path: spec.path.clone(),
+        line: at.line.unwrap_or(1),
+        column: at.column.unwrap_or(1),
+        message: format!(
+            "the task subnets cannot hold {} tasks (the services' autoscaling.max or desired_count): each {}-address subnet keeps {} for AWS, {} for interface endpoints and {} for load balancers, leaving {} free, {} in {} subnet(s); use a larger vpc_cidr or more AZs",
+            c.max_tasks,
+            first.size,
+            first.aws_reserved,
+            first.endpoint_interfaces,
+            first.load_balancer_interfaces,
+            first.free,
+            c.free(),
+            c.subnets.len()
+        ),
+    })
 }
 
 /// Whether a catalog problem stops the plan. Public images, other regions and foreign
@@ -559,6 +639,22 @@ fn is_fatal(spec: &Spec, svc: &ServiceSpec, p: &Problem) -> bool {
             }
         }
         _ => true,
+    }
+}
+
+/// An ARN whose account field is `*` (the catalog writes `*` when the task definition names no
+/// role ARN to take the account from) narrowed to the spec's `account_id`, when it has one:
+/// the template deploys into that account, so `*` would only widen the grant.
+fn pin_account(resource: String, spec: &Spec) -> String {
+    let Some(account) = &spec.account_id else {
+        return resource;
+    };
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, service, region, "*", rest] => {
+            format!("arn:{partition}:{service}:{region}:{account}:{rest}")
+        }
+        _ => resource,
     }
 }
 
@@ -613,7 +709,57 @@ fn read_task_definition(path: &std::path::Path) -> Result<serde_json::Value, Pla
             message: "expected a JSON object (the register-task-definition input)".into(),
         });
     }
-    Ok(json)
+    Ok(unwrap_describe_output(json))
+}
+
+/// `aws ecs describe-task-definition` prints `{"taskDefinition": {…}, "tags": […]}`: the task
+/// definition is the inner object, and its tags are the outer `tags` (the inner object has
+/// none). The `register-task-definition` shape is returned unchanged. `moat_spec` accepts both
+/// shapes, so both must synthesize the same task definition.
+pub(crate) fn unwrap_describe_output(json: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(mut outer) = json else {
+        return json;
+    };
+    match outer.remove("taskDefinition") {
+        Some(serde_json::Value::Object(mut inner)) => {
+            if let Some(tags) = outer.remove("tags") {
+                inner.entry("tags").or_insert(tags);
+            }
+            serde_json::Value::Object(inner)
+        }
+        Some(other) => {
+            outer.insert("taskDefinition".into(), other);
+            serde_json::Value::Object(outer)
+        }
+        None => serde_json::Value::Object(outer),
+    }
+}
+
+/// The CloudWatch Logs group a container's logs go to, when the template should create it:
+/// the `awslogs` driver's `awslogs-group`, or a FireLens `cloudwatch` / `cloudwatch_logs`
+/// output's `log_group_name` (Fluent Bit's option:
+/// <https://docs.fluentbit.io/manual/pipeline/outputs/cloudwatch>, routed by FireLens:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html>). A name
+/// with Fluent Bit's `$(…)` templating is a pattern, not one group, and is left to the task.
+pub fn log_group_of(log: &moat_model::LogConfiguration) -> Option<String> {
+    let key = match log.driver.known().map(String::as_str) {
+        Some("awslogs") => "awslogs-group",
+        Some("awsfirelens") => {
+            let plugin = log.options.get("Name").or_else(|| log.options.get("name"));
+            match plugin
+                .and_then(Maybe::known)
+                .map(|p| p.to_ascii_lowercase())
+            {
+                Some(p) if p == "cloudwatch" || p == "cloudwatch_logs" => "log_group_name",
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    match log.options.get(key) {
+        Some(Maybe::Known(g)) if !g.contains("$(") => Some(g.clone()),
+        _ => None,
+    }
 }
 
 fn planned_service(
@@ -640,15 +786,14 @@ fn planned_service(
         ));
     }
     let mut log_groups: Vec<String> = Vec::new();
-    for k in &svc.task_definition.containers {
-        if let Some(log) = &k.log {
-            if log.driver.known().map(String::as_str) == Some("awslogs") {
-                if let Some(Maybe::Known(g)) = log.options.get("awslogs-group") {
-                    if !log_groups.contains(g) {
-                        log_groups.push(g.clone());
-                    }
-                }
-            }
+    for g in svc
+        .task_definition
+        .containers
+        .iter()
+        .filter_map(|k| k.log.as_ref().and_then(log_group_of))
+    {
+        if !log_groups.contains(&g) {
+            log_groups.push(g);
         }
     }
     Ok(PlannedService {

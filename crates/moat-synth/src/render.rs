@@ -8,6 +8,16 @@ fn usd(x: f64) -> String {
     format!("{x:.2}")
 }
 
+/// A saving as people say it: "12.30 USD/month less", or "4.10 USD/month more" when the
+/// planned design costs more.
+fn difference(saving: f64) -> String {
+    if saving >= 0.0 {
+        format!("{} USD/month less", usd(saving))
+    } else {
+        format!("{} USD/month more", usd(-saving))
+    }
+}
+
 fn statements(out: &mut String, stmts: &[PolicyStatement], indent: &str) {
     if stmts.is_empty() {
         let _ = writeln!(out, "{indent}(no permissions)");
@@ -43,12 +53,29 @@ pub fn render_plan_text(plan: &Plan) -> String {
         o,
         "\nSubnets (isolated, one per AZ; route tables hold only `local` and the S3 gateway route)"
     );
+    let room = |id: &str| {
+        plan.capacity
+            .subnets
+            .iter()
+            .chain(&plan.capacity.egress_subnets)
+            .find(|c| c.logical_id == id)
+            .map(|c| {
+                format!(
+                    "  {} free of {} addresses; tasks at the maximum count: {}",
+                    c.free, c.size, c.tasks_at_max
+                )
+            })
+            .unwrap_or_default()
+    };
     let subnet_rows = |o: &mut String, subnets: &[crate::subnets::PlannedSubnet]| {
         for sn in subnets {
             let _ = writeln!(
                 o,
-                "  {:<14} {:<18} AZ #{}",
-                sn.logical_id, sn.cidr, sn.az_index
+                "  {:<14} {:<18} AZ #{}{}",
+                sn.logical_id,
+                sn.cidr,
+                sn.az_index,
+                room(&sn.logical_id)
             );
         }
     };
@@ -59,6 +86,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
             "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
         );
         subnet_rows(&mut o, &eg.subnets);
+    }
+    if let Some(c) = plan.capacity.subnets.first() {
+        let _ = writeln!(
+            o,
+            "  (each task subnet: {} addresses kept by AWS, {} for interface endpoints, {} for load balancers; tasks at the maximum count: {}, spread over the AZs)",
+            c.aws_reserved, c.endpoint_interfaces, c.load_balancer_interfaces, plan.capacity.max_tasks
+        );
     }
     if !plan.reserved_egress_cidrs.is_empty() {
         let _ = writeln!(
@@ -117,7 +151,17 @@ pub fn render_plan_text(plan: &Plan) -> String {
             eg.push("TCP 443 to the endpoint SG".to_string());
         }
         if gateway {
-            eg.push("TCP 443 and 80 to the internet (the allowlisted hosts)".into());
+            let ports = plan
+                .egress
+                .as_ref()
+                .map(|e| {
+                    let ports: Vec<String> = e.egress_ports.iter().map(u16::to_string).collect();
+                    ports.join(", ")
+                })
+                .unwrap_or_else(|| "443, 80".into());
+            eg.push(format!(
+                "TCP {ports} to the internet (the allowlisted hosts)"
+            ));
         } else if plan.has_s3_gateway() {
             eg.push("TCP 443 to S3 (gateway route)".into());
         }
@@ -241,24 +285,25 @@ pub fn render_plan_text(plan: &Plan) -> String {
             plan.ecr_repositories.join(", ")
         );
     }
+    crate::mirror::render_copies(&mut o, plan);
 
     let c = &plan.cost;
     let _ = writeln!(
         o,
-        "\nMonthly cost (USD; {} AZ{}, 730 h, {} GB processed assumed)",
+        "\nMonthly cost (USD per month; {} AZ{}, 730 hours, {} GB processed assumed)",
         c.azs,
         if c.azs == 1 { "" } else { "s" },
         c.gb_per_month
     );
     let _ = writeln!(
         o,
-        "  {:<26} {:>6} {:>10} {:>10} {:>10}",
-        "design", "units", "hours", "traffic", "total"
+        "  {:<32} {:>6} {:>10} {:>11} {:>10}",
+        "design", "units", "hours USD", "traffic USD", "total USD"
     );
-    for d in [&c.planned, &c.seed_001, &c.nat] {
+    for d in [&c.planned, &c.six_endpoint_design, &c.nat] {
         let _ = writeln!(
             o,
-            "  {:<26} {:>6} {:>10} {:>10} {:>10}",
+            "  {:<32} {:>6} {:>10} {:>11} {:>10}",
             d.name,
             d.hourly_units,
             usd(d.hourly_usd),
@@ -268,13 +313,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
     }
     let _ = writeln!(
         o,
-        "  saving vs seed 001: {} USD/month",
-        usd(c.saving_vs_seed_001_usd)
+        "  against the fixed six-endpoint design: {}",
+        difference(c.saving_vs_six_endpoint_design_usd)
     );
     let _ = writeln!(
         o,
-        "  saving vs NAT:      {} USD/month",
-        usd(c.saving_vs_nat_usd)
+        "  against one NAT gateway per AZ:        {}",
+        difference(c.saving_vs_nat_usd)
     );
     let _ = writeln!(
         o,

@@ -55,5 +55,9 @@ fn isolated_service_example_endpoints_and_saving() {
     let p = plan(&spec).unwrap();
     let names: Vec<&str> = p.endpoints.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["s3", "ecr.api", "ecr.dkr", "logs"]);
-    assert!(p.cost.saving_vs_seed_001_usd > 0.0, "{:?}", p.cost);
+    assert!(
+        p.cost.saving_vs_six_endpoint_design_usd > 0.0,
+        "{:?}",
+        p.cost
+    );
 }

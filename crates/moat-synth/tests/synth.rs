@@ -60,9 +60,9 @@ fn isolated_endpoints_are_exactly_ecr_logs_and_s3_and_cheaper_than_seed_001() {
             assert_eq!(r.reason.container.as_deref(), Some("app"));
         }
     }
-    assert!(p.cost.saving_vs_seed_001_usd > 0.0);
+    assert!(p.cost.saving_vs_six_endpoint_design_usd > 0.0);
     // 3 fewer interface endpoints in 2 AZs at 0.01 USD/h: 3 × 2 × 730 × 0.01.
-    assert!((p.cost.saving_vs_seed_001_usd - 43.80).abs() < 1e-9);
+    assert!((p.cost.saving_vs_six_endpoint_design_usd - 43.80).abs() < 1e-9);
     assert_eq!(p.cost.as_of, "2025-01");
 }
 
@@ -353,6 +353,16 @@ fn egress_gateway_gets_its_own_subnets_and_the_workloads_the_proxy() {
     assert!(yaml.contains("HTTPS_PROXY"));
     assert!(yaml.contains("Value: \"api.example.com\"") || yaml.contains("Value: api.example.com"));
     assert!(yaml.contains("Key: \"moat:egress-gateway\""));
+    // Issue 13 bug 5: the description does not deny the internet gateway it holds.
+    let description = yaml
+        .lines()
+        .find(|l| l.starts_with("Description:"))
+        .unwrap();
+    assert!(
+        !description.contains("no internet gateway"),
+        "{description}"
+    );
+    assert!(description.contains("egress gateway"), "{description}");
 }
 
 #[test]
@@ -379,4 +389,188 @@ fn unknown_values_become_notes_not_errors() {
 fn isolated_json_template() {
     let p = plan(&common::isolated()).unwrap();
     insta::assert_snapshot!("isolated_json", synth(&p, TemplateFormat::Json));
+}
+
+/// Issue 13 bug 1: a task definition in the `aws ecs describe-task-definition` shape
+/// (`{"taskDefinition": {…}, "tags": []}`) synthesizes the same containers, CPU, memory, roles
+/// and `Name` tag as the `register-task-definition` shape, not an empty task definition.
+#[test]
+fn describe_task_definition_output_synthesizes_its_containers_and_keeps_moats_tag() {
+    let mut spec = common::isolated();
+    spec.services[0].task_definition_path = common::fixture("isolated-describe.json");
+    let p = plan(&spec).expect("plan");
+    let json = synth(&p, TemplateFormat::Json);
+    let t: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let td = &t["Resources"]["AppTaskDefinition"]["Properties"];
+    assert_eq!(td["Family"], "fixture-app", "{td}");
+    assert_eq!(td["Cpu"], "256");
+    assert_eq!(td["Memory"], "512");
+    assert_eq!(td["ContainerDefinitions"][0]["Name"], "app");
+    assert_eq!(
+        td["ContainerDefinitions"][0]["Image"],
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/fixture-app:latest"
+    );
+    assert!(td["ExecutionRoleArn"].is_object() && td["TaskRoleArn"].is_object());
+    assert_eq!(td["Tags"][0]["Key"], "Name", "{td}");
+    assert_eq!(td["Tags"][0]["Value"], "isolated-app");
+    // The describe-only keys are reported as not carried over, not silently kept.
+    assert!(p.services[0]
+        .dropped_fields
+        .contains(&"revision".to_string()));
+
+    // And the same properties as the register shape, except what describe adds.
+    let mut reg = common::isolated();
+    reg.services[0].task_definition_path = common::fixture("isolated.json");
+    let rt: serde_json::Value =
+        serde_json::from_str(&synth(&plan(&reg).unwrap(), TemplateFormat::Json)).unwrap();
+    let rtd = &rt["Resources"]["AppTaskDefinition"]["Properties"];
+    for k in [
+        "Family",
+        "Cpu",
+        "Memory",
+        "NetworkMode",
+        "Tags",
+        "ExecutionRoleArn",
+    ] {
+        assert_eq!(td[k], rtd[k], "{k}");
+    }
+}
+
+/// A task definition's own tags are kept, and moat's `Name` tag is added to them.
+#[test]
+fn task_definition_tags_are_merged_with_moats_name_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::fixture("isolated.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["tags"] = serde_json::json!([{"key": "team", "value": "payments"}]);
+    let path = dir.path().join("td.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let mut spec = common::isolated();
+    spec.services[0].task_definition_path = path;
+    let t: serde_json::Value =
+        serde_json::from_str(&synth(&plan(&spec).unwrap(), TemplateFormat::Json)).unwrap();
+    let tags = &t["Resources"]["AppTaskDefinition"]["Properties"]["Tags"];
+    assert_eq!(tags[0]["Key"], "Name");
+    assert_eq!(tags[1]["Key"], "team");
+    assert_eq!(tags[1]["Value"], "payments");
+}
+
+/// Issue 13 bug 3: a FireLens `cloudwatch_logs` destination gets its log group created by the
+/// template (with the spec's retention), as awslogs groups do, and the task definition refers
+/// to it; the task role may write only to that group.
+#[test]
+fn firelens_cloudwatch_destination_gets_a_retained_log_group() {
+    let spec = common::spec(
+        "fl",
+        "us-east-1",
+        vec![common::service("app", "firelens.json")],
+    );
+    let p = plan(&spec).expect("plan");
+    let names: Vec<&str> = p.log_groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["/app/main", "/ecs/firelens-router"]);
+    assert!(p.log_groups.iter().all(|g| g.retention_days == 30));
+    let t: serde_json::Value = serde_json::from_str(&synth(&p, TemplateFormat::Json)).unwrap();
+    let group = &t["Resources"]["AppMainLogGroup"];
+    assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{t}");
+    assert_eq!(group["Properties"]["RetentionInDays"], 30);
+    let opts = &t["Resources"]["AppTaskDefinition"]["Properties"]["ContainerDefinitions"][1]
+        ["LogConfiguration"]["Options"];
+    assert_eq!(opts["log_group_name"]["Ref"], "AppMainLogGroup", "{opts}");
+    let writes: Vec<&String> = p.services[0]
+        .task_role
+        .iter()
+        .filter(|s| s.actions.iter().any(|a| a == "logs:PutLogEvents"))
+        .flat_map(|s| &s.resources)
+        .collect();
+    assert_eq!(
+        writes,
+        ["arn:aws:logs:us-east-1:123456789012:log-group:/app/main:*"]
+    );
+}
+
+/// Issue 13 bug 6: with `account_id` set, no grant names account `*` — the egress gateway's
+/// log permissions included (its task definition names no role to take the account from).
+#[test]
+fn grants_name_the_spec_account_not_a_wildcard() {
+    let mut spec = common::isolated();
+    spec.egress = Some(moat_spec::EgressSpec {
+        mode: "enforce".into(),
+        allow: vec!["api.example.com".into()],
+        image: None,
+    });
+    let p = plan(&spec).unwrap();
+    let mut resources: Vec<&String> = p.execution_role.iter().flat_map(|s| &s.resources).collect();
+    for svc in &p.services {
+        resources.extend(svc.task_role.iter().flat_map(|s| &s.resources));
+    }
+    let gateway_logs =
+        "arn:aws:logs:us-east-1:123456789012:log-group:/moat/isolated/egress-gateway:*";
+    assert!(
+        resources.iter().any(|r| *r == gateway_logs),
+        "{resources:?}"
+    );
+    for r in resources {
+        assert_eq!(r.split(':').nth(4).filter(|a| *a == "*"), None, "{r}");
+    }
+}
+
+/// Issue 13 bug 7: the plan states free addresses per subnet against the maximum task count,
+/// and refuses a layout that cannot hold `autoscaling.max`, at the spec's `vpc_cidr`.
+#[test]
+fn plan_refuses_subnets_too_small_for_the_maximum_task_count() {
+    let mut spec = common::full(); // 3 AZs, autoscaling 2..6, an ingress NLB
+    spec.vpc_cidr = "10.20.0.0/24".parse().unwrap();
+    spec.prov.set_field("vpc_cidr", 4, 12);
+    let p = plan(&spec).expect("6 tasks fit three /28s");
+    let c = &p.capacity;
+    assert_eq!(c.max_tasks, 6);
+    let interfaces = p.interface_endpoints().count() as u32;
+    for s in &c.subnets {
+        assert_eq!(s.size, 16);
+        assert_eq!(s.free, 16 - 5 - interfaces - 1, "{s:?}");
+        assert_eq!(s.tasks_at_max, 2);
+    }
+    let text = render_plan_text(&p);
+    assert!(
+        text.contains(&format!(
+            "{} free of 16 addresses; tasks at the maximum count: 2",
+            10 - interfaces
+        )),
+        "{text}"
+    );
+
+    spec.services[0].autoscaling.as_mut().unwrap().max = 40;
+    let Err(
+        e @ PlanError::Capacity {
+            line: 4,
+            column: 12,
+            ..
+        },
+    ) = plan(&spec)
+    else {
+        panic!("40 tasks cannot fit")
+    };
+    assert!(e.to_string().contains("cannot hold 40 tasks"), "{e}");
+}
+
+/// Issue 13 item 15: plan text speaks to users: no internal seed numbers, costs with their
+/// unit, and a design that costs more said as "more", not as a negative saving.
+#[test]
+fn plan_text_wording_for_users() {
+    let p = plan(&common::full()).unwrap();
+    assert!(
+        p.cost.saving_vs_nat_usd < 0.0,
+        "the full plan costs more than NAT"
+    );
+    let text = render_plan_text(&p);
+    assert!(!text.to_lowercase().contains("seed"), "{text}");
+    assert!(text.contains("Monthly cost (USD per month;"), "{text}");
+    let nat = text
+        .lines()
+        .find(|l| l.contains("against one NAT gateway per AZ"))
+        .unwrap();
+    assert!(
+        nat.ends_with("USD/month more") && !nat.contains("-"),
+        "{nat}"
+    );
 }

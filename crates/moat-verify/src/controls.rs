@@ -287,6 +287,71 @@ pub static TABLE: &[RuleControls] = &[
                those of MOAT001-MOAT011; reach: none) are unproved, not evidenced.",
     },
     RuleControls {
+        code: "MOAT121",
+        controls: &[],
+        note: "Checks that the permissions boundary leaves the tasks what they need; the boundary's restriction is not what it evidences.",
+    },
+    RuleControls {
+        code: "MOAT122",
+        controls: &[],
+        note: "Checks that endpoint policies admit the calls the tasks need, not that they restrict others.",
+    },
+    RuleControls {
+        code: "MOAT123",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT124",
+        controls: &[],
+        note: "Checks that the execution role may decrypt what it reads; not key-access least privilege.",
+    },
+    RuleControls {
+        code: "MOAT125",
+        controls: &[],
+        note: "Checks that ECS can assume the role here; MOAT302 covers the confused-deputy restriction.",
+    },
+    RuleControls {
+        code: "MOAT126",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT127",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT128",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT129",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT130",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT131",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
+        code: "MOAT132",
+        controls: &[PCI_1_3_1, PCI_1_4_2, PCI_1_4_4, SC_7, AC_4],
+        note: "An internet-facing Classic Load Balancer is ingress from outside, as for MOAT010.",
+    },
+    RuleControls {
+        code: "MOAT133",
+        controls: &[],
+        note: OPERABILITY,
+    },
+    RuleControls {
         code: "MOAT201",
         controls: &[PCI_1_3_1, PCI_1_4_2, AC_3, SC_7],
         note: "",

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[command(
     after_help = "Exit status: 0 clean (every property proved), 1 findings at or above --fail-on\n\
 or a property left unproved (unless --allow-unproved), 2 could not run.\n\
-Start with `moat plan examples/isolated-service`."
+Start with `moat plan examples/isolated-service`, then `moat init YOUR-TASKDEF.json`."
 )]
 pub struct Cli {
     /// When to use colours in human output.
@@ -42,6 +42,9 @@ impl ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented moat.toml next to an ECS task definition (register- or
+    /// describe-task-definition JSON), to plan an environment for it.
+    Init(InitArgs),
     /// What an isolated environment for this workload needs: every endpoint with the reasons
     /// that require it, subnets, security groups, IAM, and the monthly cost.
     Plan(PlanArgs),
@@ -62,13 +65,19 @@ pub enum Command {
     Diagram(DiagramArgs),
     /// Synthesize the spec, check it, show the CloudFormation change set, confirm, deploy and
     /// follow the stack events.
+    #[cfg_attr(not(feature = "aws"), command(hide = true))]
     Deploy(DeployArgs),
     /// Show what `moat deploy` would change (makes and deletes a change set; executes nothing).
+    #[cfg_attr(not(feature = "aws"), command(hide = true))]
     Diff(DiffArgs),
     /// Read a live VPC (or a stack's VPCs) from the AWS account and run the same rules on it.
+    #[cfg_attr(not(feature = "aws"), command(hide = true))]
     Audit(AuditArgs),
     /// Delete the stack and wait; log groups the stack retains are kept unless --delete-logs.
+    #[cfg_attr(not(feature = "aws"), command(hide = true))]
     Destroy(DestroyArgs),
+    /// Copy container images into a private registry (Amazon ECR) without Docker.
+    Image(crate::commands::image::ImageCli),
     /// Route 53 Resolver query logs: `moat dns report LOG…` lists every name the workload tried
     /// to resolve, allowed or blocked by the DNS Firewall.
     #[command(subcommand)]
@@ -92,10 +101,27 @@ pub struct DnsReportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The task definition JSON; moat.toml is written in its directory.
+    #[arg(value_name = "TASKDEF.json")]
+    pub task_definition: PathBuf,
+    /// Region, when the task definition's images and log options name none.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Environment name (default: from the task definition's family).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace an existing moat.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PlanArgs {
     /// A moat.toml, or a directory holding one.
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
+    /// Output format: text for people, or JSON (the plan and the check of its template).
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
 }
@@ -111,12 +137,15 @@ pub struct SynthArgs {
     /// A moat.toml, or a directory holding one.
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
-    /// Directory to write `template.yaml` (or `template.json`) into.
-    #[arg(long, value_name = "DIR")]
+    /// Directory to write `template.yaml` (or `template.json`) into; `-` prints the template
+    /// to stdout.
+    #[arg(long, value_name = "DIR|-")]
     pub out: PathBuf,
+    /// Template format: CloudFormation YAML (short-form tags) or JSON.
     #[arg(long, value_enum, default_value_t = TemplateFormatArg::Yaml)]
     pub format: TemplateFormatArg,
-    /// Replace an existing template that differs.
+    /// Replace a file moat did not write (a template from an earlier `moat synth` is replaced
+    /// without it).
     #[arg(long)]
     pub force: bool,
 }
@@ -135,6 +164,8 @@ pub struct DiagramArgs {
     /// Output file; the format follows its extension (.svg, .html, .dot) unless --format is given.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Output format: SVG picture, self-contained HTML report, or Graphviz source (default:
+    /// from the --out extension).
     #[arg(long, value_enum)]
     pub format: Option<DiagramFormat>,
     /// Region, for templates (else AWS_REGION, AWS_DEFAULT_REGION, the cloud assembly's
@@ -218,8 +249,9 @@ pub struct CheckArgs {
     /// A parameter value, `KEY=VALUE` (repeatable); overrides --params-file.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
-    /// Parameter values in CloudFormation's parameter-file JSON
-    /// (`[{"ParameterKey": "K", "ParameterValue": "V"}]`).
+    /// Parameter values: CloudFormation's parameter file
+    /// (`[{"ParameterKey": "K", "ParameterValue": "V"}]`) or CodePipeline's template
+    /// configuration (`{"Parameters": {"K": "V"}}`).
     #[arg(long, value_name = "FILE")]
     pub params_file: Option<PathBuf>,
     /// Region for AWS::Region and endpoint service names (else AWS_REGION, AWS_DEFAULT_REGION,
@@ -233,7 +265,7 @@ pub struct CheckArgs {
     /// Stack name for AWS::StackName.
     #[arg(long, default_value = "moat-check")]
     pub stack_name: String,
-    /// Output format.
+    /// Output format: text for people, JSON for tools, SARIF 2.1.0 for code scanning.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
     /// Exit 1 when a finding at or above this severity is found.
@@ -244,16 +276,23 @@ pub struct CheckArgs {
     /// did not read proves nothing.
     #[arg(long)]
     pub allow_unproved: bool,
-    /// Write the report to this file instead of stdout (replaced if it exists).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to this file instead of stdout (replaced if it exists); the counts
+    /// are still printed to the terminal.
+    #[arg(long, short = 'o', visible_alias = "output", value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Most unknown-condition combinations to explore.
     #[arg(long, default_value_t = 64)]
     pub max_scenarios: usize,
+    /// Accepted findings (a moat JSON report, each entry optionally with a `reason`): they are
+    /// reported as suppressed and not counted. Waivers on a resource go in its
+    /// `Metadata: moat: ignore: [{code, reason}]`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// Output format: a text table, or JSON (code, name, severity, summary).
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
     /// Print docs/rules.md (every rule's full documentation as Markdown).
@@ -343,6 +382,7 @@ pub struct DiffArgs {
 /// Read a live VPC (or a stack's VPCs) and run the rules on it.
 #[derive(Debug, Clone, Args)]
 #[group(id = "audit_target", required = true, multiple = false, args = ["stack_name", "vpc_id"])]
+#[command(mut_arg("region", |a| a.help("AWS region (else AWS_REGION, then the profile's region)")))]
 pub struct AuditArgs {
     /// Audit the VPC(s) of this CloudFormation stack.
     #[arg(long)]
@@ -350,7 +390,7 @@ pub struct AuditArgs {
     /// Audit this VPC.
     #[arg(long)]
     pub vpc_id: Option<String>,
-    /// Output format.
+    /// Output format: text for people, JSON for tools, SARIF 2.1.0 for code scanning.
     #[arg(long, value_enum, default_value_t = FindingFormat::Text)]
     pub format: FindingFormat,
     /// Exit 1 when a finding at or above this severity is found.

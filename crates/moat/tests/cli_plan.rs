@@ -68,7 +68,7 @@ fn isolated_service_needs_exactly_ecr_logs_and_s3_and_saves_against_seed_001() {
             "s3:Gateway"
         ]
     );
-    let saving = v["plan"]["cost"]["saving_vs_seed_001_usd"]
+    let saving = v["plan"]["cost"]["saving_vs_six_endpoint_design_usd"]
         .as_f64()
         .expect("saving");
     assert!(saving > 0.0, "saving {saving}");

@@ -2,14 +2,19 @@
 //!
 //! `gate-loadgen backend ADDR` runs the shared backend: for each connection it reads one
 //! TLS record (the ClientHello), echoes it, then obeys a one-byte command:
-//! `C` close, `S` sink until EOF then answer the byte count (8 bytes, big endian),
+//! `C` close, `S` read an 8-byte big-endian count, sink that many bytes, then answer the
+//! byte count received (8 bytes, big endian),
 //! `I` hold idle until EOF.
 //!
-//! `gate-loadgen compare --hello FILE --direct ADDR --pid-a PID --a ADDR --name-a NAME
-//! --pid-b PID --b ADDR --name-b NAME` measures, for both proxies, connections per second
-//! (median of 3 alternating 5-second rounds, 64 concurrent clients), tunnel throughput
-//! (best of 3 transfers of 1 GiB), added latency (p50/p99 of 2000 sequential connections,
-//! minus the same for dialling the backend directly) and memory per idle tunnel (RSS delta / N), and prints the table and the ratios b/a.
+//! `gate-loadgen compare --hello FILE --direct ADDR [--runs N] --side NAME@ADDR@PID@MODE...`
+//! measures, for every side (a transparent SNI proxy, MODE `sni`, or a CONNECT proxy, MODE
+//! `connect=HOST:PORT`), connections per second (5 seconds, 64 concurrent clients), tunnel
+//! throughput (one transfer of 256 MiB), added latency (p50/p99 of 2000 sequential
+//! connections, minus the same for dialling the backend directly, measured right before)
+//! and memory per idle tunnel (RSS delta over 4000 idle tunnels / 4000). It does this N
+//! times (default 5), every side in each run in a rotated order, and prints the median
+//! of each figure and the ratio of every `moat-gate*` side to every other side of the same
+//! mode.
 //! Every phase is bounded in count and time, and only loopback addresses are used.
 
 use std::net::SocketAddr;
@@ -25,9 +30,8 @@ type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 const LATENCY_SAMPLES: usize = 2000;
 const RATE_SECS: u64 = 5;
 const RATE_CONCURRENCY: usize = 64;
-const RATE_ROUNDS: usize = 3;
-const THROUGHPUT_BYTES: u64 = 1 << 30;
-const THROUGHPUT_RUNS: usize = 3;
+const THROUGHPUT_BYTES: u64 = 256 << 20;
+const THROUGHPUT_RUNS: usize = 1;
 const IDLE_TUNNELS: usize = 4000;
 
 async fn backend(addr: SocketAddr) -> Res<()> {
@@ -57,14 +61,21 @@ async fn serve_one(s: &mut TcpStream) -> Res<()> {
     s.read_exact(&mut cmd).await?;
     match cmd[0] {
         b'S' => {
+            // The client names the byte count first: the answer must not wait for a
+            // half-close, which Squid's tunnels do not pass on (they close both ways).
+            let mut len = [0u8; 8];
+            s.read_exact(&mut len).await?;
+            let mut left = u64::from_be_bytes(len);
             let mut buf = vec![0u8; 256 * 1024];
             let mut total = 0u64;
-            loop {
-                let n = s.read(&mut buf).await?;
+            while left > 0 {
+                let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                let n = s.read(&mut buf[..want]).await?;
                 if n == 0 {
                     break;
                 }
                 total += n as u64;
+                left -= n as u64;
             }
             s.write_all(&total.to_be_bytes()).await?;
         }
@@ -77,11 +88,57 @@ async fn serve_one(s: &mut TcpStream) -> Res<()> {
     Ok(())
 }
 
-/// Connect, send the hello, read the echo: the tunnel is up. Returns the time taken.
-async fn open(target: SocketAddr, hello: &[u8], cmd: u8) -> Res<(TcpStream, Duration)> {
+/// A proxy under test: where it listens, its process (for memory), and how a client
+/// reaches the backend through it (transparently with the hello, or CONNECT first).
+#[derive(Clone)]
+struct Side {
+    name: String,
+    addr: SocketAddr,
+    pid: u32,
+    /// `Some(authority)`: send `CONNECT authority` and wait for its 2xx first.
+    connect: Option<Arc<str>>,
+}
+
+/// Parses `NAME@ADDR@PID@sni` or `NAME@ADDR@PID@connect=HOST:PORT`.
+fn parse_side(text: &str) -> Res<Side> {
+    let parts: Vec<&str> = text.split('@').collect();
+    let [name, addr, pid, mode] = parts.as_slice() else {
+        return Err(format!("--side {text}: expected NAME@ADDR@PID@MODE").into());
+    };
+    let connect = match mode.strip_prefix("connect=") {
+        Some(a) => Some(Arc::from(a)),
+        None if *mode == "sni" => None,
+        None => return Err(format!("--side {text}: mode is sni or connect=HOST:PORT").into()),
+    };
+    Ok(Side {
+        name: name.to_string(),
+        addr: addr.parse()?,
+        pid: pid.parse()?,
+        connect,
+    })
+}
+
+/// Connect (and CONNECT, for a proxy side), send the hello, read the echo: the tunnel is
+/// up. Returns the time taken.
+async fn open(side: &Side, hello: &[u8], cmd: u8) -> Res<(TcpStream, Duration)> {
     let t0 = Instant::now();
-    let mut s = TcpStream::connect(target).await?;
+    let mut s = TcpStream::connect(side.addr).await?;
     s.set_nodelay(true)?;
+    if let Some(authority) = &side.connect {
+        let req = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+        s.write_all(req.as_bytes()).await?;
+        let mut head = Vec::with_capacity(128);
+        let mut b = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if s.read(&mut b).await? == 0 || head.len() > 4096 {
+                return Err("CONNECT: no response".into());
+            }
+            head.push(b[0]);
+        }
+        if !head.starts_with(b"HTTP/1.1 200") && !head.starts_with(b"HTTP/1.0 200") {
+            return Err(format!("CONNECT refused: {}", String::from_utf8_lossy(&head)).into());
+        }
+    }
     s.write_all(hello).await?;
     let mut echo = vec![0u8; hello.len()];
     s.read_exact(&mut echo).await?;
@@ -103,7 +160,7 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1e6)
 }
 
-async fn latency(target: SocketAddr, hello: &[u8]) -> Res<(f64, f64)> {
+async fn latency(target: &Side, hello: &[u8]) -> Res<(f64, f64)> {
     let mut v = Vec::with_capacity(LATENCY_SAMPLES);
     for _ in 0..LATENCY_SAMPLES {
         let (s, took) = open(target, hello, b'C').await?;
@@ -114,18 +171,23 @@ async fn latency(target: SocketAddr, hello: &[u8]) -> Res<(f64, f64)> {
     Ok((pct(&v, 0.50), pct(&v, 0.99)))
 }
 
-async fn rate(target: SocketAddr, hello: Arc<Vec<u8>>) -> Res<(f64, u64)> {
+async fn rate(target: &Side, hello: Arc<Vec<u8>>) -> Res<(f64, u64)> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     let t0 = Instant::now();
     for _ in 0..RATE_CONCURRENCY {
-        let (stop, done, errors, hello) =
-            (stop.clone(), done.clone(), errors.clone(), hello.clone());
+        let (stop, done, errors, hello, target) = (
+            stop.clone(),
+            done.clone(),
+            errors.clone(),
+            hello.clone(),
+            target.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
-                match open(target, &hello, b'C').await {
+                match open(&target, &hello, b'C').await {
                     Ok((s, _)) => {
                         close_wait(s).await;
                         done.fetch_add(1, Ordering::Relaxed);
@@ -149,13 +211,14 @@ async fn rate(target: SocketAddr, hello: Arc<Vec<u8>>) -> Res<(f64, u64)> {
     ))
 }
 
-async fn throughput(target: SocketAddr, hello: &[u8]) -> Res<f64> {
+async fn throughput(target: &Side, hello: &[u8]) -> Res<f64> {
     let mut best: f64 = 0.0;
     for _ in 0..THROUGHPUT_RUNS {
         let (s, _) = open(target, hello, b'S').await?;
         let (mut r, mut w) = s.into_split();
         let t0 = Instant::now();
         let writer = tokio::spawn(async move {
+            w.write_all(&THROUGHPUT_BYTES.to_be_bytes()).await?;
             let buf = vec![0x5au8; 256 * 1024];
             let mut left = THROUGHPUT_BYTES;
             while left > 0 {
@@ -163,7 +226,6 @@ async fn throughput(target: SocketAddr, hello: &[u8]) -> Res<f64> {
                 w.write_all(&buf[..n]).await?;
                 left -= n as u64;
             }
-            w.shutdown().await?;
             Ok::<_, std::io::Error>(w)
         });
         let mut count = [0u8; 8];
@@ -187,15 +249,16 @@ fn rss_kib(pid: u32) -> Res<u64> {
         .ok_or_else(|| "no VmRSS".into())
 }
 
-async fn idle_memory(target: SocketAddr, hello: Arc<Vec<u8>>, pid: u32) -> Res<f64> {
+async fn idle_memory(target: &Side, hello: Arc<Vec<u8>>) -> Res<f64> {
+    let pid = target.pid;
     let before = rss_kib(pid)?;
     let sem = Arc::new(tokio::sync::Semaphore::new(128));
     let mut tasks = Vec::new();
     for _ in 0..IDLE_TUNNELS {
-        let (hello, sem) = (hello.clone(), sem.clone());
+        let (hello, sem, target) = (hello.clone(), sem.clone(), target.clone());
         tasks.push(tokio::spawn(async move {
             let _p = sem.acquire().await?;
-            open(target, &hello, b'I').await.map(|(s, _)| s)
+            open(&target, &hello, b'I').await.map(|(s, _)| s)
         }));
     }
     let mut held = Vec::new();
@@ -226,61 +289,75 @@ fn arg(args: &[String], key: &str) -> Res<String> {
         .ok_or_else(|| format!("missing {key}").into())
 }
 
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Every metric for one side, once.
+async fn measure(side: &Side, direct: &Side, hello: &Arc<Vec<u8>>) -> Res<(Row, [f64; 2])> {
+    let (rate, errors) = rate(side, hello.clone()).await?;
+    // Warm up, then the direct baseline right before the proxy, so both see the same load.
+    latency(side, hello).await?;
+    let (d50, d99) = latency(direct, hello).await?;
+    let (p50, p99) = latency(side, hello).await?;
+    let mbps = throughput(side, hello).await?;
+    let idle_bytes = idle_memory(side, hello.clone()).await?;
+    let row = Row {
+        rate,
+        errors,
+        mbps,
+        p50: p50 - d50,
+        p99: p99 - d99,
+        idle_bytes,
+    };
+    Ok((row, [d50, d99]))
+}
+
 async fn compare(args: Vec<String>) -> Res<()> {
     let hello = Arc::new(std::fs::read(arg(&args, "--hello")?)?);
-    let direct: SocketAddr = arg(&args, "--direct")?.parse()?;
-    let sides = [
-        (
-            arg(&args, "--name-a")?,
-            arg(&args, "--a")?.parse::<SocketAddr>()?,
-            arg(&args, "--pid-a")?.parse::<u32>()?,
-        ),
-        (
-            arg(&args, "--name-b")?,
-            arg(&args, "--b")?.parse::<SocketAddr>()?,
-            arg(&args, "--pid-b")?.parse::<u32>()?,
-        ),
-    ];
-    latency(direct, &hello).await?;
-    // Connection rate is the noisiest figure on a shared 2-core machine: alternate the
-    // two proxies over several rounds and keep each one's median.
-    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    let mut errs = [0u64; 2];
-    for round in 0..RATE_ROUNDS {
-        for (i, (name, addr, _)) in sides.iter().enumerate() {
-            let (r, e) = rate(*addr, hello.clone()).await?;
-            eprintln!("rate round {round} {name}: {r:.0} conn/s");
-            rates[i].push(r);
-            errs[i] += e;
+    let direct = Side {
+        name: "direct".into(),
+        addr: arg(&args, "--direct")?.parse()?,
+        pid: 0,
+        connect: None,
+    };
+    let runs: usize = arg(&args, "--runs").ok().map_or(Ok(5), |r| r.parse())?;
+    let sides: Vec<Side> = args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| *a == "--side")
+        .map(|(i, _)| parse_side(args.get(i + 1).map_or("", String::as_str)))
+        .collect::<Res<_>>()?;
+    latency(&direct, &hello).await?;
+    // Shared 2-core machines are noisy: every run measures every side, in a rotated
+    // order, and each figure is the median over the runs.
+    let mut all: Vec<Vec<Row>> = sides.iter().map(|_| Vec::new()).collect();
+    for run in 0..runs {
+        for k in 0..sides.len() {
+            let i = (k + run) % sides.len();
+            let (row, [d50, _]) = measure(&sides[i], &direct, &hello).await?;
+            eprintln!(
+                "run {run} {}: {:.0} conn/s ({} errors), {:.0} MB/s, added p50 {:.1} us p99 {:.1} us (direct p50 {d50:.1}), {:.0} B/idle tunnel",
+                sides[i].name, row.rate, row.errors, row.mbps, row.p50, row.p99, row.idle_bytes
+            );
+            all[i].push(row);
         }
     }
-    let mut rows = Vec::new();
-    for (i, (name, addr, pid)) in sides.iter().enumerate() {
-        // Warm up: first connections pay for lazy allocations.
-        latency(*addr, &hello).await?;
-        // Direct baseline measured right before each proxy, so both see the same load.
-        let (d50, d99) = latency(direct, &hello).await?;
-        let (p50, p99) = latency(*addr, &hello).await?;
-        eprintln!(
-            "{name}: p50 {p50:.1} us, p99 {p99:.1} us; direct p50 {d50:.1} us, p99 {d99:.1} us"
-        );
-        rates[i].sort_by(f64::total_cmp);
-        let rate = rates[i][rates[i].len() / 2];
-        let errors = errs[i];
-        let mbps = throughput(*addr, &hello).await?;
-        let idle_bytes = idle_memory(*addr, hello.clone(), *pid).await?;
-        eprintln!("{name}: done");
-        rows.push(Row {
-            rate,
-            errors,
-            mbps,
-            p50: p50 - d50,
-            p99: p99 - d99,
-            idle_bytes,
-        });
-    }
+    let rows: Vec<Row> = all
+        .iter()
+        .map(|v| Row {
+            rate: median(&mut v.iter().map(|r| r.rate).collect::<Vec<_>>()),
+            errors: v.iter().map(|r| r.errors).sum(),
+            mbps: median(&mut v.iter().map(|r| r.mbps).collect::<Vec<_>>()),
+            p50: median(&mut v.iter().map(|r| r.p50).collect::<Vec<_>>()),
+            p99: median(&mut v.iter().map(|r| r.p99).collect::<Vec<_>>()),
+            idle_bytes: median(&mut v.iter().map(|r| r.idle_bytes).collect::<Vec<_>>()),
+        })
+        .collect();
+    println!("medians of {runs} interleaved runs");
     println!(
-        "{:<10} {:>12} {:>8} {:>16} {:>16} {:>16} {:>18}",
+        "{:<22} {:>10} {:>8} {:>16} {:>14} {:>14} {:>18}",
         "proxy",
         "conn/s",
         "errors",
@@ -289,23 +366,32 @@ async fn compare(args: Vec<String>) -> Res<()> {
         "added p99 us",
         "bytes/idle tunnel"
     );
-    for ((name, _, _), r) in sides.iter().zip(&rows) {
+    for (s, r) in sides.iter().zip(&rows) {
         println!(
-            "{:<10} {:>12.0} {:>8} {:>16.0} {:>16.1} {:>16.1} {:>18.0}",
-            name, r.rate, r.errors, r.mbps, r.p50, r.p99, r.idle_bytes
+            "{:<22} {:>10.0} {:>8} {:>16.0} {:>14.1} {:>14.1} {:>18.0}",
+            s.name, r.rate, r.errors, r.mbps, r.p50, r.p99, r.idle_bytes
         );
     }
-    let (a, b) = (&rows[0], &rows[1]);
-    println!(
-        "ratio {}/{}: conn/s {:.2}x, throughput {:.2}x, added p50 {:.2}x, added p99 {:.2}x, idle memory {:.2}x",
-        sides[1].0,
-        sides[0].0,
-        b.rate / a.rate,
-        b.mbps / a.mbps,
-        b.p50 / a.p50,
-        b.p99 / a.p99,
-        b.idle_bytes / a.idle_bytes
-    );
+    // Every moat-gate side against every other side of the same mode.
+    for (bs, b) in sides.iter().zip(&rows) {
+        for (as_, a) in sides.iter().zip(&rows) {
+            let same_mode = bs.connect.is_some() == as_.connect.is_some();
+            if !bs.name.starts_with("moat-gate") || as_.name.starts_with("moat-gate") || !same_mode
+            {
+                continue;
+            }
+            println!(
+                "ratio {}/{}: conn/s {:.2}x, throughput {:.2}x, added p50 {:.2}x, added p99 {:.2}x, idle memory {:.2}x",
+                bs.name,
+                as_.name,
+                b.rate / a.rate,
+                b.mbps / a.mbps,
+                b.p50 / a.p50,
+                b.p99 / a.p99,
+                b.idle_bytes / a.idle_bytes
+            );
+        }
+    }
     Ok(())
 }
 
@@ -320,15 +406,15 @@ fn main() -> Res<()> {
         // One proxy's connection rate alone, e.g. while a profiler watches it.
         Some("rate") => rt.block_on(async {
             let hello = Arc::new(std::fs::read(arg(&args, "--hello")?)?);
-            let target: SocketAddr = arg(&args, "--target")?.parse()?;
-            let (r, e) = rate(target, hello).await?;
+            let target = parse_side(&arg(&args, "--side")?)?;
+            let (r, e) = rate(&target, hello).await?;
             println!("{r:.0} conn/s, {e} errors");
             Ok(())
         }),
         _ => Err(
-            "usage: gate-loadgen backend ADDR | compare --hello FILE --direct ADDR \
-                  --name-a N --a ADDR --pid-a PID --name-b N --b ADDR --pid-b PID \
-                  | rate --hello FILE --target ADDR"
+            "usage: gate-loadgen backend ADDR | compare --hello FILE --direct ADDR [--runs N] \
+                  --side NAME@ADDR@PID@MODE... | rate --hello FILE --side NAME@ADDR@PID@MODE \
+                  (MODE: sni, or connect=HOST:PORT)"
                 .into(),
         ),
     }

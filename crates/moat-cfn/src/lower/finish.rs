@@ -44,6 +44,7 @@ pub fn finish(env: &mut Env) {
     let svcs = index(&env.model.endpoint_services, |x| &x.id);
     let roles = index(&env.model.roles, |x| &x.id);
     let known = |m: &HashMap<Id, usize>, id: &Maybe<Id>| id.known().and_then(|i| m.get(i)).copied();
+    let mut managed_docs: HashMap<String, PolicyDocument> = HashMap::new();
     for p in pending {
         match p {
             Pending::Assoc { rt, subnet } => {
@@ -119,18 +120,25 @@ pub fn finish(env: &mut Env) {
                 roles: targets,
                 statements,
                 managed,
+                document,
             } => {
+                if let Some(m) = &managed {
+                    managed_docs.insert(m.clone(), document.clone());
+                }
                 for r in &targets {
                     if let Some(i) = known(&roles, r) {
                         let role = &mut env.model.roles[i];
                         role.statements.extend(statements.iter().cloned());
+                        role.policies.push(document.clone());
                         if let Some(m) = &managed {
                             role.managed_policy_arns.push(Maybe::Known(m.clone()));
                         }
                     }
                 }
             }
+            Pending::Access(a) => super::access::apply(env, a),
         }
     }
+    super::access::attach_managed_documents(env, &managed_docs);
     super::physical::apply(env);
 }

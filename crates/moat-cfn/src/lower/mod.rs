@@ -1,10 +1,13 @@
 //! Lowering resolved resources into the model, with provenance.
 
+pub(crate) mod access;
 mod dns;
 mod finish;
 mod network;
 mod physical;
+pub mod policy;
 pub mod util;
+mod waivers;
 mod workload;
 
 pub use finish::finish;
@@ -72,8 +75,11 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
             k.pos.line,
             k.pos.col,
         );
+        let waived = waivers::lower(cx, r, &prov.resource)?;
+        env.model.waivers.extend(waived);
         let known = network::lower(env, ty, &props, prov.clone())?
             || workload::lower(env, ty, &props, prov.clone())?
+            || access::lower(env, ty, &props, prov.clone())?
             || dns::lower(env, ty, &props, prov)?;
         if !known {
             *env.ignored.entry(ty.to_string()).or_insert(0) += 1;

@@ -46,6 +46,9 @@ fn names(env: &Env) -> HashMap<String, Maybe<String>> {
             "AWS::SecretsManager::Secret" => Maybe::Known(format!(
                 "arn:aws:secretsmanager:{region}:{account}:secret:{id}{SECRET_SUFFIX}"
             )),
+            // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-key.html#aws-resource-kms-key-return-values
+            // (`Arn`); the key id is assigned by AWS, so the ARN carries the model id.
+            "AWS::KMS::Key" => Maybe::Known(format!("arn:aws:kms:{region}:{account}:key/{id}")),
             "AWS::SSM::Parameter" => {
                 Maybe::Known(format!("arn:aws:ssm:{region}:{account}:parameter/{id}"))
             }
@@ -101,6 +104,43 @@ pub fn apply(env: &mut Env) {
             for r in &mut st.resources {
                 swap(r, &names);
             }
+        }
+        let boundary = role
+            .permissions_boundary
+            .as_mut()
+            .and_then(|b| match &mut b.document {
+                Maybe::Known(d) => Some(d),
+                Maybe::Unknown(_) => None,
+            });
+        for doc in role.policies.iter_mut().chain(boundary) {
+            swap_document(doc, &names);
+        }
+    }
+    let keys = env
+        .model
+        .kms_keys
+        .iter_mut()
+        .filter_map(|k| match &mut k.policy {
+            Some(Maybe::Known(d)) => Some(d),
+            _ => None,
+        });
+    let secrets = env
+        .model
+        .secrets
+        .iter_mut()
+        .filter_map(|s| match &mut s.policy {
+            Some(Maybe::Known(d)) => Some(d),
+            _ => None,
+        });
+    for doc in keys.chain(secrets) {
+        swap_document(doc, &names);
+    }
+}
+
+fn swap_document(doc: &mut moat_model::PolicyDocument, names: &HashMap<String, Maybe<String>>) {
+    for st in &mut doc.statements {
+        for r in &mut st.resources.items {
+            swap(r, names);
         }
     }
 }

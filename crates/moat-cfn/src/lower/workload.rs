@@ -304,6 +304,15 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 statements: stmts,
                 trusted_services: trusted,
                 trust_has_source_conditions: source_cond,
+                policies: super::policy::inline_policies(p.get("Policies"), &prov),
+                permissions_boundary: super::policy::boundary(p.get("PermissionsBoundary"), &prov),
+                trust: p.get("AssumeRolePolicyDocument").map(|d| {
+                    super::policy::document(
+                        d,
+                        &prov,
+                        format!("trust policy of role {}", prov.resource),
+                    )
+                }),
                 prov,
             });
         }
@@ -312,10 +321,29 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
             let stmts = statements(p.get("PolicyDocument"), &prov);
             let managed = (ty == "AWS::IAM::ManagedPolicy").then(|| prov.resource.clone());
+            let kind = if managed.is_some() {
+                "customer managed policy"
+            } else {
+                "policy"
+            };
+            let mut document = match p.get("PolicyDocument") {
+                Some(d) => super::policy::document_or_unknown(
+                    d,
+                    &prov,
+                    format!("{kind} {}", prov.resource),
+                ),
+                None => super::policy::document_or_unknown(
+                    p,
+                    &prov,
+                    format!("{kind} {}", prov.resource),
+                ),
+            };
+            document.attached_as = managed.clone();
             env.pending.push(Pending::RolePolicy {
                 roles: ids(p.get("Roles")),
                 statements: stmts,
                 managed,
+                document,
             });
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html

@@ -158,16 +158,26 @@ pub fn template(plan: &Plan) -> Node {
     let _ = get_att;
     MapB::new()
         .put("AWSTemplateFormatVersion", s("2010-09-09"))
-        .put(
-            "Description",
-            s(format!(
-                "moat: isolated ECS environment {} (no internet gateway, no NAT; AWS services through VPC endpoints only)",
-                plan.name
-            )),
-        )
+        .put("Description", s(description(plan)))
         .put("Resources", res.0.build())
         .put("Outputs", outputs.build())
         .build()
+}
+
+/// The template's one-line description: it must say what the stack holds, so a spec with
+/// `[egress]` (an internet gateway routed from the gateway's own subnets) does not claim "no
+/// internet gateway".
+fn description(plan: &Plan) -> String {
+    match &plan.egress {
+        None => format!(
+            "moat: isolated ECS environment {} (no internet gateway, no NAT; AWS services through VPC endpoints only)",
+            plan.name
+        ),
+        Some(_) => format!(
+            "moat: isolated ECS environment {} (no NAT; AWS services through VPC endpoints; an internet gateway routed only from the egress gateway's subnets, which let out the allowlisted hosts)",
+            plan.name
+        ),
+    }
 }
 
 /// The CloudFormation template for `plan`, deterministic byte for byte.

@@ -257,6 +257,7 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
                 seen_compat = true;
                 from_json(v)
             }
+            "Tags" => with_name_tag(plan, svc, from_json(v)),
             _ => from_json(v),
         };
         props.push(k, node);
@@ -278,6 +279,27 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
     props
         .put("ExecutionRoleArn", get_att("TaskExecutionRole", "Arn"))
         .put("TaskRoleArn", get_att(role, "Arn"))
+}
+
+/// The task definition's own tags plus moat's `Name` tag (unless it sets `Name` itself): an
+/// empty `tags: []`, as `describe-task-definition` prints, must not remove moat's tag.
+fn with_name_tag(plan: &Plan, svc: &PlannedService, tags: Node) -> Node {
+    let Node::Seq(mut list) = tags else {
+        return tags;
+    };
+    let has_name = list.iter().any(|t| match t {
+        Node::Map(p) => p
+            .iter()
+            .any(|(k, v)| k == "Key" && *v == Node::Str("Name".into())),
+        _ => false,
+    });
+    if !has_name {
+        if let Node::Seq(mut ours) = name_tag(plan, &svc.name) {
+            ours.append(&mut list);
+            list = ours;
+        }
+    }
+    Node::Seq(list)
 }
 
 /// Points every container at the egress gateway: `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` and
@@ -338,7 +360,8 @@ fn with_proxy_env(plan: &Plan, eg: &crate::egress::PlannedEgress, containers: No
     )
 }
 
-/// Replaces each container's literal `awslogs-group` with a `Ref` to the group's resource.
+/// Replaces each container's literal `awslogs-group` (or FireLens `log_group_name`) with a
+/// `Ref` to the group's resource.
 fn link_log_groups(plan: &Plan, containers: Node) -> Node {
     let Node::Seq(list) = containers else {
         return containers;
@@ -377,7 +400,8 @@ fn link_options(plan: &Plan, log: Node) -> Node {
                 let opts = opts
                     .into_iter()
                     .map(|(ok, ov)| match (&ov, ok.as_str()) {
-                        (Node::Str(name), "awslogs-group") => {
+                        // `log_group_name`: a FireLens CloudWatch output's group.
+                        (Node::Str(name), "awslogs-group" | "log_group_name") => {
                             match plan.log_groups.iter().find(|g| &g.name == name) {
                                 Some(g) => (ok, r(&g.logical_id)),
                                 None => (ok, ov),

@@ -128,6 +128,7 @@ pub fn spec(name: &str, region: &str, services: Vec<ServiceSpec>) -> Spec {
         ecr_repositories: vec![],
         services,
         egress: None,
+        mirrors: vec![],
         prov: Provenance::at("spec", "moat.toml", 1, 1),
     }
 }

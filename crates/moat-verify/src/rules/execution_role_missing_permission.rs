@@ -1,6 +1,7 @@
+use super::calls::{call_checks, record_outside_roles};
 use super::prelude::*;
-use crate::iam::{role_allows, Allowed};
-use moat_catalog::Need;
+use crate::iam::Stage;
+use moat_catalog::{Caller, Need};
 
 rule! {
     /// ## What it does
@@ -8,7 +9,10 @@ rule! {
     /// ECR pull actions, `logs:CreateLogStream`/`PutLogEvents`, `logs:CreateLogGroup` when a
     /// container sets `awslogs-create-group: "true"`, `secretsmanager:GetSecretValue` and
     /// `ssm:GetParameters` for the secrets it injects, `s3:GetObject` for environment files.
-    /// Roles outside the template (an ARN) and managed policies moat does not know are not judged.
+    /// Each call is evaluated as AWS does (explicit deny first, `NotAction`/`NotResource`,
+    /// wildcards, conditions on the keys the call fixes); a role outside the template, an AWS
+    /// managed policy moat does not carry or an unknown condition leaves the call unproved
+    /// (MOAT120), never allowed. A permissions boundary that removes the grant is MOAT121.
     ///
     /// ## Why is this bad?
     /// The network path is there but the agent is refused: `ResourceInitializationError: unable
@@ -43,65 +47,70 @@ impl Rule for ExecutionRoleMissingPermission {
             let Some(td) = view.task_definition else {
                 continue;
             };
-            let needed: Vec<_> = view
+            let needed: Vec<&str> = view
                 .needs
                 .requirements
                 .iter()
                 .filter_map(|r| match &r.need {
-                    Need::ExecutionRole { action, resource } => {
-                        Some((*action, resource.as_str(), r))
-                    }
+                    Need::ExecutionRole { action, .. } => Some(*action),
                     _ => None,
                 })
                 .collect();
-            if needed.is_empty() {
-                continue;
-            }
-            let role = match &td.execution_role {
-                None => {
-                    out.push(Self::META.finding(
-                        format!(
-                            "task definition `{}` has no execution role, but its tasks need {} to start",
-                            td.id,
-                            needed.iter().map(|(a, _, _)| *a).collect::<Vec<_>>().join(", ")
-                        ),
-                        td.prov.clone(),
-                        "set ExecutionRoleArn to a role trusted by ecs-tasks.amazonaws.com with these permissions".into(),
-                    ));
-                    continue;
-                }
-                Some(Maybe::Unknown(_)) => continue,
-                Some(Maybe::Known(r)) => match find_role(cx, r) {
-                    Some(role) => role,
-                    None => continue,
-                },
-            };
-            // One finding per resource, listing the actions the role lacks on it.
-            let mut groups: Vec<(&str, Vec<&str>, &moat_catalog::Requirement)> = Vec::new();
-            for (action, resource, req) in needed {
-                if role_allows(role, action, resource) != Allowed::No {
-                    continue;
-                }
-                match groups.iter_mut().find(|g| g.0 == resource) {
-                    Some(g) => g.1.push(action),
-                    None => groups.push((resource, vec![action], req)),
-                }
-            }
-            for (resource, actions, req) in groups {
-                let actions = actions.join(", ");
+            if td.execution_role.is_none() && !needed.is_empty() {
+                let mut actions = needed.clone();
+                actions.dedup();
                 out.push(Self::META.finding(
                     format!(
-                        "execution role `{}` does not allow {actions} on {resource}; {}",
-                        role.id,
-                        need_why(view, req)
+                        "task definition `{}` has no execution role, but its tasks need {} to start",
+                        td.id,
+                        actions.join(", ")
                     ),
-                    need_prov(view, req),
-                    format!(
-                        "add to role `{}` a statement allowing {actions} on {resource}",
-                        role.id
-                    ),
+                    td.prov.clone(),
+                    "set ExecutionRoleArn to a role trusted by ecs-tasks.amazonaws.com with these permissions".into(),
                 ));
             }
+        }
+        record_outside_roles(cx, Caller::EcsAgent);
+        // One finding per (role, resource), listing the actions its identity policies refuse.
+        let checks = call_checks(cx);
+        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (i, c) in checks.iter().enumerate() {
+            if c.call.caller != Caller::EcsAgent {
+                continue;
+            }
+            c.record(cx);
+            if c.decision.stage != Some(Stage::Identity) {
+                continue;
+            }
+            match groups.iter_mut().find(|(j, _)| {
+                let o = &checks[*j];
+                o.resource == c.resource && o.view.service.id == c.view.service.id
+            }) {
+                Some(g) => g.1.push(&c.action),
+                None => groups.push((i, vec![&c.action])),
+            }
+        }
+        for (i, mut actions) in groups {
+            let c = &checks[i];
+            actions.dedup();
+            let actions = actions.join(", ");
+            let role = c.role.map_or_else(String::new, |r| r.id.to_string());
+            let why = match &c.decision.verdict {
+                moat_model::Verdict::Refuted { why } => why.clone(),
+                _ => String::new(),
+            };
+            out.push(Self::META.finding(
+                format!(
+                    "execution role `{role}` does not allow {actions} on {} ({why}); {}",
+                    c.resource,
+                    c.why()
+                ),
+                super::analysis::need_prov(c.view, c.req),
+                format!(
+                    "add to role `{role}` a statement allowing {actions} on {}",
+                    c.resource
+                ),
+            ));
         }
     }
 }

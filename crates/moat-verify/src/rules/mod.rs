@@ -3,6 +3,8 @@
 //! ingress, `MOAT3xx` hygiene the seeds ask for.
 
 pub(crate) mod analysis;
+mod calls;
+mod dns;
 mod dns_exfiltration_open;
 mod dns_firewall_blocks_needed_name;
 mod egress_gateway_open_to_internet;
@@ -69,6 +71,34 @@ pub use task_role_missing_permission::TaskRoleMissingPermission;
 pub use unresolved_value::UnresolvedValue;
 pub use vpc_dns_disabled::VpcDnsDisabled;
 
+// Every policy on a call's path, DNS and regions (issue 11).
+mod bucket_policy_denies;
+mod classic_load_balancer_internet_facing;
+mod dhcp_options_custom_dns;
+mod ecr_layers_need_s3_gateway;
+mod endpoint_policy_denies;
+mod hosted_zone_shadows_service;
+mod kms_decrypt_missing;
+mod permissions_boundary_denies;
+mod pull_through_cache_first_pull;
+mod resource_in_other_region;
+mod role_trust_wrong;
+mod s3_perimeter_excludes_layer_bucket;
+mod secret_policy_denies;
+pub use bucket_policy_denies::BucketPolicyDenies;
+pub use classic_load_balancer_internet_facing::ClassicLoadBalancerInternetFacing;
+pub use dhcp_options_custom_dns::DhcpOptionsCustomDns;
+pub use ecr_layers_need_s3_gateway::EcrLayersNeedS3Gateway;
+pub use endpoint_policy_denies::EndpointPolicyDenies;
+pub use hosted_zone_shadows_service::HostedZoneShadowsService;
+pub use kms_decrypt_missing::KmsDecryptMissing;
+pub use permissions_boundary_denies::PermissionsBoundaryDenies;
+pub use pull_through_cache_first_pull::PullThroughCacheFirstPull;
+pub use resource_in_other_region::ResourceInOtherRegion;
+pub use role_trust_wrong::RoleTrustWrong;
+pub use s3_perimeter_excludes_layer_bucket::S3PerimeterExcludesLayerBucket;
+pub use secret_policy_denies::SecretPolicyDenies;
+
 use crate::Rule;
 
 /// Every rule moat runs.
@@ -104,6 +134,19 @@ pub static ALL: &[&dyn Rule] = &[
     &EndpointServiceListenerNotTls,
     &FlowLogsDisabled,
     &ExecutionRoleTrustWithoutSourceConditions,
+    &PermissionsBoundaryDenies,
+    &EndpointPolicyDenies,
+    &S3PerimeterExcludesLayerBucket,
+    &KmsDecryptMissing,
+    &RoleTrustWrong,
+    &SecretPolicyDenies,
+    &DhcpOptionsCustomDns,
+    &HostedZoneShadowsService,
+    &ResourceInOtherRegion,
+    &EcrLayersNeedS3Gateway,
+    &PullThroughCacheFirstPull,
+    &ClassicLoadBalancerInternetFacing,
+    &BucketPolicyDenies,
     // Last: it reports the unproved properties every rule before it recorded.
     &PropertyUnproved,
 ];

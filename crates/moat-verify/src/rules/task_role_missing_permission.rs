@@ -1,6 +1,7 @@
+use super::calls::{call_checks, record_outside_roles};
 use super::prelude::*;
-use crate::iam::{role_allows, Allowed};
-use moat_catalog::Need;
+use crate::iam::Stage;
+use moat_catalog::{Caller, Need};
 
 rule! {
     /// ## What it does
@@ -33,37 +34,28 @@ impl Rule for TaskRoleMissingPermission {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // A task definition without a task role: every task-role need is missing.
         for view in &cx.services {
             let Some(td) = view.task_definition else {
                 continue;
             };
-            // One finding per (problem, resource), listing the actions.
-            let mut groups: Vec<(String, String, Vec<&str>, &moat_catalog::Requirement)> =
-                Vec::new();
+            if td.task_role.is_some() {
+                continue;
+            }
+            let mut groups: Vec<(&String, Vec<&str>, &moat_catalog::Requirement)> = Vec::new();
             for req in &view.needs.requirements {
                 let Need::TaskRole { action, resource } = &req.need else {
                     continue;
                 };
-                let missing = match &td.task_role {
-                    None => Some("the task definition has no task role".to_string()),
-                    Some(Maybe::Known(r)) => match find_role(cx, r) {
-                        Some(role) if role_allows(role, action, resource) == Allowed::No => {
-                            Some(format!("task role `{}` lacks permissions", role.id))
-                        }
-                        _ => None,
-                    },
-                    Some(Maybe::Unknown(_)) => None,
-                };
-                let Some(m) = missing else { continue };
-                match groups.iter_mut().find(|g| g.0 == m && &g.1 == resource) {
-                    Some(g) => g.2.push(action),
-                    None => groups.push((m, resource.clone(), vec![action], req)),
+                match groups.iter_mut().find(|g| g.0 == resource) {
+                    Some(g) => g.1.push(action),
+                    None => groups.push((resource, vec![action], req)),
                 }
             }
-            for (m, resource, actions, req) in groups {
+            for (resource, actions, req) in groups {
                 out.push(Self::META.finding(
                     format!(
-                        "{m}: {} on {resource}; {}",
+                        "the task definition has no task role: {} on {resource}; {}",
                         actions.join(", "),
                         need_why(view, req)
                     ),
@@ -74,6 +66,48 @@ impl Rule for TaskRoleMissingPermission {
                     ),
                 ));
             }
+        }
+        record_outside_roles(cx, Caller::Application);
+        let checks = call_checks(cx);
+        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
+        for (i, c) in checks.iter().enumerate() {
+            if c.call.caller != Caller::Application {
+                continue;
+            }
+            c.record(cx);
+            if c.decision.stage != Some(Stage::Identity) {
+                continue;
+            }
+            match groups.iter_mut().find(|(j, _)| {
+                let o = &checks[*j];
+                o.resource == c.resource && o.view.service.id == c.view.service.id
+            }) {
+                Some(g) => g.1.push(&c.action),
+                None => groups.push((i, vec![&c.action])),
+            }
+        }
+        for (i, actions) in groups {
+            let c = &checks[i];
+            let role = c.role.map_or_else(String::new, |r| r.id.to_string());
+            let td = c
+                .view
+                .task_definition
+                .map(|t| t.prov.clone())
+                .unwrap_or_else(|| c.view.service.prov.clone());
+            out.push(Self::META.finding(
+                format!(
+                    "task role `{role}` lacks permissions: {} on {}; {}",
+                    actions.join(", "),
+                    c.resource,
+                    c.why()
+                ),
+                td,
+                format!(
+                    "give the task definition a task role allowing {} on {}",
+                    actions.join(", "),
+                    c.resource
+                ),
+            ));
         }
     }
 }

@@ -241,6 +241,7 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
                     .chain(notes)
                     .collect(),
                 properties: proof.properties,
+                ..Default::default()
             },
         };
         print(&render(&outcome, a.format, std::io::stdout().is_terminal()))?;

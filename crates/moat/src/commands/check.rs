@@ -29,14 +29,24 @@ pub fn run(a: CheckArgs, color: bool) -> Result<u8> {
     };
     let roots = super::inputs::roots(&a)?;
     let loaded = moat_cfn::load_roots(&roots, &opts)?;
-    let outcome = check_loaded(
+    let mut outcome = check_loaded(
         &loaded,
         region.as_deref().unwrap_or(moat_model::UNKNOWN_REGION),
     );
-    let rendered = render(&outcome, a.format, color && a.output.is_none());
-    match &a.output {
+    super::waivers::apply(&mut outcome, &loaded, a.baseline.as_deref())?;
+    let rendered = render(&outcome, a.format, color && a.out.is_none());
+    match &a.out {
         Some(path) => {
             write_file(path, &rendered, true)?;
+            // The report went to the file; the terminal still gets the verdict.
+            let c = moat_report::counts(&outcome.findings);
+            eprintln!(
+                "wrote {}: {} error(s), {} warning(s), {} info",
+                path.display(),
+                c["error"],
+                c["warning"],
+                c["info"]
+            );
         }
         None => print(&rendered)?,
     }
@@ -136,8 +146,9 @@ pub fn render(o: &Outcome, format: FindingFormat, color: bool) -> String {
         FindingFormat::Json => {
             moat_report::json_with_controls(&o.findings, &o.summary, &controls_by_code())
         }
-        FindingFormat::Sarif => moat_report::sarif_with_properties(
+        FindingFormat::Sarif => moat_report::sarif_with_properties_and_suppressions(
             &o.findings,
+            &o.summary.suppressed,
             &rule_infos(),
             env!("CARGO_PKG_VERSION"),
             &o.summary.properties,
@@ -201,15 +212,27 @@ pub fn exit_code(outcome: &Outcome, fail_on: FailOn, allow_unproved: bool) -> u8
     u8::from(unproved || outcome.findings.iter().any(|f| f.severity >= threshold))
 }
 
-/// CloudFormation's parameter file: `[{"ParameterKey": "K", "ParameterValue": "V"}, …]`.
+/// CloudFormation's parameter file, `[{"ParameterKey": "K", "ParameterValue": "V"}, …]`, or
+/// CodePipeline's template configuration file, `{"Parameters": {"K": "V"}, …}`
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/continuous-delivery-codepipeline-cfn-artifacts.html>).
 fn read_params_file(path: &Path) -> Result<BTreeMap<String, String>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    if let Some(params) = v.get("Parameters").and_then(|p| p.as_object()) {
+        let mut out = BTreeMap::new();
+        for (k, value) in params {
+            let Some(value) = value.as_str() else {
+                bail!("{}: Parameters.{k} must be a string", path.display());
+            };
+            out.insert(k.clone(), value.to_string());
+        }
+        return Ok(out);
+    }
     let Some(items) = v.as_array() else {
         bail!(
-            "{}: expected a JSON array of {{\"ParameterKey\", \"ParameterValue\"}} objects",
+            "{}: expected a JSON array of {{\"ParameterKey\", \"ParameterValue\"}} objects, or {{\"Parameters\": {{…}}}}",
             path.display()
         );
     };

@@ -8,9 +8,13 @@ mod aws;
 mod check;
 mod diagram;
 pub mod dns;
+pub mod image;
+mod init;
 mod inputs;
 mod plan;
 mod rules;
+mod synth;
+mod waivers;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -19,8 +23,9 @@ use anyhow::Result;
 pub fn run(cli: Cli) -> Result<u8> {
     let color = cli.color.enabled();
     match cli.command {
+        Command::Init(a) => init::run(a),
         Command::Plan(a) => plan::plan(a),
-        Command::Synth(a) => plan::synth(a),
+        Command::Synth(a) => synth::synth(a),
         Command::Diagram(a) => diagram::run(a),
         Command::Check(a) => check::run(a, color),
         Command::Rules(a) => rules::run(a),
@@ -33,6 +38,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             logs: a.logs,
             json: a.format == crate::cli::PlanFormat::Json,
         }),
+        Command::Image(a) => image::run(a),
         Command::Gate(a) => {
             let code = moat_gate::cli::run(a)?;
             Ok(u8::try_from(code).unwrap_or(2))

@@ -1,7 +1,7 @@
-//! `moat plan` and `moat synth`: spec -> plan -> template, proven by the same rules as `check`.
+//! `moat plan`: spec -> plan -> template, proven by the same rules as `check`.
 
-use crate::cli::{PlanArgs, PlanFormat, SynthArgs, TemplateFormatArg};
-use crate::output::{print, write_file, Written};
+use crate::cli::{PlanArgs, PlanFormat};
+use crate::output::print;
 use anyhow::{Context, Result};
 use moat_model::{Finding, Severity};
 use moat_synth::TemplateFormat;
@@ -48,6 +48,19 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
         }
     }
     moat_verify::sort_dedup(&mut findings);
+    // Every service's task definition must reach the template with its containers: one that
+    // arrived empty (as the describe-task-definition shape once did) gives the rules nothing
+    // to judge, and "no findings" would then mean nothing.
+    if let Some(td) = model
+        .task_definitions
+        .iter()
+        .find(|t| t.containers.is_empty())
+    {
+        anyhow::bail!(
+            "internal: the synthesized task definition `{}` has no containers; please report this with the task definition file",
+            td.id.as_str()
+        );
+    }
     Ok(Built {
         spec,
         plan,
@@ -111,7 +124,7 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
             let _ = writeln!(s, "\n{}", check_summary(&b));
             let _ = writeln!(
                 s,
-                "\nNext: `moat synth {0} --out DIR` writes the template; `moat diagram {0} --out {1}.svg` draws it (`--format html` for a report).",
+                "\nNext: `moat synth {0} --out DIR` writes the template; `moat diagram {0} --out {1}.svg` draws it, `--out {1}.html` makes a report.",
                 a.spec.display(),
                 b.spec.name
             );
@@ -132,28 +145,6 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
             print(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
         }
     }
-    Ok(u8::from(
-        b.findings.iter().any(|f| f.severity == Severity::Error),
-    ))
-}
-
-pub fn synth(a: SynthArgs) -> Result<u8> {
-    let b = build(&a.spec)?;
-    let (text, name) = match a.format {
-        TemplateFormatArg::Yaml => (b.template_yaml.clone(), "template.yaml"),
-        TemplateFormatArg::Json => (
-            moat_synth::synth(&b.plan, TemplateFormat::Json),
-            "template.json",
-        ),
-    };
-    let path = a.out.join(name);
-    let what = match write_file(&path, &text, a.force)? {
-        Written::Created => "wrote",
-        Written::Replaced => "replaced",
-        Written::Unchanged => "unchanged",
-    };
-    eprintln!("{what} {}", path.display());
-    eprintln!("{}", check_summary(&b));
     Ok(u8::from(
         b.findings.iter().any(|f| f.severity == Severity::Error),
     ))
