@@ -52,6 +52,11 @@ pub async fn audit(aws: &Aws, target: &AuditTarget) -> Result<(Model, Vec<String
                 Maybe::unknown(e.to_string())
             }
         },
+        // DNS Firewall associations are not read yet: verdicts about DNS stay unproved.
+        resolver: moat_model::Resolver {
+            unread: Some("moat audit does not read Route 53 Resolver DNS Firewall yet".into()),
+            ..Default::default()
+        },
         ..Model::default()
     };
     let scope = match target {

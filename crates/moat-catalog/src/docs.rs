@@ -77,6 +77,7 @@ pub fn render_markdown() -> String {
     s.push_str("\n`<account>` is the account of the execution (or task) role ARN, or `*` when the task definition does not say.\n");
     render_calls(&mut s);
     s.push_str(&crate::samples::render());
+    s.push_str(&crate::dns::render_markdown());
     s.push_str("\n## Prices\n\nInterface endpoints per AZ-hour and per GB, NAT gateway per hour and per GB, for us-east-1, us-east-2, us-west-2, eu-west-1, eu-central-1, ap-southeast-1, ap-northeast-1 (other regions fall back to us-east-1 and say so). Sources: <");
     s.push_str(src::PRIVATELINK_PRICING);
     s.push_str(">, <");

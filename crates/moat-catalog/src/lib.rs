@@ -20,6 +20,7 @@
 //! (`cargo test -p moat-catalog` fails when it is stale; `UPDATE_DOCS=1` rewrites it).
 
 pub mod calls;
+pub mod dns;
 pub mod docs;
 pub mod image;
 mod logs;

@@ -65,6 +65,24 @@ pub fn prices(region: &str) -> (PriceSheet, bool) {
     }
 }
 
+/// Route 53 Resolver DNS Firewall prices: per domain name in the domain lists per month, and
+/// per million queries processed (first tier). The same in every commercial region.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct DnsFirewallPrices {
+    pub domain_month: f64,
+    pub million_queries: f64,
+    pub as_of: &'static str,
+    pub source: &'static str,
+}
+
+/// "Amazon Route 53 pricing", Route 53 Resolver DNS Firewall section.
+pub const DNS_FIREWALL: DnsFirewallPrices = DnsFirewallPrices {
+    domain_month: 0.0005,
+    million_queries: 0.60,
+    as_of: AS_OF,
+    source: src::ROUTE53_PRICING,
+};
+
 /// Both pricing pages, for output that cites them.
 pub const PRICING_SOURCES: [&str; 2] = [src::PRIVATELINK_PRICING, src::NAT_GATEWAY_PRICING];
 

@@ -55,6 +55,8 @@ pub const SECRETS_MANAGER_KMS: &str =
 pub const PRIVATELINK_PRICING: &str = "https://aws.amazon.com/privatelink/pricing/";
 /// Amazon VPC pricing (NAT gateway).
 pub const NAT_GATEWAY_PRICING: &str = "https://aws.amazon.com/vpc/pricing/";
+/// Amazon Route 53 pricing (Resolver DNS Firewall: per domain per month, per million queries).
+pub const ROUTE53_PRICING: &str = "https://aws.amazon.com/route53/pricing/";
 
 /// The X-Ray daemon's managed policy (`AWSXRayDaemonWriteAccess`): trace upload plus the
 /// sampling rules, targets and statistic summaries, on `*`.

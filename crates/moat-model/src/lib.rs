@@ -27,6 +27,7 @@
 //! assert!(m.vpc(&Id::from("VPC")).is_some());
 //! ```
 
+mod dns;
 mod finding;
 mod network;
 mod policy;
@@ -37,6 +38,7 @@ mod value;
 mod waiver;
 mod workload;
 
+pub use dns::*;
 pub use finding::{Finding, Hop, Severity};
 pub use network::*;
 pub use policy::{
@@ -91,6 +93,8 @@ pub struct Model {
     pub services: Vec<Service>,
     pub roles: Vec<Role>,
     pub log_groups: Vec<LogGroup>,
+    /// Route 53 Resolver DNS Firewall and query logging.
+    pub resolver: Resolver,
     /// Accepted findings written on the resources (`Metadata: moat: ignore`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,

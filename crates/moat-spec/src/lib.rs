@@ -27,6 +27,7 @@
 //! assert!(err.ends_with("moat.toml:3:12: az_count must be between 1 and 6, got 9"), "{err}");
 //! ```
 
+mod dns;
 pub mod init;
 mod json;
 mod keys;
@@ -37,6 +38,7 @@ mod suggest;
 pub mod taskdef;
 pub mod validate;
 
+pub use dns::DnsSettings;
 pub use mirror::{mirror_target, ImageMirror};
 
 use ipnet::Ipv4Net;
@@ -177,6 +179,8 @@ pub struct SpecExtras {
     /// `extra_endpoints`) and `kms:Decrypt` for the execution role
     /// (`moat_catalog::customer_key_needs`).
     pub kms_key_arns: std::collections::BTreeMap<String, Vec<String>>,
+    /// `[dns]`: the DNS Firewall `moat synth` adds.
+    pub dns: DnsSettings,
 }
 
 /// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.

@@ -172,7 +172,10 @@ fn int_in<T: TryFrom<i64>>(
 }
 
 fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
-    let mut extras = SpecExtras::default();
+    let mut extras = SpecExtras {
+        dns: crate::dns::settings(raw.dns.as_ref(), |span, m| cx.at(span, m))?,
+        ..Default::default()
+    };
     cx.flag(&raw.name, v::env_name(raw.name.get_ref()));
     let region_valid = cx.flag(&raw.region, v::region(raw.region.get_ref()));
     let mut prov = Provenance::at(raw.name.get_ref().as_str(), cx.file(), 1, 1);

@@ -18,6 +18,7 @@ pub(crate) struct RawSpec {
     #[serde(default)]
     pub service: Vec<Spanned<RawService>>,
     pub egress: Option<Spanned<RawEgress>>,
+    pub dns: Option<crate::dns::RawDns>,
     pub images: Option<Spanned<crate::mirror::RawImages>>,
 }
 

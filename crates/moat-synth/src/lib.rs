@@ -20,8 +20,10 @@
 
 pub mod capacity;
 pub mod cost;
+pub mod dns;
 pub mod egress;
 mod mirror;
+pub mod pinning;
 pub mod plan;
 pub mod render;
 pub mod subnets;

@@ -23,6 +23,8 @@ pub struct PlanOptions {
     /// Per service name: customer managed KMS keys encrypting its secrets (from
     /// [`moat_spec::SpecExtras`]); each adds the `kms` endpoint and `kms:Decrypt` on the key.
     pub kms_key_arns: BTreeMap<String, Vec<String>>,
+    /// `[dns]`: the DNS Firewall (on by default; see [`crate::dns`]).
+    pub dns: moat_spec::DnsSettings,
 }
 
 impl Default for PlanOptions {
@@ -30,6 +32,7 @@ impl Default for PlanOptions {
         PlanOptions {
             gb_per_month: 100.0,
             kms_key_arns: BTreeMap::new(),
+            dns: moat_spec::DnsSettings::default(),
         }
     }
 }
@@ -39,6 +42,7 @@ impl PlanOptions {
     pub fn from_extras(extras: &moat_spec::SpecExtras) -> Self {
         PlanOptions {
             kms_key_arns: extras.kms_key_arns.clone(),
+            dns: extras.dns.clone(),
             ..Default::default()
         }
     }
@@ -211,6 +215,8 @@ pub struct Plan {
     pub capacity: Capacity,
     /// Things a reader must know (EC2 capacity not created, dropped fields, …).
     pub notes: Vec<String>,
+    /// The DNS Firewall ([`crate::dns`]).
+    pub dns: crate::dns::PlannedDns,
 }
 
 impl Plan {
@@ -523,7 +529,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         ));
     }
 
-    Ok(Plan {
+    let mut plan = Plan {
         name: spec.name.clone(),
         spec_path: spec.path.display().to_string(),
         region: spec.region.clone(),
@@ -544,7 +550,12 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
         capacity,
         notes,
-    })
+        dns: Default::default(),
+    };
+    plan.dns = crate::dns::plan_dns(&plan, &opts.dns);
+    plan.notes.extend(crate::dns::note(&plan.dns));
+    plan.notes.extend(crate::pinning::note(&plan));
+    Ok(plan)
 }
 
 /// The subnets' addresses against the tasks at their maximum count; an error (at `vpc_cidr`,

@@ -206,6 +206,16 @@ pub static TABLE: &[RuleControls] = &[
         note: "The egress gateway is the one component allowed a way out; it must admit no one from outside.",
     },
     RuleControls {
+        code: "MOAT012",
+        controls: OUT,
+        note: "DNS is a way out: a resolver that answers any public name carries data to whoever serves the name.",
+    },
+    RuleControls {
+        code: "MOAT013",
+        controls: &[],
+        note: "Decides whether the design works (a needed name resolves), not whether it is restricted.",
+    },
+    RuleControls {
         code: "MOAT101",
         controls: MANAGED_INTERFACE,
         note: "Without the endpoint the service's calls need a way out of the VPC.",

@@ -18,6 +18,7 @@ mod meta;
 mod context;
 pub mod controls;
 mod decide;
+pub mod firewall;
 pub mod iam;
 pub mod reach;
 pub mod rules;

@@ -78,6 +78,26 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Copy container images into a private registry (Amazon ECR) without Docker.
     Image(crate::commands::image::ImageCli),
+    /// Route 53 Resolver query logs: `moat dns report LOG…` lists every name the workload tried
+    /// to resolve, allowed or blocked by the DNS Firewall.
+    #[command(subcommand)]
+    Dns(DnsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// List the names in Resolver query logs (JSON lines, or `aws logs filter-log-events`
+    /// output): queries, allowed, blocked, failed, query types and source addresses per name.
+    Report(DnsReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DnsReportArgs {
+    /// Query-log files.
+    #[arg(value_name = "LOG", required = true)]
+    pub logs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Args)]

@@ -206,7 +206,9 @@ fn seed_001_checks_clean_through_its_parent_stack() {
         .code(0);
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
     assert_eq!(v["summary"]["errors"], 0, "{v:#}");
-    assert_eq!(v["summary"]["warnings"], 0, "{v:#}");
+    // The one warning: seed 001's VPC has no DNS Firewall, so its DNS resolves any public
+    // name (MOAT012).
+    assert_eq!(v["summary"]["warnings"], 1, "{v:#}");
     // What remains is information: seed 001 has no flow logs, and its log group's name is
     // assigned by AWS, which moat says rather than guesses.
     let codes: Vec<&str> = v["findings"]
@@ -216,7 +218,9 @@ fn seed_001_checks_clean_through_its_parent_stack() {
         .filter_map(|f| f["code"].as_str())
         .collect();
     assert!(
-        codes.iter().all(|c| *c == "MOAT301" || *c == "MOAT113"),
+        codes
+            .iter()
+            .all(|c| *c == "MOAT301" || *c == "MOAT113" || *c == "MOAT012"),
         "{codes:?}"
     );
     // The nested children are reached through the parent and point into their own files.
@@ -322,7 +326,7 @@ fn egress_zone_is_accepted_only_while_it_holds_the_gateway_alone() {
 
     // The gateway open to the internet on its proxy port.
     let open = template.replace(
-        "          CidrIp: \"10.0.0.0/16\"\n          Description: \"proxy clients",
+        "          CidrIp: \"10.0.0.0/20\"\n          Description: \"proxy clients",
         "          CidrIp: \"0.0.0.0/0\"\n          Description: \"proxy clients",
     );
     assert_ne!(open, template);

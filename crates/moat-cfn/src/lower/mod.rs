@@ -1,6 +1,7 @@
 //! Lowering resolved resources into the model, with provenance.
 
 pub(crate) mod access;
+mod dns;
 mod finish;
 mod network;
 mod physical;
@@ -78,7 +79,8 @@ pub fn lower_stack(cx: &mut StackCx, env: &mut Env) -> Result<(), Error> {
         env.model.waivers.extend(waived);
         let known = network::lower(env, ty, &props, prov.clone())?
             || workload::lower(env, ty, &props, prov.clone())?
-            || access::lower(env, ty, &props, prov)?;
+            || access::lower(env, ty, &props, prov.clone())?
+            || dns::lower(env, ty, &props, prov)?;
         if !known {
             *env.ignored.entry(ty.to_string()).or_insert(0) += 1;
         }

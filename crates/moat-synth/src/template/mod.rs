@@ -4,6 +4,7 @@
 //! IAM, log groups, per service: task definition, service, autoscaling, ingress), so the same
 //! plan gives the same bytes.
 
+mod dns;
 mod egress;
 mod ingress;
 mod network;
@@ -125,6 +126,7 @@ pub fn template(plan: &Plan) -> Node {
     let mut res = Resources(MapB::new());
     network::emit(plan, &mut res);
     workload::emit(plan, &mut res);
+    dns::emit(plan, &mut res);
     let mut outputs = MapB::new();
     let out = |v: Node, d: &str| MapB::new().put("Description", s(d)).put("Value", v).build();
     outputs.push("VpcId", out(r("Vpc"), "The isolated VPC"));

@@ -218,15 +218,19 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
         }
         let gateway = svc.role == ServiceRole::EgressGateway;
         if let (Some(eg), false) = (&plan.egress, gateway) {
-            egress.push(
-                tcp(eg.port)
-                    .put("CidrIp", s(&plan.vpc_cidr))
-                    .put(
-                        "Description",
-                        s("to the egress gateway's internal NLB (HTTPS_PROXY)"),
-                    )
-                    .build(),
-            );
+            // The proxy NLB's nodes are in the task subnets: only those blocks, not the VPC
+            // (the egress subnets hold the gateway tasks, which have public IPs).
+            for cidr in task_cidrs(plan) {
+                egress.push(
+                    tcp(eg.port)
+                        .put("CidrIp", s(cidr))
+                        .put(
+                            "Description",
+                            s("to the egress gateway's internal NLB (HTTPS_PROXY), in the task subnets"),
+                        )
+                        .build(),
+                );
+            }
         }
         if let (Some(eg), true) = (&plan.egress, gateway) {
             // The allowlisted hosts, through the internet gateway, on the ports the allow
@@ -277,25 +281,41 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
             // a public IP, and must never be an open proxy on the internet.
             props.push(
                 "SecurityGroupIngress",
-                Node::Seq(vec![tcp(eg.port)
-                    .put("CidrIp", s(&plan.vpc_cidr))
-                    .put(
-                        "Description",
-                        s("proxy clients, from inside the VPC only (through the internal NLB)"),
-                    )
-                    .build()]),
+                Node::Seq(
+                    task_cidrs(plan)
+                        .map(|cidr| {
+                            tcp(eg.port)
+                                .put("CidrIp", s(cidr))
+                                .put(
+                                    "Description",
+                                    s("proxy clients, from the task subnets only (through the internal NLB)"),
+                                )
+                                .build()
+                        })
+                        .collect(),
+                ),
             );
         }
         if let Some(ing) = &svc.ingress {
             // NLB nodes live in the task subnets and have no security group, so the task port
-            // is opened to the VPC CIDR (targets of type ip see the NLB node's address for
-            // PrivateLink traffic).
+            // is opened to the task subnets' blocks (targets of type ip see the NLB node's
+            // address for PrivateLink traffic) — never the egress subnets, whose gateway tasks
+            // have public IPs.
             props.push(
                 "SecurityGroupIngress",
-                Node::Seq(vec![tcp(ing.container_port)
-                    .put("CidrIp", s(&plan.vpc_cidr))
-                    .put("Description", s("from the internal NLB"))
-                    .build()]),
+                Node::Seq(
+                    task_cidrs(plan)
+                        .map(|cidr| {
+                            tcp(ing.container_port)
+                                .put("CidrIp", s(cidr))
+                                .put(
+                                    "Description",
+                                    s("from the internal NLB, in the task subnets"),
+                                )
+                                .build()
+                        })
+                        .collect(),
+                ),
             );
         }
         res.add(
@@ -315,6 +335,11 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
             );
         }
     }
+}
+
+/// The task subnets' CIDR blocks (where the internal NLBs' nodes are).
+fn task_cidrs(plan: &Plan) -> impl Iterator<Item = &String> {
+    plan.subnets.iter().map(|sn| &sn.cidr)
 }
 
 fn tcp(port: u16) -> MapB {

@@ -5,6 +5,7 @@
 //! ([`service_reach`]). Refuted properties are reported by the rule for their cause (MOAT001,
 //! MOAT101, MOAT105, …); unproved ones by MOAT120 (`property-unproved`).
 
+pub(crate) mod dns;
 mod exposure;
 mod isolation;
 mod service_reach;
@@ -14,4 +15,5 @@ pub(crate) fn record(cx: &crate::Context<'_>) {
     isolation::record(cx);
     exposure::record(cx);
     service_reach::record(cx);
+    dns::record(cx);
 }

@@ -5,6 +5,8 @@
 pub(crate) mod analysis;
 mod calls;
 mod dns;
+mod dns_exfiltration_open;
+mod dns_firewall_blocks_needed_name;
 mod egress_gateway_open_to_internet;
 mod elastic_ip_allocated;
 mod endpoint_blocked_by_network_acl;
@@ -36,6 +38,8 @@ mod task_role_missing_permission;
 mod unresolved_value;
 mod vpc_dns_disabled;
 
+pub use dns_exfiltration_open::DnsExfiltrationOpen;
+pub use dns_firewall_blocks_needed_name::DnsFirewallBlocksNeededName;
 pub use egress_gateway_open_to_internet::EgressGatewayOpenToInternet;
 pub use elastic_ip_allocated::ElasticIpAllocated;
 pub use endpoint_blocked_by_network_acl::EndpointBlockedByNetworkAcl;
@@ -110,6 +114,8 @@ pub static ALL: &[&dyn Rule] = &[
     &ElasticIpAllocated,
     &InternetFacingLoadBalancer,
     &EgressGatewayOpenToInternet,
+    &DnsExfiltrationOpen,
+    &DnsFirewallBlocksNeededName,
     &EndpointMissing,
     &EndpointPrivateDnsDisabled,
     &VpcDnsDisabled,

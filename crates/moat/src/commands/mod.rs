@@ -7,6 +7,7 @@ mod aws;
 mod aws;
 mod check;
 mod diagram;
+pub mod dns;
 pub mod image;
 mod init;
 mod inputs;
@@ -33,6 +34,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diff(a) => aws::diff(a),
         Command::Audit(a) => aws::audit(a),
         Command::Destroy(a) => aws::destroy(a),
+        Command::Dns(crate::cli::DnsCommand::Report(a)) => dns::run_report(dns::ReportArgs {
+            logs: a.logs,
+            json: a.format == crate::cli::PlanFormat::Json,
+        }),
         Command::Image(a) => image::run(a),
         Command::Gate(a) => {
             let code = moat_gate::cli::run(a)?;

@@ -21,6 +21,7 @@ const ecr = require('aws-cdk-lib/aws-ecr');
 const ecs = require('aws-cdk-lib/aws-ecs');
 const iam = require('aws-cdk-lib/aws-iam');
 const logs = require('aws-cdk-lib/aws-logs');
+const r53r = require('aws-cdk-lib/aws-route53resolver');
 
 const SHAPES = ['one-stack', 'two-stack', 'two-stack-exports', 'nested-stack'];
 const DEFECTS = ['none', 'no-ecr-dkr-endpoint', 'closed-endpoint-sg', 'igw-route'];
@@ -44,7 +45,33 @@ function network(scope, defect) {
       gatewayId: igw.ref,
     });
   }
+  dnsFirewall(scope, vpc);
   return vpc;
+}
+
+/** Route 53 Resolver DNS Firewall: the names the task resolves (the endpoints' private DNS
+ *  names, the ECR layer bucket and path-style S3), then BLOCK every other name, so DNS is no way
+ *  out (moat MOAT012) and every needed name resolves (MOAT013). */
+function dnsFirewall(scope, vpc) {
+  const names = [
+    'api.ecr.${AWS::Region}.amazonaws.com',
+    '*.dkr.ecr.${AWS::Region}.amazonaws.com',
+    'logs.${AWS::Region}.amazonaws.com',
+    'prod-${AWS::Region}-starport-layer-bucket.s3.${AWS::Region}.amazonaws.com',
+    's3.${AWS::Region}.amazonaws.com',
+  ].map((n) => cdk.Fn.sub(n));
+  const needed = new r53r.CfnFirewallDomainList(scope, 'DnsNeeded', { domains: names });
+  const every = new r53r.CfnFirewallDomainList(scope, 'DnsEvery', { domains: ['*'] });
+  const group = new r53r.CfnFirewallRuleGroup(scope, 'DnsRules', {
+    firewallRules: [
+      { priority: 100, action: 'ALLOW', firewallDomainListId: needed.attrId,
+        firewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN' },
+      { priority: 200, action: 'BLOCK', blockResponse: 'NXDOMAIN', firewallDomainListId: every.attrId },
+    ],
+  });
+  new r53r.CfnFirewallRuleGroupAssociation(scope, 'DnsFirewall', {
+    firewallRuleGroupId: group.attrId, vpcId: vpc.vpcId, priority: 101,
+  });
 }
 
 /** What a Fargate task pulling from private ECR and logging to CloudWatch Logs needs: ecr.api,
