@@ -433,3 +433,32 @@ pub(crate) fn record_outside_roles(cx: &Context<'_>, caller: Caller) {
         }
     }
 }
+
+/// Record every call `caller` makes and group those the role's identity policies refuse: one
+/// group per (service, resource), the index of its first call in `checks` and the refused
+/// actions in order. MOAT110 (the ECS agent) and MOAT111 (the application) report one finding
+/// per group.
+pub(crate) fn identity_refusals<'c>(
+    cx: &Context<'_>,
+    checks: &'c [CallCheck<'_, '_>],
+    caller: Caller,
+) -> Vec<(usize, Vec<&'c str>)> {
+    let mut groups: Vec<(usize, Vec<&'c str>)> = Vec::new();
+    for (i, c) in checks.iter().enumerate() {
+        if c.call.caller != caller {
+            continue;
+        }
+        c.record(cx);
+        if c.decision.stage != Some(crate::iam::Stage::Identity) {
+            continue;
+        }
+        match groups.iter_mut().find(|(j, _)| {
+            let o = &checks[*j];
+            o.resource == c.resource && o.view.service.id == c.view.service.id
+        }) {
+            Some(g) => g.1.push(&c.action),
+            None => groups.push((i, vec![&c.action])),
+        }
+    }
+    groups
+}

@@ -1,6 +1,5 @@
-use super::calls::{call_checks, record_outside_roles};
+use super::calls::{call_checks, identity_refusals, record_outside_roles};
 use super::prelude::*;
-use crate::iam::Stage;
 use moat_catalog::{Caller, Need};
 
 rule! {
@@ -73,23 +72,7 @@ impl Rule for ExecutionRoleMissingPermission {
         record_outside_roles(cx, Caller::EcsAgent);
         // One finding per (role, resource), listing the actions its identity policies refuse.
         let checks = call_checks(cx);
-        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
-        for (i, c) in checks.iter().enumerate() {
-            if c.call.caller != Caller::EcsAgent {
-                continue;
-            }
-            c.record(cx);
-            if c.decision.stage != Some(Stage::Identity) {
-                continue;
-            }
-            match groups.iter_mut().find(|(j, _)| {
-                let o = &checks[*j];
-                o.resource == c.resource && o.view.service.id == c.view.service.id
-            }) {
-                Some(g) => g.1.push(&c.action),
-                None => groups.push((i, vec![&c.action])),
-            }
-        }
+        let groups = identity_refusals(cx, &checks, Caller::EcsAgent);
         for (i, mut actions) in groups {
             let c = &checks[i];
             actions.dedup();

@@ -1,6 +1,5 @@
-use super::calls::{call_checks, record_outside_roles};
+use super::calls::{call_checks, identity_refusals, record_outside_roles};
 use super::prelude::*;
-use crate::iam::Stage;
 use moat_catalog::{Caller, Need};
 
 rule! {
@@ -69,23 +68,7 @@ impl Rule for TaskRoleMissingPermission {
         }
         record_outside_roles(cx, Caller::Application);
         let checks = call_checks(cx);
-        let mut groups: Vec<(usize, Vec<&str>)> = Vec::new();
-        for (i, c) in checks.iter().enumerate() {
-            if c.call.caller != Caller::Application {
-                continue;
-            }
-            c.record(cx);
-            if c.decision.stage != Some(Stage::Identity) {
-                continue;
-            }
-            match groups.iter_mut().find(|(j, _)| {
-                let o = &checks[*j];
-                o.resource == c.resource && o.view.service.id == c.view.service.id
-            }) {
-                Some(g) => g.1.push(&c.action),
-                None => groups.push((i, vec![&c.action])),
-            }
-        }
+        let groups = identity_refusals(cx, &checks, Caller::Application);
         for (i, actions) in groups {
             let c = &checks[i];
             let role = c.role.map_or_else(String::new, |r| r.id.to_string());
