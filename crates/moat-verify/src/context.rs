@@ -1,13 +1,14 @@
 //! What every rule needs precomputed: each ECS service with its task definition, subnets,
 //! security groups, VPC and the catalog's needs.
 
+use crate::iam::Decision;
 use crate::Options;
-use moat_catalog::{task_needs, Need, Requirement, TaskNeeds, WorkloadContext};
+use moat_catalog::{task_needs, Call, Need, Requirement, TaskNeeds, WorkloadContext};
 use moat_model::{
     Id, LaunchType, Maybe, Model, Property, RouteTable, SecurityGroup, Service, Subnet,
     TaskDefinition, Unknown,
 };
-use std::cell::{Ref, RefCell};
+use std::cell::{OnceCell, Ref, RefCell};
 use std::collections::BTreeSet;
 
 /// The model plus derived facts shared by the rules.
@@ -25,6 +26,26 @@ pub struct Context<'m> {
     /// Properties the rules decided (proved, refuted, unproved), recorded through
     /// [`Context::record`]; [`crate::prove`] returns them beside the findings.
     properties: RefCell<Vec<Property>>,
+    /// Every permission call of every service, decided over all its policy layers: computed
+    /// once, on first use, by `rules::calls::call_checks` (eight rules read it).
+    pub(crate) decided_calls: OnceCell<Vec<DecidedCall>>,
+}
+
+/// One call of one service, decided. Everything it points at is an index (into
+/// [`Context::services`], that service's [`ServiceView::branch_needs`], the model's roles and
+/// endpoints), so the cache holds no borrow of the context it lives in.
+pub(crate) struct DecidedCall {
+    pub service: usize,
+    pub branch: usize,
+    pub requirement: usize,
+    pub call: Call,
+    pub action: String,
+    pub resource: String,
+    /// Index into [`Model::roles`].
+    pub role: Option<usize>,
+    /// Index into [`Model::endpoints`].
+    pub endpoint: Option<usize>,
+    pub decision: Decision,
 }
 
 /// One ECS service as the rules see it.
@@ -98,6 +119,7 @@ impl<'m> Context<'m> {
             orphan_problems,
             egress_subnets,
             properties: RefCell::new(Vec::new()),
+            decided_calls: OnceCell::new(),
         }
     }
 

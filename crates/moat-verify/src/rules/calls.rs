@@ -5,6 +5,7 @@
 //! role rules record each call's verdict.
 
 use super::analysis::{find_role, need_why};
+use crate::context::DecidedCall;
 use crate::iam::{
     boundary_layer, decide, identity_layer, Decision, Layer, Principal, Request, RolePolicies,
     Stage,
@@ -256,10 +257,32 @@ pub(crate) fn bucket_policy_of<'m>(
         .find(|b| b.bucket.known().is_some_and(|n| n == bucket))
 }
 
-/// Every permission call of every service, decided.
+/// Every permission call of every service, decided (once per [`Context`]: the first rule that
+/// asks computes them, the others read the same decisions).
 pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>> {
+    cx.decided_calls
+        .get_or_init(|| decide_calls(cx))
+        .iter()
+        .map(|d| {
+            let view = &cx.services[d.service];
+            CallCheck {
+                view,
+                req: &view.branch_needs[d.branch].1.requirements[d.requirement],
+                call: d.call,
+                action: d.action.clone(),
+                resource: d.resource.clone(),
+                role: d.role.map(|i| &cx.model.roles[i]),
+                endpoint: d.endpoint.map(|i| &cx.model.endpoints[i]),
+                decision: d.decision.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Decide every permission call of every service over the policy layers on its path.
+fn decide_calls(cx: &Context<'_>) -> Vec<DecidedCall> {
     let mut out = Vec::new();
-    for view in &cx.services {
+    for (service, view) in cx.services.iter().enumerate() {
         let Some(td) = view.task_definition else {
             continue;
         };
@@ -267,8 +290,14 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
         let branches = view
             .branch_needs
             .iter()
-            .flat_map(|(lt, n)| n.requirements.iter().map(move |r| (*lt, r)));
-        for (launch, req) in branches {
+            .enumerate()
+            .flat_map(|(branch, (lt, n))| {
+                n.requirements
+                    .iter()
+                    .enumerate()
+                    .map(move |(requirement, r)| (branch, requirement, *lt, r))
+            });
+        for (branch, requirement, launch, req) in branches {
             let Some(call) = call_for(&req.need, launch) else {
                 continue;
             };
@@ -370,19 +399,28 @@ pub(crate) fn call_checks<'a, 'm>(cx: &'a Context<'m>) -> Vec<CallCheck<'a, 'm>>
                 continue;
             }
             let decision = decide(&layers, &r);
-            out.push(CallCheck {
-                view,
-                req,
+            out.push(DecidedCall {
+                service,
+                branch,
+                requirement,
                 call,
                 action,
                 resource,
-                role,
-                endpoint,
+                role: role.map(|r| index_of(&cx.model.roles, r)),
+                endpoint: endpoint.map(|e| index_of(&cx.model.endpoints, e)),
                 decision,
             });
         }
     }
     out
+}
+
+/// The index of `item`, an element of `items` (found by address).
+fn index_of<T>(items: &[T], item: &T) -> usize {
+    items
+        .iter()
+        .position(|x| std::ptr::eq(x, item))
+        .expect("an element of the model")
 }
 
 /// Record as unproved every call whose role the task definition names but the model lacks (a
