@@ -8,19 +8,26 @@
 /// Case-insensitive glob with `*` and `?` (IAM action matching is case-insensitive; resource
 /// matching is case-sensitive, callers pass `ci` accordingly).
 pub fn glob(pattern: &str, text: &str, ci: bool) -> bool {
-    let p: Vec<char> = if ci {
-        pattern.to_lowercase().chars().collect()
-    } else {
-        pattern.chars().collect()
+    let chars = |s: &str| -> Vec<char> {
+        if ci {
+            s.to_lowercase().chars().collect()
+        } else {
+            s.chars().collect()
+        }
     };
-    let t: Vec<char> = if ci {
-        text.to_lowercase().chars().collect()
-    } else {
-        text.chars().collect()
-    };
+    backtracking_glob(&chars(pattern), &chars(text), false)
+}
+
+/// The one matching loop behind [`glob`] and [`cover`]: `*` in `p` spans any run, `?` one
+/// character. With `text_star_opaque`, a `*` in `t` stands for a value moat does not know, so
+/// only a `*` of `p` absorbs it (a `?` or a literal would cover one value, not every value).
+fn backtracking_glob(p: &[char], t: &[char], text_star_opaque: bool) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        let one = pi < p.len()
+            && p[pi] != '*'
+            && (p[pi] == t[ti] || (p[pi] == '?' && !(text_star_opaque && t[ti] == '*')));
+        if one {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == '*' {
@@ -94,40 +101,15 @@ pub enum Cover {
 /// Does statement pattern `stmt` cover every resource `need` stands for? `need`'s `*` is matched
 /// only by a `*` of the statement (a `?` or a literal covers one value, not every value).
 pub fn cover(stmt: &str, need: &str) -> Cover {
-    if star_literal_glob(stmt, need) {
+    let (stmt_chars, need_chars): (Vec<char>, Vec<char>) =
+        (stmt.chars().collect(), need.chars().collect());
+    if backtracking_glob(&stmt_chars, &need_chars, true) {
         Cover::All
     } else if globs_intersect(stmt, need) {
         Cover::Some
     } else {
         Cover::None
     }
-}
-
-/// `glob(stmt, need)` where a `*` in `need` is a character only a `*` of `stmt` absorbs.
-fn star_literal_glob(p: &str, t: &str) -> bool {
-    let p: Vec<char> = p.chars().collect();
-    let t: Vec<char> = t.chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && (p[pi] == t[ti] || (p[pi] == '?' && t[ti] != '*')) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 #[cfg(test)]
@@ -150,6 +132,10 @@ mod tests {
         ));
         assert!(glob("logs:createloggroup", "logs:CreateLogGroup", true));
         assert!(!glob("logs:Create?", "logs:CreateLogGroup", true));
+        // A `*` in the text is a character like any other: the pattern's `*` still spans it
+        // (one loop serves both matchers; the old copy took `*` against `*` as a literal).
+        assert!(glob("*a", "*ba", false));
+        assert!(glob("arn:*:x", "arn:*:y:x", false));
         // ARNs are case-sensitive.
         assert!(!glob(
             "arn:aws:s3:::Bucket/*",
