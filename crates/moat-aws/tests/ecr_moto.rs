@@ -2,57 +2,14 @@
 //! registry login from `GetAuthorizationToken` and the repository made with scan on push and
 //! immutable tags, once. Without moto_server the test says why and passes, unless `CI` is set.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Moto(Child, String);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_moto() -> Option<Moto> {
-    let bin = std::env::var("MOAT_MOTO_SERVER").ok().or_else(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
-            .map(|d| d.join("moto_server"))
-            .find(|p| p.is_file())
-            .map(|p| p.display().to_string())
-    });
-    let Some(bin) = bin else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server not found; required under CI"
-        );
-        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let moto = Moto(child, format!("http://127.0.0.1:{port}"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
+#[path = "support/moto_server.rs"]
+mod moto_server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecr_login_and_repository_creation() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -68,7 +25,7 @@ async fn ecr_login_and_repository_creation() {
     let aws = moat_aws::connect(&moat_aws::AwsOptions {
         region: Some("us-east-1".into()),
         profile: None,
-        endpoint_url: Some(moto.1.clone()),
+        endpoint_url: Some(moto.url.clone()),
     })
     .await
     .expect("connect");

@@ -3,74 +3,18 @@
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the test
 //! prints why and passes, unless `CI` is set, where it fails.
 
+#[path = "support/moto_server.rs"]
+mod moto_server;
+
 use moat_aws::{
     audit, connect, create_change_set, destroy, execute_and_wait, stack_status, AuditTarget, Aws,
     AwsOptions, ChangeAction, ChangeSetOutcome, StackState,
 };
 use moat_model::{Finding, Severity};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TEMPLATE: &str = include_str!("fixtures/isolated.yml");
 const STACK: &str = "moat-test";
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto_binary() -> Option<String> {
-    if let Ok(p) = std::env::var("MOAT_MOTO_SERVER") {
-        return Some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("moto_server"))
-        .find(|p| p.is_file())
-        .map(|p| p.display().to_string())
-}
-
-fn start_moto() -> Option<Moto> {
-    let Some(bin) = moto_binary() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server not found (set MOAT_MOTO_SERVER or put it on PATH); required under CI"
-        );
-        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on {port} within 60s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 fn errors(findings: &[Finding]) -> Vec<&Finding> {
     findings
@@ -296,7 +240,9 @@ async fn boundary_and_endpoint_policy(aws: &Aws, stack: &AuditTarget, model: &mo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_audit_diff_destroy_against_moto() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     // Only this test runs in this binary, so setting the process environment is race-free.
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "testing"),

@@ -1,0 +1,70 @@
+//! One local moto_server for a test (loopback only; never real AWS), shared by every moto test
+//! of the workspace (`#[path]`-included by crates outside moat-aws).
+//!
+//! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one, [`start`]
+//! says why and returns `None` (the test then passes having checked nothing), unless `CI` is
+//! set, where a missing server fails the test.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running moto_server, killed when dropped.
+pub struct MotoServer {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary() -> Option<String> {
+    if let Ok(p) = std::env::var("MOAT_MOTO_SERVER") {
+        return Some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("moto_server"))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
+
+/// Start moto_server on a free loopback port and wait (up to 60 s) until it listens.
+pub fn start() -> Option<MotoServer> {
+    let Some(bin) = binary() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server not found (set MOAT_MOTO_SERVER or put it on PATH); required under CI"
+        );
+        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
+    let server = MotoServer {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on {port} within 60s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(server)
+}
