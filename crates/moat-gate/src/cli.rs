@@ -130,7 +130,8 @@ pub struct ServeArgs {
     /// Upstream port for the Host-header listener.
     #[arg(long, value_name = "PORT", default_value_t = 80)]
     pub http_upstream_port: u16,
-    /// Worker threads (default: one per CPU; 1 runs everything on one thread).
+    /// Event-loop threads, each accepting its share of the connections on its own listening
+    /// socket (default: one per CPU; 1 runs everything on one thread).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// How often (seconds) the allowlist file is checked for changes.
@@ -246,21 +247,20 @@ pub fn run(cli: GateCli) -> Result<i32, Error> {
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
         eprintln!("moat-gate: warning: cannot raise RLIMIT_NOFILE: {e}");
     }
-    let threads = cli
+    let mut cfg = cfg;
+    // One single-threaded event loop per thread, this one included (see event_loop.rs).
+    cfg.threads = cli
         .serve
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut builder = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(threads);
-        b
-    };
-    let rt = builder.enable_all().build().map_err(|source| Error::Io {
-        context: "starting the tokio runtime".into(),
-        source,
-    })?;
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "starting the tokio runtime".into(),
+            source,
+        })?;
     let result = rt.block_on(async {
         let gate = match start(cfg.clone()).await {
             Ok(g) => g,

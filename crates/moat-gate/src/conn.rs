@@ -31,7 +31,7 @@ pub(crate) async fn accept_loop(l: TcpListener, shared: Arc<Shared>, kind: Liste
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
+        // TCP_NODELAY comes from the listening socket (see `event_loop::bind`).
         let permit = Arc::clone(&shared.permits).try_acquire_owned();
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {

@@ -7,11 +7,12 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use ipnet::IpNet;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::addr::AddressPolicy;
+use crate::event_loop::{bind, EventLoop};
 use crate::http::Host;
 use crate::log::{rfc3339, Decision, Listener, LogTarget, Logger, Record};
 use crate::metrics::Metrics;
@@ -87,6 +88,9 @@ pub struct GateConfig {
     pub reload_interval: Duration,
     /// Reload on SIGHUP (the CLI turns this on; tests leave it off).
     pub reload_on_sighup: bool,
+    /// Event loops: the caller's runtime plus `threads - 1` threads, each with a
+    /// single-threaded runtime and listening sockets of its own (see `event_loop`).
+    pub threads: usize,
 }
 
 impl GateConfig {
@@ -109,6 +113,7 @@ impl GateConfig {
             limits: Limits::default(),
             reload_interval: Duration::from_secs(2),
             reload_on_sighup: false,
+            threads: 1,
         }
     }
 }
@@ -327,6 +332,8 @@ pub struct RunningGate {
     pub metrics_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
+    /// The extra event loops; dropped (stopped) after the tasks are aborted.
+    loops: Vec<EventLoop>,
 }
 
 impl RunningGate {
@@ -364,23 +371,6 @@ impl Drop for RunningGate {
             t.abort();
         }
     }
-}
-
-async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
-    // Bind through a socket so the backlog can be larger than tokio's default of 1024:
-    // bursts of connections (thousands of tasks starting at once) must not see SYN drops.
-    let sock = match addr {
-        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
-        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
-    }
-    .and_then(|s| {
-        s.set_reuseaddr(true)?;
-        s.bind(addr)?;
-        Ok(s)
-    })
-    .map_err(|source| Error::Bind { addr, source })?;
-    sock.listen(4096)
-        .map_err(|source| Error::Bind { addr, source })
 }
 
 /// The allowlist: the file's entries (none when `path` is empty) followed by the inline ones.
@@ -435,15 +425,18 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
         metrics_addr: None,
         shared: Arc::clone(&shared),
         tasks: Vec::new(),
+        loops: Vec::new(),
     };
     let listeners = [
         (cfg.proxy_listen, Listener::Connect),
         (cfg.sni_listen, Listener::Sni),
         (cfg.http_listen, Listener::Http),
     ];
+    let threads = cfg.threads.max(1);
+    let mut bound = Vec::new();
     for (addr, kind) in listeners {
         let Some(addr) = addr else { continue };
-        let l = bind(addr).await?;
+        let l = bind(addr, threads > 1).await?;
         let local = l
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
@@ -456,9 +449,18 @@ pub async fn start(cfg: GateConfig) -> Result<RunningGate, Error> {
         // connection and all but one get EAGAIN (measured: one wasted accept4 each).
         let task = crate::conn::accept_loop(l, Arc::clone(&shared), kind);
         gate.tasks.push(tokio::spawn(task));
+        bound.push((local, kind));
+    }
+    // The other event loops bind the same (now known) addresses: an ephemeral port 0
+    // was resolved by the first bind.
+    for index in 1..threads {
+        let shared = Arc::clone(&shared);
+        let serve = move |l, kind| crate::conn::accept_loop(l, Arc::clone(&shared), kind);
+        let lp = EventLoop::start(index, &bound, serve).await?;
+        gate.loops.push(lp);
     }
     if let Some(addr) = cfg.metrics_listen {
-        let l = bind(addr).await?;
+        let l = bind(addr, false).await?;
         gate.metrics_addr = Some(
             l.local_addr()
                 .map_err(|source| Error::Bind { addr, source })?,

@@ -37,6 +37,7 @@ pub mod addr;
 pub mod cli;
 mod conn;
 pub mod detect;
+mod event_loop;
 pub mod gate;
 pub mod handshake;
 pub mod hello;
