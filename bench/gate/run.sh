@@ -2,7 +2,9 @@
 # Compares moat-gate with HAProxy and Squid, side by side on loopback, against the same
 # local backend: connections per second, tunnel throughput, added latency p50/p99 (versus
 # dialling the backend directly) and memory per idle tunnel, as medians of RUNS (5)
-# interleaved runs.
+# interleaved runs. Memory is sampled first, each sample in a freshly started proxy (HAProxy
+# keeps freed connection memory pooled, so a warm process shows almost no growth: see
+# loadgen/src/main.rs); the other figures come from one long-lived process per proxy.
 #   - transparent SNI: moat-gate --sni-listen vs HAProxy's req.ssl_sni allowlist;
 #   - CONNECT: moat-gate --proxy-listen (which also checks the tunnel's SNI against the
 #     CONNECT host) vs Squid as a CONNECT proxy with a dstdomain allowlist and
@@ -110,16 +112,52 @@ chown proxy "$work/squid-access.log" "$work/squid-cache.log" "$work" 2>/dev/null
 
 ulimit -n "$(ulimit -Hn)"
 "$loadgen" backend "127.0.0.1:${BACKEND_PORT}" & pids+=($!)
-haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
-"$gate_bin" --sni-listen "127.0.0.1:${GATE_PORT}" --sni-upstream-port "$BACKEND_PORT" \
-  --mode enforce --allowlist "$work/allowlist.txt" \
-  --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
-  --log "$work/gate.log" ${GATE_ARGS:-} 2> "$work/gate.stderr" & pids+=($!); gate_pid=$!
-"$gate_bin" --proxy-listen "127.0.0.1:${GATE_PROXY_PORT}" \
-  --mode enforce --allowlist "$work/allowlist.txt" \
-  --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
-  --log "$work/gate-proxy.log" ${GATE_ARGS:-} 2> "$work/gate-proxy.stderr" & pids+=($!); gate_proxy_pid=$!
-squid -N -f "$work/squid.conf" 2> "$work/squid.stderr" & pids+=($!); squid_pid=$!
+
+# start_side NAME: starts that proxy in the background; its pid in $side_pid.
+start_side() {
+  case "$1" in
+    haproxy-sni) haproxy -f "$work/haproxy.cfg" -db >> "$work/haproxy.stderr" 2>&1 & ;;
+    moat-gate-sni)
+      "$gate_bin" --sni-listen "127.0.0.1:${GATE_PORT}" --sni-upstream-port "$BACKEND_PORT" \
+        --mode enforce --allowlist "$work/allowlist.txt" \
+        --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
+        --log "$work/gate.log" ${GATE_ARGS:-} 2>> "$work/gate.stderr" & ;;
+    moat-gate-connect)
+      "$gate_bin" --proxy-listen "127.0.0.1:${GATE_PROXY_PORT}" \
+        --mode enforce --allowlist "$work/allowlist.txt" \
+        --resolve a.test=127.0.0.1 --allow-range 127.0.0.1/32 \
+        --log "$work/gate-proxy.log" ${GATE_ARGS:-} 2>> "$work/gate-proxy.stderr" & ;;
+    squid-connect) squid -N -f "$work/squid.conf" 2>> "$work/squid.stderr" & ;;
+  esac
+  side_pid=$!
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+declare -A side_spec=(
+  [haproxy-sni]="127.0.0.1:${HAPROXY_PORT}@sni"
+  [moat-gate-sni]="127.0.0.1:${GATE_PORT}@sni"
+  [squid-connect]="127.0.0.1:${SQUID_PORT}@connect=a.test:${BACKEND_PORT}"
+  [moat-gate-connect]="127.0.0.1:${GATE_PROXY_PORT}@connect=a.test:${BACKEND_PORT}"
+)
+order=(haproxy-sni moat-gate-sni squid-connect moat-gate-connect)
+# side ADDR@MODE as NAME@ADDR@PID@MODE for the load generator.
+side_arg() { local spec="${side_spec[$1]}"; echo "$1@${spec%@*}@$2@${spec##*@}"; }
+
+echo "== memory per idle tunnel: $RUNS samples per proxy, each in a fresh process" >&2
+: > "$work/idle.txt"
+for ((run = 0; run < RUNS; run++)); do
+  for ((k = 0; k < ${#order[@]}; k++)); do
+    name="${order[$(((k + run) % ${#order[@]}))]}"
+    start_side "$name"
+    "$loadgen" idle --hello "$hello" --side "$(side_arg "$name" "$side_pid")" >> "$work/idle.txt" \
+      || { echo "$name: idle sample failed" >&2; cat "$work/squid.stderr" "$work/squid-cache.log" "$work/gate.stderr" >&2; exit 1; }
+    stop_pid "$side_pid"
+  done
+done
+
+start_side haproxy-sni; pids+=("$side_pid"); haproxy_pid=$side_pid
+start_side moat-gate-sni; pids+=("$side_pid"); gate_pid=$side_pid
+start_side moat-gate-connect; pids+=("$side_pid"); gate_proxy_pid=$side_pid
+start_side squid-connect; pids+=("$side_pid"); squid_pid=$side_pid
 sleep 2
 kill -0 "$squid_pid" 2>/dev/null || { echo "squid did not start:" >&2; cat "$work/squid.stderr" "$work/squid-cache.log" >&2; exit 1; }
 kill -0 "$gate_proxy_pid" 2>/dev/null || { echo "moat-gate (proxy) did not start:" >&2; cat "$work/gate-proxy.stderr" >&2; exit 1; }
@@ -129,8 +167,9 @@ kill -0 "$gate_pid" 2>/dev/null || { echo "moat-gate did not start:" >&2; cat "$
 echo "== haproxy $(haproxy -v | head -1 | awk '{print $3}'), squid $(squid -v | head -1 | awk '{print $4}'), moat-gate $("$gate_bin" --version | awk '{print $2}'), $(nproc) cores" >&2
 # Squid's worker is a child of the -N process only without -N; with -N this pid serves.
 "$loadgen" compare --hello "$hello" --direct "127.0.0.1:${BACKEND_PORT}" --runs "$RUNS" \
-  --side "haproxy-sni@127.0.0.1:${HAPROXY_PORT}@${haproxy_pid}@sni" \
-  --side "moat-gate-sni@127.0.0.1:${GATE_PORT}@${gate_pid}@sni" \
-  --side "squid-connect@127.0.0.1:${SQUID_PORT}@${squid_pid}@connect=a.test:${BACKEND_PORT}" \
-  --side "moat-gate-connect@127.0.0.1:${GATE_PROXY_PORT}@${gate_proxy_pid}@connect=a.test:${BACKEND_PORT}"
+  --idle "$work/idle.txt" \
+  --side "$(side_arg haproxy-sni "$haproxy_pid")" \
+  --side "$(side_arg moat-gate-sni "$gate_pid")" \
+  --side "$(side_arg squid-connect "$squid_pid")" \
+  --side "$(side_arg moat-gate-connect "$gate_proxy_pid")"
 echo "(moat-gate wrote $(cat "$work/gate.log" "$work/gate-proxy.log" | wc -l) decision log lines, squid $(wc -l < "$work/squid-access.log") access log lines; haproxy logged nothing)"

@@ -14,7 +14,16 @@
 //! and memory per idle tunnel (RSS delta over 4000 idle tunnels / 4000). It does this N
 //! times (default 5), every side in each run in a rotated order, and prints the median
 //! of each figure and the ratio of every `moat-gate*` side to every other side of the same
-//! mode.
+//! mode. With `--idle FILE` (lines `NAME BYTES`, written by `idle`), the memory figures
+//! are the medians of those samples instead.
+//!
+//! `gate-loadgen idle --hello FILE --side NAME@ADDR@PID@MODE` measures memory per idle
+//! tunnel in a process started just before (run.sh starts a fresh one per sample): it
+//! waits for the listener, opens and closes 200 tunnels (one-time allocations are not
+//! counted), then takes the RSS delta over 4000 idle tunnels. A fresh process matters:
+//! HAProxy keeps freed connection memory in its pools, so in a process that already held
+//! 4000 tunnels the next 4000 cost almost nothing in RSS, while an allocator that returns
+//! memory to the system pays again; that compares allocators' caching, not tunnels.
 //! Every phase is bounded in count and time, and only loopback addresses are used.
 
 use std::net::SocketAddr;
@@ -33,6 +42,7 @@ const RATE_CONCURRENCY: usize = 64;
 const THROUGHPUT_BYTES: u64 = 256 << 20;
 const THROUGHPUT_RUNS: usize = 1;
 const IDLE_TUNNELS: usize = 4000;
+const IDLE_WARMUP: usize = 200;
 
 async fn backend(addr: SocketAddr) -> Res<()> {
     let sock = tokio::net::TcpSocket::new_v4()?;
@@ -272,6 +282,26 @@ async fn idle_memory(target: &Side, hello: Arc<Vec<u8>>) -> Res<f64> {
     Ok((after.saturating_sub(before)) as f64 * 1024.0 / IDLE_TUNNELS as f64)
 }
 
+/// Memory per idle tunnel in a freshly started proxy (see the module docs).
+async fn fresh_idle_memory(target: &Side, hello: Arc<Vec<u8>>) -> Res<f64> {
+    let t0 = Instant::now();
+    loop {
+        match TcpStream::connect(target.addr).await {
+            Ok(_) => break,
+            Err(e) if t0.elapsed() > Duration::from_secs(20) => {
+                return Err(format!("{} not listening: {e}", target.name).into())
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    for _ in 0..IDLE_WARMUP {
+        let (s, _) = open(target, &hello, b'C').await?;
+        close_wait(s).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    idle_memory(target, hello).await
+}
+
 struct Row {
     rate: f64,
     errors: u64,
@@ -289,20 +319,38 @@ fn arg(args: &[String], key: &str) -> Res<String> {
         .ok_or_else(|| format!("missing {key}").into())
 }
 
+/// `min..max` of the samples, for the report.
+fn spread(v: &mut [f64]) -> String {
+    v.sort_by(f64::total_cmp);
+    match (v.first(), v.last()) {
+        (Some(a), Some(b)) => format!("{a:.0}..{b:.0}"),
+        _ => "-".into(),
+    }
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Every metric for one side, once.
-async fn measure(side: &Side, direct: &Side, hello: &Arc<Vec<u8>>) -> Res<(Row, [f64; 2])> {
+async fn measure(
+    side: &Side,
+    direct: &Side,
+    hello: &Arc<Vec<u8>>,
+    idle_given: bool,
+) -> Res<(Row, [f64; 2])> {
     let (rate, errors) = rate(side, hello.clone()).await?;
     // Warm up, then the direct baseline right before the proxy, so both see the same load.
     latency(side, hello).await?;
     let (d50, d99) = latency(direct, hello).await?;
     let (p50, p99) = latency(side, hello).await?;
     let mbps = throughput(side, hello).await?;
-    let idle_bytes = idle_memory(side, hello.clone()).await?;
+    let idle_bytes = if idle_given {
+        f64::NAN
+    } else {
+        idle_memory(side, hello.clone()).await?
+    };
     let row = Row {
         rate,
         errors,
@@ -329,6 +377,19 @@ async fn compare(args: Vec<String>) -> Res<()> {
         .filter(|(_, a)| *a == "--side")
         .map(|(i, _)| parse_side(args.get(i + 1).map_or("", String::as_str)))
         .collect::<Res<_>>()?;
+    // Memory samples taken beforehand in fresh processes, by side name.
+    let idle_samples: Option<Vec<(String, f64)>> = match arg(&args, "--idle") {
+        Ok(path) => Some(
+            std::fs::read_to_string(&path)?
+                .lines()
+                .filter_map(|l| {
+                    let (name, bytes) = l.split_once(' ')?;
+                    Some((name.to_string(), bytes.trim().parse().ok()?))
+                })
+                .collect(),
+        ),
+        Err(_) => None,
+    };
     latency(&direct, &hello).await?;
     // Shared 2-core machines are noisy: every run measures every side, in a rotated
     // order, and each figure is the median over the runs.
@@ -336,10 +397,16 @@ async fn compare(args: Vec<String>) -> Res<()> {
     for run in 0..runs {
         for k in 0..sides.len() {
             let i = (k + run) % sides.len();
-            let (row, [d50, _]) = measure(&sides[i], &direct, &hello).await?;
+            let given = idle_samples.is_some();
+            let (row, [d50, _]) = measure(&sides[i], &direct, &hello, given).await?;
+            let idle = if given {
+                String::new()
+            } else {
+                format!(", {:.0} B/idle tunnel", row.idle_bytes)
+            };
             eprintln!(
-                "run {run} {}: {:.0} conn/s ({} errors), {:.0} MB/s, added p50 {:.1} us p99 {:.1} us (direct p50 {d50:.1}), {:.0} B/idle tunnel",
-                sides[i].name, row.rate, row.errors, row.mbps, row.p50, row.p99, row.idle_bytes
+                "run {run} {}: {:.0} conn/s ({} errors), {:.0} MB/s, added p50 {:.1} us p99 {:.1} us (direct p50 {d50:.1}){idle}",
+                sides[i].name, row.rate, row.errors, row.mbps, row.p50, row.p99
             );
             all[i].push(row);
         }
@@ -355,6 +422,30 @@ async fn compare(args: Vec<String>) -> Res<()> {
             idle_bytes: median(&mut v.iter().map(|r| r.idle_bytes).collect::<Vec<_>>()),
         })
         .collect();
+    let mut rows = rows;
+    if let Some(samples) = &idle_samples {
+        for (side, row) in sides.iter().zip(rows.iter_mut()) {
+            let mut mine: Vec<f64> = samples
+                .iter()
+                .filter(|(n, _)| *n == side.name)
+                .map(|(_, b)| *b)
+                .collect();
+            let spread = spread(&mut mine);
+            eprintln!(
+                "{}: bytes/idle tunnel in fresh processes: {mine:.0?} (spread {spread})",
+                side.name
+            );
+            row.idle_bytes = median(&mut mine);
+        }
+    }
+    for (side, v) in sides.iter().zip(&all) {
+        let rates = spread(&mut v.iter().map(|r| r.rate).collect::<Vec<_>>());
+        let mbps = spread(&mut v.iter().map(|r| r.mbps).collect::<Vec<_>>());
+        println!(
+            "spread {}: conn/s {rates}, throughput MB/s {mbps}",
+            side.name
+        );
+    }
     println!("medians of {runs} interleaved runs");
     println!(
         "{:<22} {:>10} {:>8} {:>16} {:>14} {:>14} {:>18}",
@@ -403,6 +494,13 @@ fn main() -> Res<()> {
     match args.get(1).map(String::as_str) {
         Some("backend") => rt.block_on(backend(arg(&args, "backend")?.parse()?)),
         Some("compare") => rt.block_on(compare(args)),
+        Some("idle") => rt.block_on(async {
+            let hello = Arc::new(std::fs::read(arg(&args, "--hello")?)?);
+            let target = parse_side(&arg(&args, "--side")?)?;
+            let bytes = fresh_idle_memory(&target, hello).await?;
+            println!("{} {bytes:.0}", target.name);
+            Ok(())
+        }),
         // One proxy's connection rate alone, e.g. while a profiler watches it.
         Some("rate") => rt.block_on(async {
             let hello = Arc::new(std::fs::read(arg(&args, "--hello")?)?);
@@ -413,7 +511,8 @@ fn main() -> Res<()> {
         }),
         _ => Err(
             "usage: gate-loadgen backend ADDR | compare --hello FILE --direct ADDR [--runs N] \
-                  --side NAME@ADDR@PID@MODE... | rate --hello FILE --side NAME@ADDR@PID@MODE \
+                  [--idle FILE] --side NAME@ADDR@PID@MODE... | rate --hello FILE --side \
+                  NAME@ADDR@PID@MODE | idle --hello FILE --side NAME@ADDR@PID@MODE \
                   (MODE: sni, or connect=HOST:PORT)"
                 .into(),
         ),
