@@ -186,29 +186,36 @@ where
     C: AsyncRead + AsyncWrite + Unpin,
     U: AsyncRead + AsyncWrite + Unpin,
 {
-    let (mut chunk, mut from_client) = ([0u8; 4096], [0u8; 4096]);
-    let room = MAX_BEFORE_RETRY_HELLO.saturating_sub(b.held.len());
+    // Reads go straight into the two buffers: no scratch arrays in this future, which is
+    // boxed per connection (8 KiB of zeroed arrays there cost a copy and a fill each).
+    let Buffers { held, server } = b;
+    let room = MAX_BEFORE_RETRY_HELLO.saturating_sub(held.len());
+    let kept = server.len();
+    server.reserve(4096);
+    held.reserve(room.min(4096));
+    let mut from_client = (&mut *client).take(room.min(4096) as u64);
     tokio::select! {
-        r = upstream.read(&mut chunk) => {
+        r = upstream.read_buf(server) => {
             let n = r.map_err(|e| WatchEnd::Closed(format!("upstream: {e}")))?;
             if n == 0 {
                 return Err(WatchEnd::Closed("upstream closed during the handshake".into()));
             }
-            client
-                .write_all(&chunk[..n])
+            from_client
+                .get_mut()
+                .write_all(&server[kept..])
                 .await
                 .map_err(|e| WatchEnd::Closed(format!("client: {e}")))?;
             w.down += n as u64;
-            if b.server.len() < MAX_BEFORE_RETRY_HELLO {
-                b.server.extend_from_slice(&chunk[..n]);
+            // Forwarded either way; kept for parsing only below the limit.
+            if kept >= MAX_BEFORE_RETRY_HELLO {
+                server.truncate(kept);
             }
         }
-        r = client.read(&mut from_client[..room.min(4096)]), if room > 0 => {
+        r = from_client.read_buf(held), if room > 0 => {
             let n = r.map_err(|e| WatchEnd::Closed(format!("client: {e}")))?;
             if n == 0 {
                 return Err(WatchEnd::Closed("client closed during the handshake".into()));
             }
-            b.held.extend_from_slice(&from_client[..n]);
         }
     }
     Ok(())
