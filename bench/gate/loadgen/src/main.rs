@@ -328,6 +328,19 @@ fn spread(v: &mut [f64]) -> String {
     }
 }
 
+/// `min..max` of ratios, two decimals.
+fn spread_2(v: &mut [f64]) -> String {
+    v.sort_by(f64::total_cmp);
+    match (v.first(), v.last()) {
+        (Some(a), Some(b)) => format!("{a:.2}x..{b:.2}x"),
+        _ => "-".into(),
+    }
+}
+
+fn index_of(sides: &[Side], side: &Side) -> usize {
+    sides.iter().position(|s| s.name == side.name).unwrap_or(0)
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -480,6 +493,24 @@ async fn compare(args: Vec<String>) -> Res<()> {
                 b.p50 / a.p50,
                 b.p99 / a.p99,
                 b.idle_bytes / a.idle_bytes
+            );
+            // The same ratios within each run (both sides measured minutes apart at most),
+            // which a load that drifts between runs disturbs less: median and spread.
+            let (bi, ai) = (index_of(&sides, bs), index_of(&sides, as_));
+            let paired = |f: fn(&Row) -> f64| {
+                let mut v: Vec<f64> = all[bi]
+                    .iter()
+                    .zip(&all[ai])
+                    .map(|(b, a)| f(b) / f(a))
+                    .collect();
+                let range = spread_2(&mut v);
+                (median(&mut v), range)
+            };
+            let (rate, rate_range) = paired(|r| r.rate);
+            let (mbps, mbps_range) = paired(|r| r.mbps);
+            println!(
+                "paired per-run ratio {}/{}: conn/s median {rate:.2}x ({rate_range}), throughput median {mbps:.2}x ({mbps_range})",
+                bs.name, as_.name
             );
         }
     }
