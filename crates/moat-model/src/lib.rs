@@ -29,6 +29,7 @@
 
 mod dns;
 mod finding;
+mod merge;
 mod network;
 mod policy;
 mod proof;

@@ -28,6 +28,9 @@ pub(crate) fn unknown_keys(root: &mut DeTable<'_>) -> Vec<(Range<usize>, String)
     if let Some(DeValue::Table(t)) = root.get_mut("egress").map(|v| v.get_mut()) {
         prune(t, " in [egress]", fields_of::<RawEgress>(), &mut out);
     }
+    if let Some(DeValue::Table(t)) = root.get_mut("vpc").map(|v| v.get_mut()) {
+        prune(t, " in [vpc]", fields_of::<crate::vpc::RawVpc>(), &mut out);
+    }
     out.sort_by_key(|(span, _)| span.start);
     out
 }

@@ -37,9 +37,11 @@ mod raw;
 mod suggest;
 pub mod taskdef;
 pub mod validate;
+mod vpc;
 
 pub use dns::DnsSettings;
 pub use mirror::{mirror_target, ImageMirror};
+pub use vpc::ExistingVpcSpec;
 
 use ipnet::Ipv4Net;
 use moat_model::{LaunchType, Provenance, TaskDefinition};
@@ -181,6 +183,8 @@ pub struct SpecExtras {
     pub kms_key_arns: std::collections::BTreeMap<String, Vec<String>>,
     /// `[dns]`: the DNS Firewall `moat synth` adds.
     pub dns: DnsSettings,
+    /// `[vpc]`: the existing VPC the environment goes into (`None`: moat creates one).
+    pub vpc: Option<ExistingVpcSpec>,
 }
 
 /// Load and validate a spec: `path` is a `moat.toml` or a directory holding one.

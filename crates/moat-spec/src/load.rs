@@ -238,6 +238,11 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
     if let Some(e) = &raw.egress {
         cx.set(&mut prov, "egress", e.span());
     }
+    extras.vpc = existing_vpc(cx, &raw, &mut prov);
+    let az_count = match &extras.vpc {
+        Some(v) => u8::try_from(v.subnet_ids.len()).unwrap_or(u8::MAX),
+        None => az_count,
+    };
     let region = raw.region.get_ref().clone();
     let mut services: Vec<ServiceSpec> = Vec::new();
     let mut mirrors = Vec::new();
@@ -287,6 +292,28 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
         },
         extras,
     ))
+}
+
+/// `[vpc]`, and the settings that have no meaning beside it (each an error at its own place).
+fn existing_vpc(
+    cx: &Cx<'_>,
+    raw: &RawSpec,
+    prov: &mut Provenance,
+) -> Option<crate::ExistingVpcSpec> {
+    let section = raw.vpc.as_ref()?;
+    cx.set(prov, "vpc", section.span());
+    let found = crate::vpc::existing_vpc(Some(section), &mut |span, m| cx.report(cx.at(span, m)));
+    let why = "[vpc] id names an existing VPC";
+    if let Some(c) = &raw.vpc_cidr {
+        cx.report(cx.at(c.span(), format!("vpc_cidr has no meaning with [vpc]: {why}, whose CIDR is read from the account; remove vpc_cidr")));
+    }
+    if let Some(a) = &raw.az_count {
+        cx.report(cx.at(a.span(), format!("az_count has no meaning with [vpc]: {why}; the AZs are those of [vpc] subnet_ids; remove az_count")));
+    }
+    if let Some(e) = &raw.egress {
+        cx.report(cx.at(e.span(), format!("[egress] cannot be used with [vpc]: {why}, and the egress gateway needs subnets routed to an internet gateway in it, which only the network team can add")));
+    }
+    found
 }
 
 /// The VPC block: an IPv4 CIDR without host bits, /16 to /24. AWS accepts /16 to /28 for a

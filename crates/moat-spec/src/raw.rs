@@ -20,6 +20,7 @@ pub(crate) struct RawSpec {
     pub egress: Option<Spanned<RawEgress>>,
     pub dns: Option<crate::dns::RawDns>,
     pub images: Option<Spanned<crate::mirror::RawImages>>,
+    pub vpc: Option<Spanned<crate::vpc::RawVpc>>,
 }
 
 #[derive(Debug, Deserialize)]
