@@ -22,6 +22,7 @@ pub mod capacity;
 pub mod cost;
 pub mod dns;
 pub mod egress;
+pub mod existing_vpc;
 mod mirror;
 pub mod pinning;
 pub mod plan;

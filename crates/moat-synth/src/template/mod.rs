@@ -11,6 +11,8 @@ mod network;
 mod nlb;
 mod workload;
 
+pub(crate) use network::service_sg;
+
 use crate::plan::Plan;
 use crate::tree::{get_att, join, r, s, sub, to_json, to_yaml, MapB, Node};
 

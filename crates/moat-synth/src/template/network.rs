@@ -8,7 +8,7 @@ use moat_model::EndpointKind;
 
 pub(super) const ENDPOINT_SG: &str = "EndpointSecurityGroup";
 
-pub(super) fn service_sg(stem: &str) -> String {
+pub(crate) fn service_sg(stem: &str) -> String {
     format!("{stem}SecurityGroup")
 }
 
