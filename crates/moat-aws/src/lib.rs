@@ -46,6 +46,10 @@ pub use stack::{
     ChangeSetSummary, DestroyReport, Replacement, StackEvent, StackOutcome, StackState,
 };
 
+/// The EC2 SDK, for callers (and tests) that build requests with its types, such as setting up
+/// a VPC the way a network team would before `moat plan` reads it.
+pub use aws_sdk_ec2;
+
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 

@@ -44,6 +44,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct VpcPlan {
     pub vpc_id: String,
+    pub region: String,
     pub vpc_cidrs: Vec<String>,
     pub subnets: Vec<LiveSubnet>,
     pub allow_route_changes: bool,
@@ -151,6 +152,7 @@ pub fn adapt(
     let subnets = live_subnets(spec, live).map_err(err)?;
     let mut vp = VpcPlan {
         vpc_id: spec.id.clone(),
+        region: plan.region.clone(),
         vpc_cidrs: vpc_cidrs.clone(),
         subnets,
         allow_route_changes: spec.allow_route_changes,
@@ -195,11 +197,30 @@ pub fn adapt(
     let azs = vp.subnets.len() as u32;
     plan.cost = crate::cost::estimate(&plan.region, azs, interfaces, plan.cost.gb_per_month);
     vp.additions_monthly_usd = plan.cost.planned.monthly_usd;
+    recount_capacity(plan, interfaces);
     plan.notes.push(format!(
-        "existing VPC {}: the capacity figures are for the given subnets; moat does not resize them",
+        "existing VPC {}: the address counts are of the given subnets with what moat adds; addresses the network team's own interfaces already use there are not counted",
         spec.id
     ));
     Ok(vp)
+}
+
+/// The subnets' addresses against what moat puts in them: its interface endpoints, its NLBs
+/// and the tasks at their maximum count.
+fn recount_capacity(plan: &mut Plan, interfaces: u32) {
+    let workloads = plan
+        .services
+        .iter()
+        .filter(|s| s.role == crate::plan::ServiceRole::Workload);
+    let occupants = crate::capacity::Occupants {
+        interface_endpoints: interfaces,
+        load_balancers: workloads.clone().filter(|s| s.ingress.is_some()).count() as u32,
+        max_tasks: workloads
+            .map(|s| s.autoscaling.as_ref().map_or(s.desired_count, |a| a.max))
+            .sum(),
+        gateway_tasks: 0,
+    };
+    plan.capacity = crate::capacity::capacity(&plan.subnets, &[], &occupants);
 }
 
 /// The given subnets, each in the VPC, one per AZ (an interface endpoint takes one subnet per
@@ -428,8 +449,9 @@ fn gateway_request(
             tables.join(" ")
         ),
         None => format!(
-            "aws ec2 create-vpc-endpoint --vpc-id {} --vpc-endpoint-type Gateway --service-name com.amazonaws.<region>.{name} --route-table-ids {}",
+            "aws ec2 create-vpc-endpoint --vpc-id {} --vpc-endpoint-type Gateway --service-name com.amazonaws.{}.{name} --route-table-ids {}",
             vp.vpc_id,
+            vp.region,
             tables.join(" ")
         ),
     };

@@ -52,13 +52,59 @@ fn parse_params(params: &[String]) -> Result<Vec<(String, String)>> {
 struct Synthesized {
     spec: moat_spec::Spec,
     template: String,
+    /// `[vpc] id`: the live VPC the template's resources join (the check judges both).
+    live: Option<moat_model::Model>,
+    /// `[vpc] id`: `VpcId` and `SubnetIds`, passed explicitly (an emulator may not split a
+    /// list parameter's default); a `--param` of the same name wins.
+    vpc_params: Vec<(String, String)>,
+}
+
+impl Synthesized {
+    /// `given` plus the existing VPC's parameters it does not set.
+    fn params(&self, given: Vec<(String, String)>) -> Vec<(String, String)> {
+        let mut all = given;
+        for (k, v) in &self.vpc_params {
+            if !all.iter().any(|(g, _)| g == k) {
+                all.push((k.clone(), v.clone()));
+            }
+        }
+        all
+    }
 }
 
 fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
-    let spec = moat_spec::load(path)?;
+    let (spec, extras) = moat_spec::load_with_extras(path)?;
+    if extras.vpc.is_some() {
+        let b = super::plan::build(path)?;
+        if let Some(e) = &b.existing {
+            print(&moat_synth::existing_vpc::render_text(&b.plan, &e.vpc_plan))?;
+        }
+        let vpc_params = b
+            .existing
+            .as_ref()
+            .map(|e| {
+                let subnets: Vec<&str> = e.vpc_plan.subnets.iter().map(|s| s.id.as_str()).collect();
+                vec![
+                    ("VpcId".to_string(), e.vpc_plan.vpc_id.clone()),
+                    ("SubnetIds".to_string(), subnets.join(",")),
+                ]
+            })
+            .unwrap_or_default();
+        return Ok(Synthesized {
+            template: b.template_yaml,
+            live: b.existing.map(|e| e.live),
+            spec: b.spec,
+            vpc_params,
+        });
+    }
     let plan = moat_synth::plan(&spec)?;
     let template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
-    Ok(Synthesized { spec, template })
+    Ok(Synthesized {
+        spec,
+        template,
+        live: None,
+        vpc_params: Vec::new(),
+    })
 }
 
 /// Run the rules on the synthesized template, as `moat check` would.
@@ -77,7 +123,12 @@ fn check_template(
         max_scenarios: 64,
     };
     let name = format!("{stack}.template.yml");
-    let loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
+    let mut loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
+    if let Some(live) = &s.live {
+        for sc in loaded.roots.iter_mut().flat_map(|r| r.scenarios.iter_mut()) {
+            sc.model = super::existing::merged(live, &sc.model);
+        }
+    }
     Ok(check_loaded(&loaded, region))
 }
 
@@ -134,7 +185,7 @@ fn can_confirm(yes: bool, command: &str) -> bool {
 pub fn deploy(a: DeployArgs) -> Result<u8> {
     let s = synthesize(&a.target.spec)?;
     let stack = a.target.stack(&s.spec.name);
-    let params = parse_params(&a.params)?;
+    let params = s.params(parse_params(&a.params)?);
     if !can_confirm(a.yes, "deploy") {
         return Ok(2);
     }
@@ -196,7 +247,7 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
 pub fn diff(a: DiffArgs) -> Result<u8> {
     let s = synthesize(&a.target.spec)?;
     let stack = a.target.stack(&s.spec.name);
-    let params = parse_params(&a.params)?;
+    let params = s.params(parse_params(&a.params)?);
     runtime()?.block_on(async {
         let aws = connect(&a.aws, Some(&s.spec.region)).await?;
         let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
@@ -250,7 +301,7 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
 }
 
 pub fn destroy(a: DestroyArgs) -> Result<u8> {
-    let spec = moat_spec::load(&a.target.spec)?;
+    let (spec, extras) = moat_spec::load_with_extras(&a.target.spec)?;
     let stack = a.target.stack(&spec.name);
     if !can_confirm(a.yes, "destroy") {
         return Ok(2);
@@ -277,6 +328,14 @@ pub fn destroy(a: DestroyArgs) -> Result<u8> {
         }
         println!("Stack {stack}: {}", report.outcome.status);
         print(&present::render_destroy(&report))?;
+        if let Some(vpc) = &extras.vpc {
+            // CloudFormation deletes only the stack's resources: the network team's VPC,
+            // subnets, route tables and endpoints were never in it.
+            println!(
+                "Kept: VPC {} and its subnets, route tables, network ACLs and endpoints (the network team's; moat did not create them).",
+                vpc.id
+            );
+        }
         Ok::<u8, anyhow::Error>(0)
     })
 }

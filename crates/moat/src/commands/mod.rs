@@ -8,6 +8,7 @@ mod aws;
 mod check;
 mod diagram;
 pub mod dns;
+mod existing;
 pub mod image;
 mod init;
 mod inputs;

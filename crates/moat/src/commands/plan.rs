@@ -16,12 +16,33 @@ pub struct Built {
     /// The properties the check decided, merged over scenarios.
     pub properties: Vec<moat_model::Property>,
     pub model: moat_model::Model,
+    /// `[vpc] id`: the network team's VPC as read, and what the plan reuses and asks for.
+    pub existing: Option<super::existing::ExistingVpc>,
+}
+
+impl Built {
+    /// The template in `format` (for an existing VPC, the one taking its ids as parameters).
+    pub fn template_text(&self, format: TemplateFormat) -> String {
+        match &self.existing {
+            Some(e) => moat_synth::existing_vpc::template::synth(&self.plan, &e.vpc_plan, format),
+            None => moat_synth::synth(&self.plan, format),
+        }
+    }
 }
 
 pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     let (spec, extras) = moat_spec::load_with_extras(spec_path)?;
-    let plan = moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras))?;
-    let template_yaml = moat_synth::synth(&plan, TemplateFormat::Yaml);
+    let mut plan = moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras))?;
+    let existing = match &extras.vpc {
+        Some(vpc) => Some(super::existing::adapt(&spec, vpc, &mut plan)?),
+        None => None,
+    };
+    let template_yaml = match &existing {
+        Some(e) => {
+            moat_synth::existing_vpc::template::synth(&plan, &e.vpc_plan, TemplateFormat::Yaml)
+        }
+        None => moat_synth::synth(&plan, TemplateFormat::Yaml),
+    };
     let opts = moat_cfn::LoadOptions {
         region: Some(spec.region.clone()),
         account_id: spec.account_id.clone(),
@@ -34,28 +55,32 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     let mut findings = Vec::new();
     let mut runs = Vec::new();
     let mut model = moat_model::Model::default();
+    let mut template_tds = Vec::new();
     for root in &loaded.roots {
         for sc in &root.scenarios {
+            template_tds.extend(sc.model.task_definitions.iter().cloned());
+            // In an existing VPC the rules judge the combination: the template's resources in
+            // the network team's subnets, route tables and NACLs.
+            let judged = match &existing {
+                Some(e) => super::existing::merged(&e.live, &sc.model),
+                None => sc.model.clone(),
+            };
             let proof = moat_verify::prove(
-                &sc.model,
+                &judged,
                 &moat_verify::Options {
                     region: spec.region.clone(),
                 },
             );
             findings.extend(proof.findings);
             runs.push(proof.properties);
-            model = sc.model.clone();
+            model = judged;
         }
     }
     moat_verify::sort_dedup(&mut findings);
     // Every service's task definition must reach the template with its containers: one that
     // arrived empty (as the describe-task-definition shape once did) gives the rules nothing
     // to judge, and "no findings" would then mean nothing.
-    if let Some(td) = model
-        .task_definitions
-        .iter()
-        .find(|t| t.containers.is_empty())
-    {
+    if let Some(td) = template_tds.iter().find(|t| t.containers.is_empty()) {
         anyhow::bail!(
             "internal: the synthesized task definition `{}` has no containers; please report this with the task definition file",
             td.id.as_str()
@@ -68,6 +93,7 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
         findings,
         properties: moat_report::merge_properties(runs),
         model,
+        existing,
     })
 }
 
@@ -121,6 +147,16 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
     match a.format {
         PlanFormat::Text => {
             let mut s = moat_synth::render_plan_text(&b.plan);
+            if let Some(e) = &b.existing {
+                let _ = write!(
+                    s,
+                    "\n{}",
+                    moat_synth::existing_vpc::render_text(&b.plan, &e.vpc_plan)
+                );
+                for n in &e.read_notes {
+                    let _ = writeln!(s, "read: {n}");
+                }
+            }
             let _ = writeln!(s, "\n{}", check_summary(&b));
             let _ = writeln!(
                 s,
@@ -133,6 +169,7 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
         PlanFormat::Json => {
             let v = serde_json::json!({
                 "plan": b.plan,
+                "existing_vpc": b.existing.as_ref().map(|e| &e.vpc_plan),
                 "check": {
                     "findings": b.findings.iter().map(|f| serde_json::json!({
                         "code": f.code, "severity": f.severity, "message": f.message,

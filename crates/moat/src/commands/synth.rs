@@ -21,10 +21,7 @@ pub fn synth(a: SynthArgs) -> Result<u8> {
     let b = build(&a.spec)?;
     let (text, name) = match a.format {
         TemplateFormatArg::Yaml => (b.template_yaml.clone(), "template.yaml"),
-        TemplateFormatArg::Json => (
-            moat_synth::synth(&b.plan, TemplateFormat::Json),
-            "template.json",
-        ),
+        TemplateFormatArg::Json => (b.template_text(TemplateFormat::Json), "template.json"),
     };
     if a.out.as_os_str() == "-" {
         print(&text)?;

@@ -1,0 +1,456 @@
+//! `[vpc] id`: plan, deploy, audit and destroy into a VPC that exists before moat, through the
+//! real binary against a local moto_server (loopback only). The VPC, its subnets and one
+//! interface endpoint are made through the EC2 API, as a network team would have.
+//!
+//! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the tests
+//! print why and pass, unless `CI` is set, where they fail.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Option<Moto> {
+    let bin = std::env::var("MOAT_MOTO_SERVER").ok().or_else(|| {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|d| d.join("moto_server"))
+            .find(|p| p.is_file())
+            .map(|p| p.display().to_string())
+    });
+    let Some(bin) = bin else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server not found; required under CI"
+        );
+        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = std::process::Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+fn moat(moto: &Moto) -> Command {
+    let mut c = Command::cargo_bin("moat").expect("moat binary");
+    c.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        )
+        .env_remove("AWS_PROFILE")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(600));
+    c
+}
+
+/// What the network team made.
+struct NetworkTeamVpc {
+    vpc: String,
+    subnets: Vec<String>,
+    endpoint: String,
+    main_route_table: String,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().expect("runtime")
+}
+
+async fn connect(moto: &Moto) -> moat_aws::Aws {
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
+    std::env::set_var(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/moat-test-credentials",
+    );
+    moat_aws::connect(&moat_aws::AwsOptions {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(moto.url.clone()),
+    })
+    .await
+    .expect("connect")
+}
+
+/// A VPC with DNS on, two private subnets (no internet gateway, no NAT), a security group
+/// admitting HTTPS from the VPC, an ecr.api interface endpoint with private DNS on, and no S3
+/// gateway endpoint.
+async fn network_team_vpc(aws: &moat_aws::Aws) -> NetworkTeamVpc {
+    use moat_aws::aws_sdk_ec2::types::{
+        AttributeBooleanValue, IpPermission, IpRange, VpcEndpointType,
+    };
+    let ec2 = &aws.ec2;
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.20.0.0/16")
+        .send()
+        .await
+        .expect("vpc")
+        .vpc()
+        .and_then(|v| v.vpc_id().map(str::to_string))
+        .expect("vpc id");
+    for attr in [true, false] {
+        let on = AttributeBooleanValue::builder().value(true).build();
+        let req = ec2.modify_vpc_attribute().vpc_id(&vpc);
+        let req = if attr {
+            req.enable_dns_support(on)
+        } else {
+            req.enable_dns_hostnames(on)
+        };
+        req.send().await.expect("dns attribute");
+    }
+    let mut subnets = Vec::new();
+    for (cidr, az) in [
+        ("10.20.0.0/24", "us-east-1a"),
+        ("10.20.1.0/24", "us-east-1b"),
+    ] {
+        let id = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(cidr)
+            .availability_zone(az)
+            .send()
+            .await
+            .expect("subnet")
+            .subnet()
+            .and_then(|s| s.subnet_id().map(str::to_string))
+            .expect("subnet id");
+        subnets.push(id);
+    }
+    let sg = ec2
+        .create_security_group()
+        .group_name("network-team-endpoints")
+        .description("interface endpoints: HTTPS from the VPC")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("sg")
+        .group_id()
+        .map(str::to_string)
+        .expect("sg id");
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(IpRange::builder().cidr_ip("10.20.0.0/16").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("sg ingress");
+    let endpoint = ec2
+        .create_vpc_endpoint()
+        .vpc_id(&vpc)
+        .vpc_endpoint_type(VpcEndpointType::Interface)
+        .service_name("com.amazonaws.us-east-1.ecr.api")
+        .set_subnet_ids(Some(subnets.clone()))
+        .security_group_ids(&sg)
+        .private_dns_enabled(true)
+        .send()
+        .await
+        .expect("endpoint")
+        .vpc_endpoint()
+        .and_then(|e| e.vpc_endpoint_id().map(str::to_string))
+        .expect("endpoint id");
+    let tables = ec2
+        .describe_route_tables()
+        .filters(
+            moat_aws::aws_sdk_ec2::types::Filter::builder()
+                .name("vpc-id")
+                .values(&vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("route tables");
+    let main_route_table = tables
+        .route_tables()
+        .iter()
+        .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+        .and_then(|t| t.route_table_id().map(str::to_string))
+        .expect("main route table");
+    NetworkTeamVpc {
+        vpc,
+        subnets,
+        endpoint,
+        main_route_table,
+    }
+}
+
+/// A spec for the isolated-service example's task definition in the network team's VPC.
+fn spec_dir(v: &NetworkTeamVpc, allow_route_changes: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-service");
+    std::fs::copy(
+        example.join("task-definition.json"),
+        dir.path().join("task-definition.json"),
+    )
+    .expect("copy task definition");
+    let toml = format!(
+        "name = \"team-app\"\nregion = \"us-east-1\"\nlog_retention_days = 30\n\n[[service]]\nname = \"app\"\ntask_definition = \"task-definition.json\"\n\n[vpc]\nid = \"{}\"\nsubnet_ids = [\"{}\", \"{}\"]\nallow_route_changes = {allow_route_changes}\n\n[dns]\nfirewall = false\n",
+        v.vpc, v.subnets[0], v.subnets[1]
+    );
+    std::fs::write(dir.path().join("moat.toml"), toml).expect("write spec");
+    dir
+}
+
+fn spec_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("moat.toml")
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn plan_deploy_audit_destroy_in_the_network_teams_vpc() {
+    let Some(moto) = start_moto() else { return };
+    let rt = runtime();
+    let aws = rt.block_on(connect(&moto));
+    let v = rt.block_on(network_team_vpc(&aws));
+    let dir = spec_dir(&v, true);
+    let stack = "team-app";
+
+    let out = moat(&moto)
+        .arg("plan")
+        .arg(spec_path(&dir))
+        .output()
+        .expect("plan");
+    let text = stdout_of(&out);
+    eprintln!("{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    // The existing endpoint is reused, with the reason; the rest is added.
+    assert!(
+        text.contains(&format!(
+            "ecr.api          {}  interface endpoint in this VPC with private DNS on",
+            v.endpoint
+        )),
+        "{text}"
+    );
+    for added in ["endpoint ecr.dkr", "endpoint logs", "endpoint s3"] {
+        assert!(text.contains(added), "{added} missing in:\n{text}");
+    }
+    assert!(!text.contains("endpoint ecr.api"), "{text}");
+    // The S3 route on the network team's table is theirs; here moat may make it.
+    assert!(
+        text.contains(&format!(
+            "a s3 gateway endpoint on route table(s) {}",
+            v.main_route_table
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("moat makes it (allow_route_changes = true)"),
+        "{text}"
+    );
+
+    let out = moat(&moto)
+        .args(["synth", "--out", "-"])
+        .arg(spec_path(&dir))
+        .output()
+        .expect("synth");
+    let template = stdout_of(&out);
+    assert!(
+        template.contains(&format!("Default: {}", v.vpc)),
+        "{template}"
+    );
+    assert!(!template.contains("\"AWS::EC2::VPC\""), "{template}");
+    assert!(!template.contains("\"AWS::EC2::Subnet\""), "{template}");
+    assert!(!template.contains("EcrApiEndpoint"), "{template}");
+
+    let out = moat(&moto)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(spec_path(&dir))
+        .output()
+        .expect("deploy");
+    eprintln!(
+        "{}\n{}",
+        stdout_of(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout_of(&out).contains("CREATE_COMPLETE"));
+
+    let out = moat(&moto)
+        .args(["audit", "--vpc-id", &v.vpc, "--format", "json"])
+        .output()
+        .expect("audit");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("audit JSON");
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    for f in &findings {
+        eprintln!(
+            "audit: {} {} {} {}",
+            f["severity"], f["code"], f["resource"], f["message"]
+        );
+    }
+    // As in aws_moto.rs: moto's CloudFormation drops the ECS services' network configuration
+    // and the task definitions' roles, so the endpoint and IAM rules have less to judge on what
+    // it keeps; no error may be found, and the isolation itself must hold.
+    assert!(
+        !findings.iter().any(|f| f["severity"] == "error"),
+        "{findings:#?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["code"] == "MOAT001" || f["code"] == "MOAT005"),
+        "the network team's VPC has an internet path after the deploy: {findings:#?}"
+    );
+
+    moat(&moto)
+        .args(["destroy", "--yes", "--stack-name", stack])
+        .arg(spec_path(&dir))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("DELETE_COMPLETE"))
+        .stdout(predicate::str::contains(format!("Kept: VPC {}", v.vpc)));
+
+    // The network team's VPC, subnets and endpoint are still there; moat's endpoints are gone.
+    rt.block_on(async {
+        let vpcs = aws
+            .ec2
+            .describe_vpcs()
+            .vpc_ids(&v.vpc)
+            .send()
+            .await
+            .expect("vpcs");
+        assert_eq!(vpcs.vpcs().len(), 1);
+        let subnets = aws
+            .ec2
+            .describe_subnets()
+            .set_subnet_ids(Some(v.subnets.clone()))
+            .send()
+            .await
+            .expect("subnets");
+        assert_eq!(subnets.subnets().len(), 2);
+        let eps = aws
+            .ec2
+            .describe_vpc_endpoints()
+            .filters(
+                moat_aws::aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(&v.vpc)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("endpoints");
+        let live: Vec<&str> = eps
+            .vpc_endpoints()
+            .iter()
+            .filter(|e| {
+                e.state().is_none_or(|s| {
+                    !matches!(
+                        s.as_str().to_ascii_lowercase().as_str(),
+                        "deleted" | "deleting"
+                    )
+                })
+            })
+            .filter_map(|e| e.vpc_endpoint_id())
+            .collect();
+        // moto's CloudFormation does not delete an AWS::EC2::VPCEndpoint with its stack (its
+        // VPCEndPoint model has no delete handler), so moat's endpoints may be listed still;
+        // the network team's must be, in any case.
+        assert!(live.contains(&v.endpoint.as_str()), "{live:?}");
+        let stacks = aws.cfn.describe_stacks().stack_name(stack).send().await;
+        let gone = match stacks {
+            Err(_) => true,
+            Ok(out) => out.stacks().iter().all(|s| {
+                s.stack_status()
+                    .is_some_and(|st| st.as_str() == "DELETE_COMPLETE")
+            }),
+        };
+        assert!(gone, "the stack is deleted");
+    });
+}
+
+#[test]
+fn missing_s3_route_is_a_request_for_the_network_team() {
+    let Some(moto) = start_moto() else { return };
+    let rt = runtime();
+    let aws = rt.block_on(connect(&moto));
+    let v = rt.block_on(network_team_vpc(&aws));
+    let dir = spec_dir(&v, false);
+
+    let out = moat(&moto)
+        .arg("plan")
+        .arg(spec_path(&dir))
+        .output()
+        .expect("plan");
+    let text = stdout_of(&out);
+    eprintln!("{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Requests for the network team:"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "aws ec2 create-vpc-endpoint --vpc-id {} --vpc-endpoint-type Gateway --service-name com.amazonaws.us-east-1.s3 --route-table-ids {}",
+            v.vpc, v.main_route_table
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("not made by moat (set [vpc] allow_route_changes = true to let it)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("RouteTableIds: [{}]", v.main_route_table)),
+        "{text}"
+    );
+    // Without the route the tasks cannot pull their image layers from S3: the check of the
+    // combination says so, and the plan exits 1.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+
+    let out = moat(&moto)
+        .args(["synth", "--out", "-"])
+        .arg(spec_path(&dir))
+        .output()
+        .expect("synth");
+    let template = stdout_of(&out);
+    assert!(!template.contains("VpcEndpointType: Gateway"), "{template}");
+
+    // deploy refuses the error without --force, before any change set.
+    moat(&moto)
+        .args(["deploy", "--yes", "--stack-name", "team-app"])
+        .arg(spec_path(&dir))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("refusing to deploy"));
+}
