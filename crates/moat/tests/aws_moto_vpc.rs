@@ -5,61 +5,17 @@
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the tests
 //! print why and pass, unless `CI` is set, where they fail.
 
+#[path = "../../moat-aws/tests/support/moto_server.rs"]
+mod moto_server;
+
 use assert_cmd::Command;
+use moto_server::MotoServer as Moto;
 use predicates::prelude::*;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::time::Duration;
 
 fn start_moto() -> Option<Moto> {
-    let bin = std::env::var("MOAT_MOTO_SERVER").ok().or_else(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
-            .map(|d| d.join("moto_server"))
-            .find(|p| p.is_file())
-            .map(|p| p.display().to_string())
-    });
-    let Some(bin) = bin else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server not found; required under CI"
-        );
-        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = std::process::Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
+    moto_server::start()
 }
 
 fn moat(moto: &Moto) -> Command {
