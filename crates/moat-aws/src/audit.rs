@@ -154,12 +154,17 @@ async fn read_network(
     notes: &mut Vec<String>,
 ) -> Result<(), AwsError> {
     let ec2 = &aws.ec2;
+    let mut dhcp: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     pages!(
         ec2.describe_vpcs().set_vpc_ids(Some(vpcs.to_vec())),
         "ec2:DescribeVpcs",
         |p| {
             for v in p.vpcs() {
                 let id = v.vpc_id().unwrap_or_default();
+                // `default` is the set AWS gives a VPC without one: AmazonProvidedDNS.
+                if let Some(d) = v.dhcp_options_id().filter(|d| *d != "default") {
+                    dhcp.entry(d.to_string()).or_default().push(id.to_string());
+                }
                 let attr = |a: aws_sdk_ec2::types::VpcAttributeName| {
                     ec2.describe_vpc_attribute().vpc_id(id).attribute(a).send()
                 };
@@ -177,6 +182,7 @@ async fn read_network(
             }
         }
     );
+    read_dhcp_options(aws, &dhcp, m).await?;
     let vf = || vpc_filter("vpc-id", vpcs);
     pages!(
         ec2.describe_subnets().filters(vf()),
@@ -318,6 +324,34 @@ async fn read_network(
             m.flow_logs.extend(p.flow_logs().iter().map(map_flow_log));
         }
     );
+    Ok(())
+}
+
+/// The DHCP options sets of the audited VPCs (`sets`: id → the VPCs using it), so the rules
+/// see a VPC whose instances do not ask the Route 53 Resolver.
+async fn read_dhcp_options(
+    aws: &Aws,
+    sets: &std::collections::BTreeMap<String, Vec<String>>,
+    m: &mut Model,
+) -> Result<(), AwsError> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let out = aws
+        .ec2
+        .describe_dhcp_options()
+        .set_dhcp_options_ids(Some(sets.keys().cloned().collect()))
+        .send()
+        .await
+        .map_err(|e| sdk("ec2:DescribeDhcpOptions", e))?;
+    for o in out.dhcp_options() {
+        let vpcs = o
+            .dhcp_options_id()
+            .and_then(|id| sets.get(id))
+            .cloned()
+            .unwrap_or_default();
+        m.dhcp_options.push(map_dhcp_options(o, &vpcs));
+    }
     Ok(())
 }
 

@@ -407,3 +407,27 @@ pub fn map_flow_log(f: &ec2::FlowLog) -> FlowLog {
 #[cfg(test)]
 #[path = "map_ec2_tests.rs"]
 mod tests;
+
+/// A DHCP options set and the audited VPCs that use it. `domain-name-servers` is the only key
+/// the rules read (`AmazonProvidedDNS` is the Route 53 Resolver); a set without it uses the
+/// Resolver too. Source:
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSet.html>.
+pub fn map_dhcp_options(o: &ec2::DhcpOptions, vpcs: &[String]) -> moat_model::DhcpOptions {
+    let id = o.dhcp_options_id().unwrap_or_default().to_string();
+    let domain_name_servers = o
+        .dhcp_configurations()
+        .iter()
+        .filter(|c| c.key() == Some("domain-name-servers"))
+        .flat_map(|c| c.values())
+        .map(|v| known(v.value().map(str::to_string)))
+        .collect();
+    moat_model::DhcpOptions {
+        domain_name_servers,
+        vpcs: vpcs
+            .iter()
+            .map(|v| Maybe::Known(Id::from(v.as_str())))
+            .collect(),
+        prov: Provenance::resource(&id),
+        id: Id(id),
+    }
+}

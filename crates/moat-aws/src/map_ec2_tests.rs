@@ -328,3 +328,36 @@ fn endpoint_service_and_flow_log() {
         .build();
     assert_eq!(map_flow_log(&f).resource, Maybe::Known(Id::from("vpc-1")));
 }
+
+#[test]
+fn dhcp_options_keep_their_name_servers_and_vpcs() {
+    let o = ec2::DhcpOptions::builder()
+        .dhcp_options_id("dopt-1")
+        .dhcp_configurations(
+            ec2::DhcpConfiguration::builder()
+                .key("domain-name-servers")
+                .values(ec2::AttributeValue::builder().value("10.0.0.2").build())
+                .values(
+                    ec2::AttributeValue::builder()
+                        .value("AmazonProvidedDNS")
+                        .build(),
+                )
+                .build(),
+        )
+        .dhcp_configurations(
+            ec2::DhcpConfiguration::builder()
+                .key("domain-name")
+                .values(ec2::AttributeValue::builder().value("corp.example").build())
+                .build(),
+        )
+        .build();
+    let m = map_dhcp_options(&o, &["vpc-1".to_string()]);
+    assert_eq!(m.id.as_str(), "dopt-1");
+    let servers: Vec<&str> = m
+        .domain_name_servers
+        .iter()
+        .filter_map(|s| s.known().map(String::as_str))
+        .collect();
+    assert_eq!(servers, ["10.0.0.2", "AmazonProvidedDNS"]);
+    assert_eq!(m.vpcs, [Maybe::Known(Id::from("vpc-1"))]);
+}

@@ -42,10 +42,10 @@ fn vpc_section_problems_are_all_reported_before_any_aws_call() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("moat.toml:10:6: invalid [vpc] id `vpc-12`"))
-        .stderr(predicate::str::contains("moat.toml:11:15: invalid subnet id `subnet-1234567`"))
+        .stderr(predicate::str::contains("moat.toml:9:6: invalid [vpc] id `vpc-12`"))
+        .stderr(predicate::str::contains("moat.toml:10:15: invalid subnet id `subnet-1234567`"))
         .stderr(predicate::str::contains(
-            "moat.toml:12:1: unknown field `allow_route_change` in [vpc]; did you mean `allow_route_changes`?",
+            "moat.toml:11:1: unknown field `allow_route_change` in [vpc]; did you mean `allow_route_changes`?",
         ));
 }
 

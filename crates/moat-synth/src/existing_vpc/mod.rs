@@ -192,6 +192,7 @@ pub fn adapt(
     nacl::requests(plan, live, &mut vp);
     flow_logs(live, &mut vp);
     vp.questions.extend(default_route_questions(live, &vp));
+    vp.questions.extend(dhcp_question(live, &vp));
     dns_firewall(plan, &mut vp);
     let interfaces = plan.interface_endpoints().count() as u32;
     let azs = vp.subnets.len() as u32;
@@ -534,6 +535,31 @@ fn default_route_questions(live: &Model, vp: &VpcPlan) -> Vec<String> {
         }
     }
     out
+}
+
+/// DHCP options naming other name servers than the Route 53 Resolver (`AmazonProvidedDNS`):
+/// the endpoints' private DNS names resolve only if those servers forward the AWS names to the
+/// Resolver, which moat cannot see.
+/// Source: <https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSet.html>.
+fn dhcp_question(live: &Model, vp: &VpcPlan) -> Option<String> {
+    let set = live.dhcp_options.iter().find(|o| {
+        o.vpcs
+            .iter()
+            .any(|v| v.known().is_some_and(|v| v.as_str() == vp.vpc_id))
+    })?;
+    let servers: Vec<&str> = set
+        .domain_name_servers
+        .iter()
+        .filter_map(|s| s.known().map(String::as_str))
+        .collect();
+    if servers.is_empty() || servers.contains(&"AmazonProvidedDNS") {
+        return None;
+    }
+    Some(format!(
+        "DHCP options {} send DNS to {}: do they forward the AWS service names to the Route 53 Resolver? Otherwise the endpoints' private DNS names do not resolve for the tasks",
+        set.id,
+        servers.join(", ")
+    ))
 }
 
 fn show(m: &Maybe<Id>) -> String {

@@ -355,3 +355,25 @@ fn subnet_outside_the_vpc_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn custom_dhcp_name_servers_are_a_question() {
+    let mut m = live(true);
+    m.dhcp_options.push(DhcpOptions {
+        id: Id::from("dopt-1"),
+        domain_name_servers: vec![known("10.20.0.10".into())],
+        vpcs: vec![known(Id::from(VPC))],
+        prov: prov("dopt-1"),
+    });
+    let (_, vp) = planned(false, &m);
+    assert!(
+        vp.questions
+            .iter()
+            .any(|q| q.starts_with("DHCP options dopt-1 send DNS to 10.20.0.10")),
+        "{:?}",
+        vp.questions
+    );
+    m.dhcp_options[0].domain_name_servers = vec![known("AmazonProvidedDNS".into())];
+    let (_, vp) = planned(false, &m);
+    assert!(vp.questions.is_empty(), "{:?}", vp.questions);
+}
