@@ -32,7 +32,7 @@ mod nacl;
 mod render;
 pub mod template;
 
-pub use render::render_text;
+pub use render::{render_plan, render_text};
 
 use crate::plan::{Plan, PlannedEndpoint};
 use crate::subnets::{PlannedSubnet, SubnetRole};

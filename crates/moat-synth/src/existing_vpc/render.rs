@@ -5,6 +5,32 @@ use super::VpcPlan;
 use crate::plan::Plan;
 use std::fmt::Write;
 
+/// The whole plan text for an existing VPC: the usual plan, whose lines about the VPC and its
+/// subnets speak of the network team's VPC as it is (moat does not make it isolated, it proves
+/// whether it is), then [`render_text`].
+pub fn render_plan(plan: &Plan, vp: &VpcPlan) -> String {
+    let mut o = String::new();
+    for line in crate::render_plan_text(plan).lines() {
+        if line.starts_with("VPC ") {
+            let _ = writeln!(
+                o,
+                "VPC {}: the existing {} (the network team's; its routes are read and checked, not assumed)",
+                vp.vpc_cidrs.join(", "),
+                vp.vpc_id
+            );
+        } else if line.starts_with("Subnets (") {
+            let _ = writeln!(
+                o,
+                "Subnets (the given ones, on the network team's route tables and NACLs, listed below)"
+            );
+        } else {
+            let _ = writeln!(o, "{line}");
+        }
+    }
+    let _ = write!(o, "\n{}", render_text(plan, vp));
+    o
+}
+
 pub fn render_text(plan: &Plan, vp: &VpcPlan) -> String {
     let mut o = String::new();
     let _ = writeln!(

@@ -146,13 +146,11 @@ pub fn plan(a: PlanArgs) -> Result<u8> {
     let b = build(&a.spec)?;
     match a.format {
         PlanFormat::Text => {
-            let mut s = moat_synth::render_plan_text(&b.plan);
+            let mut s = match &b.existing {
+                Some(e) => moat_synth::existing_vpc::render_plan(&b.plan, &e.vpc_plan),
+                None => moat_synth::render_plan_text(&b.plan),
+            };
             if let Some(e) = &b.existing {
-                let _ = write!(
-                    s,
-                    "\n{}",
-                    moat_synth::existing_vpc::render_text(&b.plan, &e.vpc_plan)
-                );
                 for n in &e.read_notes {
                     let _ = writeln!(s, "read: {n}");
                 }
