@@ -85,6 +85,9 @@ struct Builder<'a> {
     root: Option<Node>,
     docs: usize,
     err: Option<Error>,
+    /// Set when [`parse`] appended a line break the text lacked: the byte offset where the
+    /// text ended. A block scalar that ran to the end then gave up that break again.
+    appended_break_at: Option<u64>,
 }
 
 fn pos(m: &Mark) -> Pos {
@@ -234,8 +237,18 @@ impl Builder<'_> {
                     .into(),
             ),
             EventData::Scalar {
-                value, tag, style, ..
+                mut value,
+                tag,
+                style,
+                ..
             } => {
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                let ran_to_end = self
+                    .appended_break_at
+                    .is_some_and(|end| ev.end_mark.index > end);
+                if block && ran_to_end && value.ends_with('\n') {
+                    value.pop();
+                }
                 let tag = self.tag(tag, p);
                 let plain = style == ScalarStyle::Plain;
                 let node = Node {
@@ -292,6 +305,20 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
         root: None,
         docs: 0,
         err: None,
+        appended_break_at: None,
+    };
+    // libyaml-safer 0.3.0 panics ("unexpected end of input", scanner.rs read_line_break) on a
+    // block scalar (`|`, `>`) that runs to the end of a text with no final line break — found
+    // by the cfn_load fuzz target. Such a text is parsed with a line break appended, and the
+    // scalar that reached it loses that break again (YAML 1.2 §8.1.1.2: a block scalar ending
+    // at end of input has no final line break to keep), so values are as written.
+    let owned;
+    let text = if text.is_empty() || text.ends_with(['\n', '\r']) {
+        text
+    } else {
+        b.appended_break_at = Some(text.len() as u64);
+        owned = format!("{text}\n");
+        owned.as_str()
     };
     let mut input = text.as_bytes();
     let mut parser = Parser::new();
@@ -349,5 +376,53 @@ pub fn parse(file: &str, text: &str) -> Result<Node, Error> {
             col: 1,
             msg: "empty template".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text of the scalar at `key` in a one-mapping document.
+    fn scalar_at(text: &str, key: &str) -> String {
+        let root = parse("t.yml", text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let Kind::Map(entries) = root.kind else {
+            panic!("not a mapping: {text:?}")
+        };
+        let (_, node) = entries
+            .into_iter()
+            .find(|(k, _)| k.name == key)
+            .expect("key");
+        match node.kind {
+            Kind::Scalar { text, .. } => text,
+            other => panic!("not a scalar: {other:?}"),
+        }
+    }
+
+    /// A block scalar that runs to the end of a text with no final line break parsed as a panic
+    /// in libyaml-safer (found by the cfn_load fuzz target); it now parses, with the value as
+    /// written: no final line break where the text has none, and the same value as before
+    /// where it has one.
+    #[test]
+    fn block_scalar_at_end_of_text_without_line_break() {
+        for (text, want) in [
+            ("a: |\n  x", "x"),
+            ("a: |\n  x\n", "x\n"),
+            ("a: >\n  one\n  two", "one two"),
+            ("a: |+\n  x", "x"),
+            ("a: |-\n  x", "x"),
+            ("a: |\n  \u{FFFD}é", "\u{FFFD}é"),
+            ("a: |\n  x\nb: y", "x\n"),
+        ] {
+            assert_eq!(scalar_at(text, "a"), want, "{text:?}");
+        }
+        assert_eq!(scalar_at("a: |\n  x\nb: y", "b"), "y");
+        // The fuzz target's input (`>`, a line break, a space, U+FFFD): a document that is one
+        // folded scalar is parsed (and refused later as not a mapping), never a panic.
+        let r = parse("t.yml", ">\n \u{FFFD}");
+        assert!(
+            matches!(&r, Err(Error::Syntax { msg, .. }) if msg.contains("mapping at the top level")),
+            "{r:?}"
+        );
     }
 }
