@@ -250,6 +250,7 @@ pub fn map_task_definition(t: &ecs::TaskDefinition) -> TaskDefinition {
         execution_role: t.execution_role_arn().map(|a| Maybe::Known(a.to_string())),
         task_role: t.task_role_arn().map(|a| Maybe::Known(a.to_string())),
         containers,
+        containers_unknown: None,
         prov,
         id: Id(id),
     }

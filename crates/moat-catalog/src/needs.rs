@@ -279,11 +279,47 @@ pub fn task_needs(td: &TaskDefinition, ctx: &WorkloadContext) -> TaskNeeds {
         account,
         out: TaskNeeds::default(),
     };
+    container_list(&mut c, td);
     for container in &td.containers {
         container_needs(&mut c, container);
     }
     task_level_needs(&mut c, td);
     c.out
+}
+
+/// A task definition whose container list is unknown, or empty, says nothing about what its
+/// tasks need: the needs stay open (never "needs nothing"). An empty list cannot even be
+/// registered: `containerDefinitions` is required
+/// ([`src::REGISTER_TASK_DEFINITION`]).
+fn container_list(c: &mut Collector<'_>, td: &TaskDefinition) {
+    let none = None;
+    let site = Site {
+        container: &none,
+        field: "containerDefinitions".into(),
+        prov: &td.prov.field("containers"),
+    };
+    if let Some(why) = &td.containers_unknown {
+        c.unknown_needs(
+            &site,
+            why,
+            "which containers the tasks run, and so what they need",
+        );
+    } else if td.containers.is_empty() {
+        c.problem(
+            &site,
+            ProblemKind::Unknown,
+            format!(
+                "what the tasks of task definition `{}` need (it has no container \
+                 definitions, and ECS registers no task definition without one: {})",
+                td.id,
+                src::REGISTER_TASK_DEFINITION
+            ),
+            "add ContainerDefinitions (each container's Image, LogConfiguration, Secrets)".into(),
+        );
+        if let Some(p) = c.out.problems.last_mut() {
+            p.leaves_needs_open = true;
+        }
+    }
 }
 
 fn container_needs(c: &mut Collector<'_>, k: &moat_model::Container) {

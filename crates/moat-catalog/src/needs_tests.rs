@@ -30,6 +30,7 @@ fn td(containers: Vec<Container>) -> TaskDefinition {
         execution_role: Some(Maybe::Known("arn:aws:iam::123456789012:role/exec".into())),
         task_role: None,
         containers,
+        containers_unknown: None,
         prov: Provenance::at("td", "td.json", 1, 1),
     }
 }
@@ -697,4 +698,30 @@ fn secret_arn_with_the_unknown_region() {
         secret_arn(&format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC:k::")),
         format!("arn:aws:secretsmanager:{r}:1:secret:n-AbC")
     );
+}
+
+/// No container list, or one moat cannot read: the needs stay open, never "nothing needed".
+#[test]
+fn missing_or_unknown_container_definitions_leave_needs_open() {
+    let empty = task_needs(&td(vec![]), &fargate());
+    assert!(empty.requirements.is_empty());
+    let [p] = empty.problems.as_slice() else {
+        panic!("{empty:#?}")
+    };
+    assert!(
+        p.leaves_needs_open && p.kind == ProblemKind::Unknown,
+        "{p:#?}"
+    );
+    assert!(p.message.contains("has no container definitions"), "{p:#?}");
+
+    let unknown = TaskDefinition {
+        containers_unknown: Some("Fn::ImportValue shared-containers".into()),
+        ..td(vec![])
+    };
+    let n = task_needs(&unknown, &fargate());
+    let [p] = n.problems.as_slice() else {
+        panic!("{n:#?}")
+    };
+    assert!(p.leaves_needs_open, "{p:#?}");
+    assert!(p.message.contains("shared-containers"), "{p:#?}");
 }

@@ -57,6 +57,7 @@ fn td(containers: Vec<Container>) -> TaskDefinition {
         execution_role: Some(known("arn:aws:iam::123456789012:role/exec")),
         task_role: None,
         containers,
+        containers_unknown: None,
         prov: Provenance::default(),
     }
 }

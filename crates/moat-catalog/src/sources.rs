@@ -87,3 +87,6 @@ pub const KMS_KEY_POLICIES: &str =
 /// Secrets Manager resource-based policies.
 pub const SECRETS_MANAGER_RESOURCE_POLICY: &str =
     "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html";
+/// "RegisterTaskDefinition" (ECS API reference): `containerDefinitions` is required.
+pub const REGISTER_TASK_DEFINITION: &str =
+    "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html";

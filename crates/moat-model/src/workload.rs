@@ -25,6 +25,10 @@ pub struct TaskDefinition {
     pub execution_role: Option<Maybe<String>>,
     pub task_role: Option<Maybe<String>>,
     pub containers: Vec<Container>,
+    /// Why the container definitions are unknown (`ContainerDefinitions` is a value moat
+    /// cannot resolve, such as an import): `containers` is then empty and says nothing.
+    /// `None` when the list is known, even empty (a template that leaves it out).
+    pub containers_unknown: Option<String>,
     pub prov: Provenance,
 }
 

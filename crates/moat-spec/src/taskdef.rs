@@ -144,6 +144,7 @@ pub fn parse_task_definition(
         execution_role: opt_str(root, "executionRoleArn", "")?.map(Maybe::Known),
         task_role: opt_str(root, "taskRoleArn", "")?.map(Maybe::Known),
         containers,
+        containers_unknown: None,
         prov,
     };
     Ok((td, extras))

@@ -56,7 +56,7 @@ fn a_task_definition_without_container_definitions_is_not_clean() {
     assert_eq!(code, 1, "an unproved property fails the run:\n{out}");
     assert!(!out.contains("no findings"), "{out}");
     assert!(out.contains("warning[MOAT120]"), "{out}");
-    assert!(out.contains("no container definitions"), "{out}");
+    assert!(out.contains("has no container definitions"), "{out}");
     assert!(
         out.contains("every AWS service that service `web` needs is known"),
         "{out}"
@@ -77,13 +77,15 @@ fn a_task_definition_without_container_definitions_is_not_clean() {
 
 #[test]
 fn unresolvable_container_definitions_are_not_clean() {
-    let text =
-        without_containers("      ContainerDefinitions: !ImportValue shared-containers\n");
+    let text = without_containers("      ContainerDefinitions: !ImportValue shared-containers\n");
     let (code, out) = check(&text, "text");
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("no findings"), "{out}");
     assert!(out.contains("warning[MOAT120]"), "{out}");
-    assert!(out.contains("shared-containers"), "names the unknown value:\n{out}");
+    assert!(
+        out.contains("shared-containers"),
+        "names the unknown value:\n{out}"
+    );
 
     let (_, json) = check(&text, "json");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -160,9 +160,16 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
         }
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskdefinition.html
         "AWS::ECS::TaskDefinition" => {
-            let containers = match p.get("ContainerDefinitions").map(|c| c.items()) {
-                Some(Ok(items)) => items.iter().map(|c| container(c, &prov)).collect(),
-                _ => Vec::new(),
+            // Left out, the list is known to be empty (ECS refuses that, and the catalog says
+            // so); a value moat cannot resolve leaves it unknown, never empty.
+            field(&mut prov, "containers", p.get("ContainerDefinitions"));
+            let (containers, containers_unknown) = match p.get("ContainerDefinitions") {
+                None => (Vec::new(), None),
+                Some(c) if c.val == Val::NoValue => (Vec::new(), None),
+                Some(c) => match c.items() {
+                    Ok(items) => (items.iter().map(|c| container(c, &prov)).collect(), None),
+                    Err(why) => (Vec::new(), Some(why)),
+                },
             };
             m.task_definitions.push(TaskDefinition {
                 id,
@@ -175,6 +182,7 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
                 execution_role: p.get("ExecutionRoleArn").map(role_ref),
                 task_role: p.get("TaskRoleArn").map(role_ref),
                 containers,
+                containers_unknown,
                 prov,
             });
         }

@@ -128,6 +128,7 @@ pub fn isolated() -> Model {
             environment: vec![],
             prov: prov("OrdersTaskDef"),
         }],
+        containers_unknown: None,
         prov: prov("OrdersTaskDef"),
     });
     m.services.push(service(

@@ -94,6 +94,7 @@ pub fn model_td(path: &PathBuf) -> TaskDefinition {
             .map(|_| str_of(&j, "executionRoleArn")),
         task_role: j.get("taskRoleArn").map(|_| str_of(&j, "taskRoleArn")),
         containers,
+        containers_unknown: None,
         prov,
     }
 }
