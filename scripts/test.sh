@@ -65,5 +65,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # the offline build (no AWS SDK) that the README's quick start uses
 cargo clippy -p moat --no-default-features --all-targets --locked -- -D warnings
 
+# moat-image's build-gate test pushes, pulls and runs the gateway's image: it needs the
+# statically linked moat-gate (release, glibc crt-static), which this script builds.
+step "building the static moat-gate (scripts/build-gate-static.sh)"
+MOAT_GATE_STATIC_BINARY="$(scripts/build-gate-static.sh)"
+export MOAT_GATE_STATIC_BINARY
+
 step "cargo test"
 cargo test --workspace --locked

@@ -22,6 +22,10 @@
 //! mount, streamed uploads and verifying downloads. Registries on loopback (`localhost`,
 //! `127.0.0.0/8`, `[::1]`) are spoken to over plain HTTP, as docker and crane do.
 //!
+//! [`build_gate`] assembles the egress gateway's own image (a static `moat-gate` as one layer
+//! on an empty base) and pushes it with the same calls; see its module for the static
+//! binary and name resolution.
+//!
 //! ## What "resumable" means
 //!
 //! The unit of progress is the blob. Before moving anything, [`copy`] asks the destination
@@ -35,6 +39,7 @@
 mod copy;
 mod endpoint;
 mod error;
+mod gate_image;
 pub mod manifest;
 mod progress;
 mod reference;
@@ -45,6 +50,10 @@ pub mod testing;
 pub use copy::{copy, CopyOptions, CopyReport};
 pub use endpoint::Credentials;
 pub use error::ImageError;
+pub use gate_image::{
+    assemble, build_gate, inspect_binary, parse_labels, BinaryPlatform, GateImage, GateImageError,
+    GateImageOptions, GateImageReport, GATE_PATH, GATE_UID,
+};
 pub use manifest::{Descriptor, Platform};
 pub use reference::{EcrRegistry, ImageRef};
 pub use repository::Repository;
