@@ -21,6 +21,9 @@ pub enum ImageCommand {
     /// registry to another, moving only the blobs the destination lacks; prints the
     /// destination pinned by digest. Run it again after an interruption to resume.
     Copy(CopyArgs),
+    /// Assemble the egress gateway's image from a static `moat-gate` binary (one layer on an
+    /// empty base, non-root) and push it; prints it pinned by digest. No Docker needed.
+    BuildGate(super::image_gate::BuildGateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,7 @@ pub struct CopyArgs {
 pub fn run(cli: ImageCli) -> Result<u8> {
     match cli.command {
         ImageCommand::Copy(a) => copy(a),
+        ImageCommand::BuildGate(a) => super::image_gate::run(a),
     }
 }
 
@@ -94,7 +98,7 @@ fn copy(a: CopyArgs) -> Result<u8> {
 }
 
 /// Explicit credentials win; an ECR registry needs them (for now); else anonymous.
-fn credentials(
+pub(super) fn credentials(
     image: &ImageRef,
     username: Option<&str>,
     password_var: &str,

@@ -10,6 +10,7 @@ mod diagram;
 pub mod dns;
 mod existing;
 pub mod image;
+mod image_gate;
 mod init;
 mod inputs;
 mod plan;

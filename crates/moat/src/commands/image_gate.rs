@@ -1,0 +1,66 @@
+//! `moat image build-gate DEST --binary PATH`: the egress gateway's image without Docker (the
+//! work is in `moat_image::build_gate`).
+
+use anyhow::Result;
+use clap::Args;
+use moat_image::{GateImageOptions, GateImageReport, ImageRef};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The binary must be statically linked (the image has an empty base): \
+`scripts/build-gate-static.sh` builds one (glibc, crt-static) and prints its path, e.g.\n  \
+moat image build-gate 123456789012.dkr.ecr.eu-west-1.amazonaws.com/moat-gate:0.1.0 --binary \
+\"$(scripts/build-gate-static.sh)\"\nThen set `[egress] image` to the printed reference (pinned \
+by digest). Credentials as for `moat image copy` (--dest-username, MOAT_DEST_PASSWORD)."
+)]
+pub struct BuildGateArgs {
+    /// Where to push, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/moat-gate:0.1.0`
+    /// (without a tag: `latest`).
+    #[arg(value_name = "DEST")]
+    pub dest: String,
+    /// The statically linked `moat-gate` binary; its CPU (x86-64 or arm64) is the image's
+    /// platform.
+    #[arg(long, value_name = "PATH")]
+    pub binary: PathBuf,
+    /// An image label added to the defaults (title, description, licenses, the binary's
+    /// digest), e.g. `org.opencontainers.image.revision=$(git rev-parse HEAD)`; repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// User name for the destination registry (password from MOAT_DEST_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    pub dest_username: Option<String>,
+}
+
+pub fn run(a: BuildGateArgs) -> Result<u8> {
+    let dest: ImageRef = a.dest.parse()?;
+    let labels = moat_image::parse_labels(&a.label)?;
+    let credentials =
+        super::image::credentials(&dest, a.dest_username.as_deref(), "MOAT_DEST_PASSWORD")?;
+    let opts = GateImageOptions {
+        binary: a.binary,
+        credentials,
+        labels,
+    };
+    let report = moat_image::block_on(moat_image::build_gate(&dest, &opts))?;
+    eprintln!("{}", summary(&report));
+    println!("{}", report.pinned);
+    Ok(0)
+}
+
+fn summary(r: &GateImageReport) -> String {
+    format!(
+        "built the moat-gate image ({}, one layer of {} KiB, binary {} KiB): {} blob(s) uploaded, \
+         {} already there; manifest {}",
+        r.platform,
+        r.layer_bytes.div_ceil(1024),
+        r.binary_bytes.div_ceil(1024),
+        r.blobs_uploaded,
+        r.blobs_present,
+        if r.manifest_pushed {
+            "pushed"
+        } else {
+            "already there"
+        }
+    )
+}
