@@ -34,6 +34,7 @@ mod map_ec2;
 mod map_svc;
 pub mod present;
 mod stack;
+mod taskdef;
 
 pub use audit::{audit, AuditTarget};
 pub use ecr::{ecr_login, ensure_repository, repository_settings, EcrLogin, RepositoryOutcome};
@@ -45,6 +46,7 @@ pub use stack::{
     stack_log_groups, stack_status, wait_stack, Change, ChangeAction, ChangeSetOutcome,
     ChangeSetSummary, DestroyReport, Replacement, StackEvent, StackOutcome, StackState,
 };
+pub use taskdef::describe_task_definition_json;
 
 /// The EC2 SDK, for callers (and tests) that build requests with its types, such as setting up
 /// a VPC the way a network team would before `moat plan` reads it.

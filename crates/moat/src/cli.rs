@@ -101,11 +101,47 @@ pub struct DnsReportArgs {
 }
 
 #[derive(Debug, Args)]
+#[cfg_attr(
+    feature = "aws",
+    group(id = "init_source", required = true, multiple = false, args = ["task_definition", "from_task_definition"])
+)]
 pub struct InitArgs {
     /// The task definition JSON; moat.toml is written in its directory.
     #[arg(value_name = "TASKDEF.json")]
-    pub task_definition: PathBuf,
-    /// Region, when the task definition's images and log options name none.
+    #[cfg_attr(not(feature = "aws"), arg(required = true))]
+    pub task_definition: Option<PathBuf>,
+    /// Fetch the task definition from the account instead (ecs:DescribeTaskDefinition: a
+    /// family, FAMILY:REVISION or an ARN), save it as task-definition.json in --dir and write
+    /// moat.toml beside it.
+    #[cfg(feature = "aws")]
+    #[arg(long, value_name = "FAMILY[:REV]")]
+    pub from_task_definition: Option<String>,
+    /// Where --from-task-definition writes task-definition.json and moat.toml.
+    #[cfg(feature = "aws")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".",
+        requires = "from_task_definition"
+    )]
+    pub dir: PathBuf,
+    /// Named profile for --from-task-definition (else AWS_PROFILE).
+    #[cfg(feature = "aws")]
+    #[arg(long, requires = "from_task_definition")]
+    pub profile: Option<String>,
+    /// Endpoint for --from-task-definition (a local emulator); else AWS_ENDPOINT_URL.
+    #[cfg(feature = "aws")]
+    #[arg(long, value_name = "URL", requires = "from_task_definition")]
+    pub endpoint_url: Option<String>,
+    /// Region of the spec, when the task definition's images and log options name none.
+    #[cfg_attr(
+        feature = "aws",
+        arg(
+            help = "Region of the spec, when the task definition's images and log options name \
+                    none (with --from-task-definition also the region it is read from; else \
+                    AWS_REGION)"
+        )
+    )]
     #[arg(long)]
     pub region: Option<String>,
     /// Environment name (default: from the task definition's family).

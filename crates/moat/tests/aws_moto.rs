@@ -226,3 +226,101 @@ fn deploy_audit_redeploy_break_destroy() {
         .expect("audit");
     assert_ne!(out.status.code(), Some(0), "the stack is gone");
 }
+
+/// Register `body` (RegisterTaskDefinition JSON) with moto through a plain ECS JSON call (moto
+/// does not check signatures; the credential scope names the service and region).
+fn register_task_definition(moto: &moto_server::MotoServer, body: &str) {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let addr = moto.url.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
+
+/// `moat init --from-task-definition FAMILY[:REV]`: the task definition registered in the
+/// account (here moto) is saved as describe-task-definition output, and the spec written for it
+/// plans (its template checked clean) and synthesizes with the task's containers.
+#[test]
+fn init_from_a_registered_task_definition_plans_and_synthesizes() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let body = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/fargate-logger/task-definition.json"),
+    )
+    .unwrap();
+    register_task_definition(&moto, &body);
+
+    let dir = tempfile::tempdir().unwrap();
+    moat(&moto)
+        .args(["init", "--from-task-definition", "sample-fargate-task:1"])
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let saved = std::fs::read_to_string(dir.path().join("task-definition.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let td = &v["taskDefinition"];
+    assert_eq!(td["family"], "sample-fargate-task", "{saved}");
+    assert_eq!(td["revision"], 1, "{saved}");
+    assert_eq!(
+        td["containerDefinitions"][0]["name"], "sample-fargate-logger",
+        "{saved}"
+    );
+    let spec = std::fs::read_to_string(dir.path().join("moat.toml")).unwrap();
+    for line in [
+        "name = \"sample-fargate-task\"",
+        "region = \"us-east-1\"",
+        "task_definition = \"task-definition.json\"",
+    ] {
+        assert!(spec.lines().any(|l| l == line), "missing {line:?}:\n{spec}");
+    }
+
+    let plan = moat(&moto).arg("plan").arg(dir.path()).assert().code(0);
+    let plan = String::from_utf8_lossy(&plan.get_output().stdout).into_owned();
+    assert!(
+        plan.contains("moat check on the synthesized template: no findings"),
+        "{plan}"
+    );
+    let out = dir.path().join("build");
+    moat(&moto)
+        .arg("synth")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let template = std::fs::read_to_string(out.join("template.yaml")).unwrap();
+    assert!(template.contains("sample-fargate-logger"), "{template}");
+    assert!(template.contains("my-ecr-repo/app-image"), "{template}");
+
+    // Run again: the spec is not replaced without --force, and nothing is fetched or written.
+    moat(&moto)
+        .args(["init", "--from-task-definition", "sample-fargate-task"])
+        .arg("--dir")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+
+    // A family the account does not have: one clear error, exit 2.
+    moat(&moto)
+        .args(["init", "--from-task-definition", "no-such-family"])
+        .arg("--dir")
+        .arg(dir.path().join("other"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("DescribeTaskDefinition"));
+}
