@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html>.
 
 use super::network::subnet_refs;
-use super::{name_tag, Resources};
+use super::{name_tag, posture, Attrs, Resources};
 use crate::plan::{Plan, PlannedService};
 use crate::tree::{r, s, MapB, Node};
 
@@ -28,13 +28,22 @@ pub(super) fn emit(
     target_port: u16,
     res: &mut Resources,
 ) {
-    res.add(
+    // Access logs need the bucket policy in place before the attribute is set.
+    res.add_with(
         &load_balancer(svc),
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        Attrs {
+            depends_on: vec![posture::ACCESS_LOG_BUCKET_POLICY.to_string()],
+            ..Attrs::default()
+        },
         MapB::new()
             .put("Type", s("network"))
             .put("Scheme", s("internal"))
             .put("Subnets", subnet_refs(plan))
+            .put(
+                "LoadBalancerAttributes",
+                posture::load_balancer_attributes(),
+            )
             .put("Tags", name_tag(plan, &format!("{tag}-nlb"))),
     );
     res.add(

@@ -29,6 +29,16 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
                     "ImageScanningConfiguration",
                     MapB::new().put("ScanOnPush", Node::Bool(true)).build(),
                 )
+                // A tag, once pushed, names one image for good: what was reviewed is what runs.
+                // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
+                .put("ImageTagMutability", s("IMMUTABLE"))
+                .put(
+                    "EncryptionConfiguration",
+                    MapB::new()
+                        .put("EncryptionType", s("KMS"))
+                        .put("KmsKey", super::posture::key_arn())
+                        .build(),
+                )
                 .put("Tags", name_tag(plan, repo)),
         );
     }
@@ -71,6 +81,7 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
             MapB::new()
                 .put("LogGroupName", s(&g.name))
                 .put("RetentionInDays", Node::Int(i64::from(g.retention_days)))
+                .put("KmsKeyId", super::posture::key_arn())
                 .put("Tags", name_tag(plan, "logs")),
         );
     }
