@@ -140,6 +140,8 @@ pub struct PlannedIngress {
     pub container: String,
     pub container_port: u16,
     pub certificate_arn: Option<String>,
+    /// Where TLS ends: `passthrough`, `terminate` or `reencrypt` ([`moat_spec::TlsMode`]).
+    pub tls: &'static str,
     pub allowed_principals: Vec<String>,
     pub acceptance_required: bool,
 }
@@ -824,6 +826,7 @@ fn planned_service(
             container: i.container.clone(),
             container_port: i.container_port,
             certificate_arn: i.certificate_arn.clone(),
+            tls: i.tls.as_str(),
             allowed_principals: i.allowed_principals.clone(),
             acceptance_required: i.acceptance_required,
         }),

@@ -84,3 +84,20 @@ fn log_groups_and_repositories_use_the_environment_key() {
         }
     }
 }
+
+/// `tls = "reencrypt"`: a TLS listener with the certificate and a TLS target group (the NLB
+/// opens a new TLS connection to the task), health-checked over TCP.
+#[test]
+fn reencrypt_uses_a_tls_listener_and_a_tls_target_group() {
+    #[path = "common/mod.rs"]
+    mod common;
+    let plan = common::plan(&common::full()).unwrap();
+    let t: Value = serde_json::from_str(&synth(&plan, TemplateFormat::Json)).unwrap();
+    let res = &t["Resources"];
+    let listener = &res["OrdersApiListener"]["Properties"];
+    assert_eq!(listener["Protocol"], "TLS");
+    assert!(listener["Certificates"][0]["CertificateArn"].is_string());
+    let targets = &res["OrdersApiTargetGroup"]["Properties"];
+    assert_eq!(targets["Protocol"], "TLS");
+    assert_eq!(targets["HealthCheckProtocol"], "TCP");
+}

@@ -173,6 +173,7 @@ pub fn full() -> Spec {
             "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
                 .into(),
         ),
+        tls: moat_spec::TlsMode::Reencrypt,
         allowed_principals: vec!["arn:aws:iam::210987654321:root".into()],
         acceptance_required: true,
     });
