@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of moat on a fresh Debian machine: installs what the tests need (Graphviz,
-# Chromium, HAProxy, iproute2; a Python venv with cfn-lint and moto[server]), then formatting,
+# Chromium, HAProxy, iproute2; a Python venv with cfn-lint, moto[server] and checkov), then formatting,
 # clippy and the whole test suite. Safe to re-run: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,10 +29,10 @@ if ((${#missing[@]})); then
 fi
 
 # Pinned: the moto tests assert on what moto's CloudFormation and EC2 emulation do, and the
-# synth tests on cfn-lint's verdicts; both change between releases.
-PY_TOOLS=(cfn-lint==1.58.0 'moto[server]==5.2.5')
+# synth tests on cfn-lint's and checkov's verdicts; all change between releases.
+PY_TOOLS=(cfn-lint==1.58.0 'moto[server]==5.2.5' checkov==3.3.30)
 PY_STAMP="$VENV/.moat-tools"
-if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ] \
+if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ] || [ ! -x "$VENV/bin/checkov" ] \
   || [ "$(cat "$PY_STAMP" 2>/dev/null)" != "${PY_TOOLS[*]}" ]; then
   step "creating the Python venv $VENV (${PY_TOOLS[*]})"
   python3 -m venv "$VENV"
@@ -41,6 +41,7 @@ if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ] \
   echo "${PY_TOOLS[*]}" > "$PY_STAMP"
 fi
 export MOAT_CFN_LINT="$VENV/bin/cfn-lint"
+export MOAT_CHECKOV="$VENV/bin/checkov"
 export MOAT_MOTO_SERVER="$VENV/bin/moto_server"
 export PATH="$VENV/bin:$PATH"
 

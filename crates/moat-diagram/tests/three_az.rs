@@ -196,7 +196,7 @@ fn report_has_the_reviewers_sections() {
     };
     // IAM per role: the execution role's actions and the resources they apply to.
     let iam = section("iam");
-    assert!(iam.contains("<code>TaskExecutionRole</code>"), "{iam}");
+    assert!(iam.contains("<code>ApiExecutionRole</code>"), "{iam}");
     assert!(iam.contains("<code>ecr:GetAuthorizationToken</code>"));
     assert!(iam.contains("<code>secretsmanager:GetSecretValue</code>"));
     assert!(iam.contains("arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf"));

@@ -102,6 +102,32 @@ pub struct Autoscaling {
     pub cpu_target: u32,
 }
 
+/// Where a private ingress's TLS ends. Sources:
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-tls-listener.html>,
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html>.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TCP listener and TCP targets: TLS passes through the NLB untouched and the task
+    /// terminates it (no certificate on the NLB).
+    Passthrough,
+    /// TLS listener with the ACM certificate; plain TCP to the task.
+    Terminate,
+    /// TLS listener with the ACM certificate, and a TLS target group: the NLB opens a new TLS
+    /// connection to the task, so traffic is encrypted end to end.
+    Reencrypt,
+}
+
+impl TlsMode {
+    /// The `tls` value in `moat.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Passthrough => "passthrough",
+            TlsMode::Terminate => "terminate",
+            TlsMode::Reencrypt => "reencrypt",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ingress {
     /// NLB listener port.
@@ -112,6 +138,8 @@ pub struct Ingress {
     pub container_port: u16,
     /// ACM certificate ARN: when given the listener is TLS, else TCP.
     pub certificate_arn: Option<String>,
+    /// Where TLS ends (`tls`; default `terminate` with a certificate, else `passthrough`).
+    pub tls: TlsMode,
     /// Principals allowed to create endpoints to the endpoint service (account root ARNs, …).
     pub allowed_principals: Vec<String>,
     /// Default true.

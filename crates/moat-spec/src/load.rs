@@ -734,6 +734,7 @@ fn ingress(
             None
         }
     };
+    let tls = tls_mode(cx, r, certificate_arn.is_some())?;
     let mut allowed_principals = Vec::new();
     for p in &r.allowed_principals {
         if cx.flag(p, v::principal(p.get_ref())) {
@@ -745,9 +746,51 @@ fn ingress(
         container,
         container_port,
         certificate_arn,
+        tls,
         allowed_principals,
         acceptance_required: r.acceptance_required.as_ref().is_none_or(|a| *a.get_ref()),
     })
+}
+
+/// `tls`: where TLS ends. Without it, `terminate` when a certificate is given, else
+/// `passthrough` (what moat did before the key existed). `terminate` and `reencrypt` need the
+/// NLB's certificate; `passthrough` has no use for one.
+fn tls_mode(cx: &Cx<'_>, r: &RawIngress, has_cert: bool) -> Result<crate::TlsMode, SpecError> {
+    use crate::TlsMode;
+    let Some(t) = &r.tls else {
+        return Ok(if has_cert {
+            TlsMode::Terminate
+        } else {
+            TlsMode::Passthrough
+        });
+    };
+    let mode = match t.get_ref().as_str() {
+        "passthrough" => TlsMode::Passthrough,
+        "terminate" => TlsMode::Terminate,
+        "reencrypt" => TlsMode::Reencrypt,
+        other => {
+            return Err(cx.at(
+                t.span(),
+                format!(
+                    "unknown tls `{other}`: expected `passthrough`, `terminate` or `reencrypt`"
+                ),
+            ))
+        }
+    };
+    match (mode, has_cert) {
+        (TlsMode::Passthrough, true) => Err(cx.at(
+            t.span(),
+            "tls = \"passthrough\" forwards TLS to the task untouched, so certificate_arn would be unused: remove it, or use \"terminate\" or \"reencrypt\"",
+        )),
+        (TlsMode::Terminate | TlsMode::Reencrypt, false) => Err(cx.at(
+            t.span(),
+            format!(
+                "tls = \"{}\" ends TLS at the NLB, which needs certificate_arn (an ACM certificate in the environment's region)",
+                mode.as_str()
+            ),
+        )),
+        _ => Ok(mode),
+    }
 }
 
 /// The catalog problems that make a service unusable: a public image, an image in another

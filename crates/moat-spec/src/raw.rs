@@ -57,6 +57,7 @@ pub(crate) struct RawIngress {
     pub container: Option<Spanned<String>>,
     pub container_port: Option<Spanned<i64>>,
     pub certificate_arn: Option<Spanned<String>>,
+    pub tls: Option<Spanned<String>>,
     #[serde(default)]
     pub allowed_principals: Vec<Spanned<String>>,
     pub acceptance_required: Option<Spanned<bool>>,

@@ -165,6 +165,21 @@ fn service_checks() {
             "expected an ACM certificate ARN",
         ),
         (
+            "[service.ingress]\nport = 443\ntls = \"reencrypt\"\n",
+            8,
+            "needs certificate_arn",
+        ),
+        (
+            "[service.ingress]\nport = 443\ntls = \"mutual\"\n",
+            8,
+            "unknown tls `mutual`",
+        ),
+        (
+            "[service.ingress]\nport = 443\ncertificate_arn = \"arn:aws:acm:us-east-1:123456789012:certificate/abc\"\ntls = \"passthrough\"\n",
+            9,
+            "certificate_arn would be unused",
+        ),
+        (
             "extra_endpoints = [\"sqs\", \"nosuch\"]\n",
             6,
             "unknown endpoint `nosuch`",
@@ -205,6 +220,7 @@ fn ingress_defaults_to_first_mapped_port() {
         (443, "app", 8080)
     );
     assert!(i.acceptance_required && i.certificate_arn.is_none());
+    assert_eq!(i.tls, crate::TlsMode::Passthrough);
 }
 
 #[test]

@@ -140,6 +140,8 @@ pub struct PlannedIngress {
     pub container: String,
     pub container_port: u16,
     pub certificate_arn: Option<String>,
+    /// Where TLS ends: `passthrough`, `terminate` or `reencrypt` ([`moat_spec::TlsMode`]).
+    pub tls: &'static str,
     pub allowed_principals: Vec<String>,
     pub acceptance_required: bool,
 }
@@ -166,6 +168,9 @@ pub struct PlannedService {
     pub autoscaling: Option<PlannedAutoscaling>,
     pub ingress: Option<PlannedIngress>,
     pub task_role: Vec<PolicyStatement>,
+    /// What this service's own execution role grants (the agent's pulls, logs, secrets for its
+    /// task definition alone): one role per service, so the gateway's never serves a workload.
+    pub execution_role: Vec<PolicyStatement>,
     /// `AWS::ECS::TaskDefinition` properties converted from the task definition file.
     pub task_definition: serde_json::Map<String, serde_json::Value>,
     /// Task definition keys not carried into the template.
@@ -200,7 +205,8 @@ pub struct Plan {
     pub endpoints: Vec<PlannedEndpoint>,
     /// S3 gateway endpoint policy (when the S3 gateway is planned).
     pub s3_gateway_policy: Vec<PolicyStatement>,
-    /// The shared task execution role's statements (union over services, grouped by action set).
+    /// The union of the services' execution role statements (grouped by action set); each
+    /// service's own role grants only its part ([`PlannedService::execution_role`]).
     pub execution_role: Vec<PolicyStatement>,
     pub services: Vec<PlannedService>,
     pub log_groups: Vec<PlannedLogGroup>,
@@ -343,6 +349,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             }
         }
         let mut task_role: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut svc_exec: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut add_reason = |name: &str, reason: Reason| {
             let r = PlannedReason {
                 service: svc.name.clone(),
@@ -370,7 +377,12 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 // agent when the task definition names it).
                 Need::ExecutionRole { action, resource }
                 | Need::InstanceRole { action, resource } => {
-                    exec.entry(pin_account(resource, spec))
+                    let resource = pin_account(resource, spec);
+                    exec.entry(resource.clone())
+                        .or_default()
+                        .insert(action.to_string());
+                    svc_exec
+                        .entry(resource)
                         .or_default()
                         .insert(action.to_string());
                 }
@@ -440,7 +452,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             svc,
             role,
             json,
-            statements(task_role),
+            [statements(task_role), statements(svc_exec)],
             &mut used_ids,
             &mut notes,
         )?);
@@ -766,7 +778,7 @@ fn planned_service(
     svc: &ServiceSpec,
     role: ServiceRole,
     json: serde_json::Value,
-    task_role: Vec<PolicyStatement>,
+    [task_role, execution_role]: [Vec<PolicyStatement>; 2],
     used: &mut BTreeSet<String>,
     notes: &mut Vec<String>,
 ) -> Result<PlannedService, PlanError> {
@@ -814,10 +826,12 @@ fn planned_service(
             container: i.container.clone(),
             container_port: i.container_port,
             certificate_arn: i.certificate_arn.clone(),
+            tls: i.tls.as_str(),
             allowed_principals: i.allowed_principals.clone(),
             acceptance_required: i.acceptance_required,
         }),
         task_role,
+        execution_role,
         task_definition: converted.properties,
         dropped_fields: converted.dropped,
         log_groups,

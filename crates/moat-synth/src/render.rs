@@ -189,13 +189,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
         }
     }
 
-    let _ = writeln!(o, "\nIAM");
     let _ = writeln!(
         o,
-        "  task execution role (shared; trust limited to this account's ECS)"
+        "\nIAM (one execution role per service; trust limited to this account's ECS)"
     );
-    statements(&mut o, &plan.execution_role, "    ");
     for svc in &plan.services {
+        let _ = writeln!(o, "  execution role of {}", svc.name);
+        statements(&mut o, &svc.execution_role, "    ");
         let _ = writeln!(o, "  task role of {}", svc.name);
         statements(&mut o, &svc.task_role, "    ");
     }

@@ -20,12 +20,14 @@ pub mod controls;
 mod decide;
 pub mod firewall;
 pub mod iam;
+mod profile;
 pub mod reach;
 pub mod rules;
 
 pub use context::{Context, ServiceView};
 pub use meta::{Rule, RuleMeta};
 use moat_model::{Finding, Model, Property};
+pub use profile::{apply_profile, Profile, STRICT_ERRORS};
 
 /// Options for a check run.
 #[derive(Debug, Clone)]

@@ -312,6 +312,11 @@ pub struct CheckArgs {
     /// did not read proves nothing.
     #[arg(long)]
     pub allow_unproved: bool,
+    /// The strict profile: the rules an environment a bank signs off must close, not merely
+    /// know about, are errors (MOAT012, a VPC whose DNS resolves any public name). Without
+    /// it each rule reports at its own severity.
+    #[arg(long)]
+    pub strict: bool,
     /// Write the report to this file instead of stdout (replaced if it exists); the counts
     /// are still printed to the terminal.
     #[arg(long, short = 'o', visible_alias = "output", value_name = "FILE")]
@@ -437,6 +442,11 @@ pub struct AuditArgs {
     /// did not read proves nothing.
     #[arg(long)]
     pub allow_unproved: bool,
+    /// The strict profile: the rules an environment a bank signs off must close, not merely
+    /// know about, are errors (MOAT012, a VPC whose DNS resolves any public name). Without
+    /// it each rule reports at its own severity.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

@@ -46,6 +46,25 @@ fn finding_exits_one_and_shows_the_line() {
     assert!(stdout.contains("^^^"), "underline missing: {stdout}");
 }
 
+/// `--strict` makes MOAT012 (DNS resolving any public name) an error: exit 1.
+#[test]
+fn strict_profile_makes_open_dns_an_error() {
+    let default = moat()
+        .arg("check")
+        .arg(fixture("MOAT012/fail.yml"))
+        .assert();
+    let text = String::from_utf8_lossy(&default.get_output().stdout).to_string();
+    assert!(text.contains("warning[MOAT012]"), "{text}");
+    assert!(!text.contains("error[MOAT012]"), "{text}");
+    let strict = moat()
+        .args(["check", "--strict"])
+        .arg(fixture("MOAT012/fail.yml"))
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&strict.get_output().stdout).to_string();
+    assert!(text.contains("error[MOAT012]"), "{text}");
+}
+
 #[test]
 fn fail_on_controls_the_exit_code() {
     // MOAT202 is a warning: exit 0 by default, 1 with --fail-on warning.

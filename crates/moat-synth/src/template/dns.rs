@@ -70,6 +70,11 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
     query_logging(plan, res);
 }
 
+/// The Resolver query log's log group.
+pub(super) fn query_log_group_name(plan: &Plan) -> String {
+    format!("/moat/{}/dns-queries", plan.name)
+}
+
 /// Resolver query logging to CloudWatch Logs: every name the workload tried, allowed or
 /// blocked (`moat dns report` reads it). Source:
 /// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-query-logs.html
@@ -78,14 +83,12 @@ fn query_logging(plan: &Plan, res: &mut Resources) {
         "DnsQueryLogGroup",
         "AWS::Logs::LogGroup",
         MapB::new()
-            .put(
-                "LogGroupName",
-                s(format!("/moat/{}/dns-queries", plan.name)),
-            )
+            .put("LogGroupName", s(query_log_group_name(plan)))
             .put(
                 "RetentionInDays",
                 Node::Int(i64::from(plan.log_retention_days)),
             )
+            .put("KmsKeyId", super::posture::key_arn())
             .put("Tags", name_tag(plan, "dns-queries")),
     );
     res.add(

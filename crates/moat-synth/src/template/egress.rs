@@ -21,7 +21,7 @@ pub(super) fn proxy_url(plan: &Plan, eg: &PlannedEgress) -> Option<Node> {
 }
 
 pub(super) fn emit(plan: &Plan, svc: &PlannedService, eg: &PlannedEgress, res: &mut Resources) {
-    nlb::emit(plan, svc, "egress", eg.port, res);
+    nlb::emit(plan, svc, "egress", ("TCP", eg.port), res);
     res.add(
         &nlb::listener(svc),
         "AWS::ElasticLoadBalancingV2::Listener",

@@ -13,23 +13,31 @@ const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 pub(super) fn emit(plan: &Plan, svc: &PlannedService, ing: &PlannedIngress, res: &mut Resources) {
     let id = &svc.logical_id;
     let nlb = nlb::load_balancer(svc);
-    nlb::emit(plan, svc, &svc.name, ing.container_port, res);
+    // `reencrypt`: the NLB opens a new TLS connection to the task (a TLS target group).
+    let target_protocol = if ing.tls == "reencrypt" { "TLS" } else { "TCP" };
+    nlb::emit(
+        plan,
+        svc,
+        &svc.name,
+        (target_protocol, ing.container_port),
+        res,
+    );
     let listener = MapB::new()
         .put("LoadBalancerArn", r(&nlb))
         .put("Port", Node::Int(i64::from(ing.port)))
         .put("DefaultActions", nlb::forward_to_targets(svc));
-    // With a certificate the NLB terminates TLS (seed 003's first option) and forwards plain
-    // TCP to the container port; without one it passes TCP through and the task may terminate
-    // TLS itself.
-    let listener = match &ing.certificate_arn {
-        Some(cert) => listener
+    // `terminate` and `reencrypt`: the NLB ends the client's TLS with the certificate (seed
+    // 003's first option); `passthrough`: a TCP listener, and the task terminates TLS itself.
+    // The spec guarantees a certificate exactly when the mode is not `passthrough`.
+    let listener = match (&ing.certificate_arn, ing.tls) {
+        (Some(cert), "terminate" | "reencrypt") => listener
             .put("Protocol", s("TLS"))
             .put("SslPolicy", s(TLS_POLICY))
             .put(
                 "Certificates",
                 Node::Seq(vec![MapB::new().put("CertificateArn", s(cert)).build()]),
             ),
-        None => listener.put("Protocol", s("TCP")),
+        _ => listener.put("Protocol", s("TCP")),
     };
     res.add(
         &nlb::listener(svc),

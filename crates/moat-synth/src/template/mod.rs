@@ -9,6 +9,7 @@ mod egress;
 mod ingress;
 mod network;
 mod nlb;
+mod posture;
 mod workload;
 
 pub(crate) use network::service_sg;
@@ -51,6 +52,25 @@ impl Resources {
                 .build(),
         );
     }
+    /// A resource with any of the optional attributes of [`Attrs`].
+    pub(crate) fn add_with(&mut self, id: &str, ty: &str, attrs: Attrs, props: MapB) {
+        let mut node = MapB::new().put("Type", s(ty));
+        if !attrs.depends_on.is_empty() {
+            node.push(
+                "DependsOn",
+                Node::Seq(attrs.depends_on.iter().map(s).collect()),
+            );
+        }
+        if attrs.retained {
+            node.push("DeletionPolicy", s("Retain"));
+            node.push("UpdateReplacePolicy", s("Retain"));
+        }
+        if !attrs.checkov_waivers.is_empty() {
+            node.push("Metadata", posture::checkov_waivers(attrs.checkov_waivers));
+        }
+        self.0
+            .push(id, node.put("Properties", props.build()).build());
+    }
     /// A resource with `DependsOn` (only where no property reference orders it already).
     pub(crate) fn add_after(&mut self, id: &str, ty: &str, depends_on: &[String], props: MapB) {
         let deps = Node::Seq(depends_on.iter().map(s).collect());
@@ -63,6 +83,17 @@ impl Resources {
                 .build(),
         );
     }
+}
+
+/// Optional resource attributes for [`Resources::add_with`].
+#[derive(Default)]
+pub(crate) struct Attrs {
+    /// `DependsOn`, where no property reference orders the resource already.
+    pub depends_on: Vec<String>,
+    /// `DeletionPolicy` and `UpdateReplacePolicy: Retain` (see [`Resources::add_retained`]).
+    pub retained: bool,
+    /// checkov checks that do not fit this resource, each with the reason (`Metadata.checkov.skip`).
+    pub checkov_waivers: &'static [(&'static str, &'static str)],
 }
 
 /// `[{Key: Name, Value: <env>-<what>}]`.
@@ -126,6 +157,7 @@ pub(crate) fn policy_doc(stmts: &[crate::plan::PolicyStatement], principal_star:
 /// The template as an ordered tree.
 pub fn template(plan: &Plan) -> Node {
     let mut res = Resources(MapB::new());
+    posture::emit(plan, &mut res);
     network::emit(plan, &mut res);
     workload::emit(plan, &mut res);
     dns::emit(plan, &mut res);

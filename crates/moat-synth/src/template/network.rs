@@ -349,6 +349,11 @@ fn tcp(port: u16) -> MapB {
         .put("ToPort", Node::Int(i64::from(port)))
 }
 
+/// The flow logs' log group.
+pub(super) fn flow_log_group_name(plan: &Plan) -> String {
+    format!("/moat/{}/vpc-flow-logs", plan.name)
+}
+
 /// Flow logs to CloudWatch Logs. Source:
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html>.
 fn flow_logs(plan: &Plan, res: &mut Resources) {
@@ -356,14 +361,12 @@ fn flow_logs(plan: &Plan, res: &mut Resources) {
         "FlowLogGroup",
         "AWS::Logs::LogGroup",
         MapB::new()
-            .put(
-                "LogGroupName",
-                s(format!("/moat/{}/vpc-flow-logs", plan.name)),
-            )
+            .put("LogGroupName", s(flow_log_group_name(plan)))
             .put(
                 "RetentionInDays",
                 Node::Int(i64::from(plan.log_retention_days)),
             )
+            .put("KmsKeyId", super::posture::key_arn())
             .put("Tags", name_tag(plan, "flow-logs")),
     );
     let policy = MapB::new()

@@ -29,6 +29,16 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
                     "ImageScanningConfiguration",
                     MapB::new().put("ScanOnPush", Node::Bool(true)).build(),
                 )
+                // A tag, once pushed, names one image for good: what was reviewed is what runs.
+                // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
+                .put("ImageTagMutability", s("IMMUTABLE"))
+                .put(
+                    "EncryptionConfiguration",
+                    MapB::new()
+                        .put("EncryptionType", s("KMS"))
+                        .put("KmsKey", super::posture::key_arn())
+                        .build(),
+                )
                 .put("Tags", name_tag(plan, repo)),
         );
     }
@@ -46,21 +56,6 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
             )
             .put("Tags", name_tag(plan, "cluster")),
     );
-    // One execution role for all services: the union of what their task definitions need,
-    // not AmazonECSTaskExecutionRolePolicy (which grants ECR pull and logs on `*`).
-    res.add(
-        "TaskExecutionRole",
-        "AWS::IAM::Role",
-        MapB::new()
-            .put(
-                "AssumeRolePolicyDocument",
-                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
-            )
-            .put_if(!plan.execution_role.is_empty(), "Policies", || {
-                inline_policy("task-execution", plan, &plan.execution_role)
-            })
-            .put("Tags", name_tag(plan, "task-execution")),
-    );
     // The template creates every awslogs group so its retention applies. When a task
     // definition also sets `awslogs-create-group`, the agent's CreateLogGroup finds the group
     // already there and carries on; a group the agent creates itself would never expire.
@@ -71,12 +66,17 @@ pub(super) fn emit(plan: &Plan, res: &mut Resources) {
             MapB::new()
                 .put("LogGroupName", s(&g.name))
                 .put("RetentionInDays", Node::Int(i64::from(g.retention_days)))
+                .put("KmsKeyId", super::posture::key_arn())
                 .put("Tags", name_tag(plan, "logs")),
         );
     }
     for svc in &plan.services {
         service(plan, svc, res);
     }
+}
+
+fn execution_role(svc: &PlannedService) -> String {
+    format!("{}ExecutionRole", svc.logical_id)
 }
 
 fn inline_policy(name: &str, plan: &Plan, stmts: &[crate::plan::PolicyStatement]) -> Node {
@@ -88,6 +88,27 @@ fn inline_policy(name: &str, plan: &Plan, stmts: &[crate::plan::PolicyStatement]
 
 fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
     let id = &svc.logical_id;
+    // One execution role per service: what its own task definition needs, not the union over
+    // services and not AmazonECSTaskExecutionRolePolicy (ECR pull and logs on `*`). The
+    // gateway's role therefore never grants a workload's secrets, nor a workload's the
+    // gateway's image.
+    res.add(
+        &execution_role(svc),
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
+            )
+            .put_if(!svc.execution_role.is_empty(), "Policies", || {
+                inline_policy(
+                    &format!("{}-execution", svc.name),
+                    plan,
+                    &svc.execution_role,
+                )
+            })
+            .put("Tags", name_tag(plan, &format!("{}-execution", svc.name))),
+    );
     let role = format!("{id}TaskRole");
     res.add(
         &role,
@@ -277,7 +298,7 @@ fn task_definition(plan: &Plan, svc: &PlannedService, role: &str) -> MapB {
         props.push("RequiresCompatibilities", Node::Seq(vec![s(c)]));
     }
     props
-        .put("ExecutionRoleArn", get_att("TaskExecutionRole", "Arn"))
+        .put("ExecutionRoleArn", get_att(&execution_role(svc), "Arn"))
         .put("TaskRoleArn", get_att(role, "Arn"))
 }
 

@@ -174,6 +174,7 @@ pub fn full() -> Spec {
             "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
                 .into(),
         ),
+        tls: moat_spec::TlsMode::Reencrypt,
         allowed_principals: vec!["arn:aws:iam::210987654321:root".into()],
         acceptance_required: true,
     });
@@ -195,4 +196,62 @@ pub fn plan(spec: &Spec) -> Result<moat_synth::Plan, moat_synth::PlanError> {
         moat_synth::PlanOptions::default()
     };
     moat_synth::plan_with(spec, &opts)
+}
+
+/// Every synthesized template the external linters judge: the two hand-built specs and every
+/// example under `examples/`, each as YAML and as JSON, written into `dir`. Returns the files.
+pub fn write_all_templates(dir: &std::path::Path) -> Vec<PathBuf> {
+    use moat_synth::{plan_with, synth, PlanOptions, TemplateFormat};
+    let mut specs = vec![
+        ("isolated".to_string(), isolated(), PlanOptions::default()),
+        ("full".to_string(), full(), full_options()),
+    ];
+    for example in examples() {
+        let (spec, extras) = moat_spec::load_with_extras(&example)
+            .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+        specs.push((
+            example.file_name().unwrap().to_string_lossy().into_owned(),
+            spec,
+            PlanOptions::from_extras(&extras),
+        ));
+    }
+    let mut files = Vec::new();
+    for (name, spec, opts) in &specs {
+        let p = plan_with(spec, opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (fmt, ext) in [
+            (TemplateFormat::Yaml, "yaml"),
+            (TemplateFormat::Json, "json"),
+        ] {
+            let file = dir.join(format!("{name}.{ext}"));
+            std::fs::write(&file, synth(&p, fmt)).unwrap();
+            files.push(file);
+        }
+    }
+    files
+}
+
+/// The example folders (each with a `moat.toml`), sorted.
+pub fn examples() -> Vec<PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("moat.toml").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// An external tool from the environment variable `var` or, failing that, `PATH`.
+pub fn tool(var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(var) {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }

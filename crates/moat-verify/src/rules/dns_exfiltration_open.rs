@@ -7,7 +7,8 @@ rule! {
     /// Resolver DNS Firewall rule group is associated with the VPC, or none ends in a `BLOCK`
     /// rule for `*` (every name), or an `ALLOW` rule matches every name (or every name under a
     /// top-level domain, `*.com`). When an association, a priority or a domain list is unknown
-    /// the verdict is unproved (MOAT120), never clean.
+    /// the verdict is unproved (MOAT120), never clean. A warning by default; an error under
+    /// the strict profile (`moat check --strict`, `moat audit --strict`).
     ///
     /// ## Why is this bad?
     /// A VPC without an internet gateway or NAT still has one way out: the Amazon-provided

@@ -280,8 +280,10 @@ pub fn audit(a: AuditArgs) -> Result<u8> {
                 region: region.clone(),
             },
         );
+        let mut findings = proof.findings;
+        moat_verify::apply_profile(&mut findings, moat_verify::Profile::from_strict(a.strict));
         let outcome = Outcome {
-            findings: proof.findings,
+            findings,
             sources: Default::default(),
             summary: Summary {
                 checked: vec![match &target {

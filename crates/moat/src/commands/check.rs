@@ -33,6 +33,10 @@ pub fn run(a: CheckArgs, color: bool) -> Result<u8> {
         &loaded,
         region.as_deref().unwrap_or(moat_model::UNKNOWN_REGION),
     );
+    moat_verify::apply_profile(
+        &mut outcome.findings,
+        moat_verify::Profile::from_strict(a.strict),
+    );
     super::waivers::apply(&mut outcome, &loaded, a.baseline.as_deref())?;
     let rendered = render(&outcome, a.format, color && a.out.is_none());
     match &a.out {
