@@ -1,9 +1,10 @@
 //! Amazon ECR for `moat image copy`: registry credentials from `GetAuthorizationToken`, and
-//! the destination repository created when missing (scan on push, immutable tags).
+//! the destination repository created when missing (scan on push, immutable tags), and whether an
+//! image is there before `moat deploy` names it.
 
 use crate::error::{self, AwsError};
 use crate::Aws;
-use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability};
+use aws_sdk_ecr::types::{ImageIdentifier, ImageScanningConfiguration, ImageTagMutability};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Basic-auth credentials for one ECR private registry.
@@ -151,6 +152,56 @@ pub async fn repository_settings(aws: &Aws, name: &str) -> Result<(bool, String)
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     Ok((scan, mutability))
+}
+
+/// Whether an image is in a private ECR repository, as `DescribeImages` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EcrImage {
+    /// The image is there; its manifest digest.
+    Present { digest: String },
+    /// The repository is there, the tag or digest is not.
+    NoSuchImage,
+    /// The repository itself is missing.
+    NoSuchRepository,
+}
+
+/// Look up `repository:tag` (or `repository@sha256:…` when `reference` starts with
+/// `sha256:`) in `account_id`'s registry, without pulling anything.
+/// Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html
+/// (`ImageNotFoundException`, `RepositoryNotFoundException`).
+pub async fn describe_image(
+    aws: &Aws,
+    account_id: Option<&str>,
+    repository: &str,
+    reference: &str,
+) -> Result<EcrImage, AwsError> {
+    const OP: &str = "ecr:DescribeImages";
+    let id = if reference.starts_with("sha256:") {
+        ImageIdentifier::builder().image_digest(reference).build()
+    } else {
+        ImageIdentifier::builder().image_tag(reference).build()
+    };
+    let mut call = aws
+        .ecr
+        .describe_images()
+        .repository_name(repository)
+        .image_ids(id);
+    if let Some(a) = account_id {
+        call = call.registry_id(a);
+    }
+    match call.send().await {
+        Ok(out) => Ok(out
+            .image_details
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|d| d.image_digest)
+            .map_or(EcrImage::NoSuchImage, |digest| EcrImage::Present { digest })),
+        Err(e) if e.code() == Some("ImageNotFoundException") => Ok(EcrImage::NoSuchImage),
+        Err(e) if e.code() == Some("RepositoryNotFoundException") => {
+            Ok(EcrImage::NoSuchRepository)
+        }
+        Err(e) => Err(error::sdk(OP, e)),
+    }
 }
 
 #[cfg(test)]

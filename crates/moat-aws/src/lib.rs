@@ -37,7 +37,10 @@ mod stack;
 mod taskdef;
 
 pub use audit::{audit, AuditTarget};
-pub use ecr::{ecr_login, ensure_repository, repository_settings, EcrLogin, RepositoryOutcome};
+pub use ecr::{
+    describe_image, ecr_login, ensure_repository, repository_settings, EcrImage, EcrLogin,
+    RepositoryOutcome,
+};
 pub use error::AwsError;
 pub use map_ec2::*;
 pub use map_svc::*;
