@@ -149,6 +149,71 @@ pub async fn copy(
     })
 }
 
+/// What [`pull`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullReport {
+    /// The digest of the top manifest (or index) the reference resolves to.
+    pub digest: String,
+    /// Manifests read below the top one, distinct blobs read, and their bytes.
+    pub manifests: usize,
+    pub blobs: usize,
+    pub bytes: u64,
+}
+
+/// Read an image completely (every manifest of every platform, every blob, digests checked)
+/// and keep nothing: what a pull does to a registry. Pulling through an Amazon ECR
+/// pull-through cache prefix is what fills the cache.
+pub async fn pull(
+    image: &ImageRef,
+    credentials: &Credentials,
+    progress: bool,
+) -> Result<PullReport, ImageError> {
+    let src = Endpoint::new(image, credentials);
+    src.login(RegistryOperation::Pull).await?;
+    let progress = Progress::new(progress);
+    let tree = read_tree(&src, &[]).await?;
+    progress.plan(tree.blobs.len(), tree.blobs.iter().map(|d| d.size).sum());
+    let mut bytes = 0;
+    for d in &tree.blobs {
+        // Checked here too (size and sha256), not only by oci-client's verifying stream.
+        let mut check = BlobCheck::new(d);
+        let mut stream = src.blob_stream(&d.digest).await?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ImageError::Registry {
+                registry: image.registry().to_string(),
+                detail: format!(
+                    "reading blob {} of {image}: {}",
+                    d.digest,
+                    crate::error::one_line(&e.to_string())
+                ),
+            })?;
+            if check.update(&chunk).is_err() {
+                break;
+            }
+            bytes += chunk.len() as u64;
+            progress.bytes(chunk.len() as u64);
+        }
+        let complete = check.seen == d.size;
+        let mismatch = check.mismatch.lock().ok().and_then(|mut m| m.take());
+        if let Some(detail) = mismatch.or_else(|| {
+            (!complete).then(|| format!("the registry sent {} of {} bytes", check.seen, d.size))
+        }) {
+            return Err(ImageError::DigestMismatch {
+                what: format!("blob {} of {image}", d.digest),
+                detail,
+            });
+        }
+        progress.blob_done();
+    }
+    progress.finish();
+    Ok(PullReport {
+        digest: tree.top_digest,
+        manifests: tree.children.len(),
+        blobs: tree.blobs.len(),
+        bytes,
+    })
+}
+
 /// A destination written without a tag takes the source's (`crane copy` and `docker tag`
 /// would name it `latest`, which hides what was copied).
 fn dest_reference(source: &ImageRef, dest: &ImageRef) -> ImageRef {

@@ -47,7 +47,7 @@ mod repository;
 #[doc(hidden)]
 pub mod testing;
 
-pub use copy::{copy, CopyOptions, CopyReport};
+pub use copy::{copy, pull, CopyOptions, CopyReport, PullReport};
 pub use endpoint::Credentials;
 pub use error::ImageError;
 pub use gate_image::{

@@ -303,3 +303,37 @@ async fn a_manifest_whose_bytes_do_not_match_its_digest_is_refused() {
         "nothing moved before the check"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_reads_every_manifest_and_blob_and_checks_them() {
+    let Some(s) = setup("pull").await else {
+        return;
+    };
+    let report = moat_image::pull(&s.source, &Credentials::Anonymous, false)
+        .await
+        .expect("pull");
+    assert_eq!(report.digest, s.image.index_digest);
+    assert_eq!(report.blobs, s.image.blobs.len());
+    assert_eq!(
+        report.bytes,
+        s.image.blobs.iter().map(|b| b.size).sum::<u64>()
+    );
+    // A blob whose bytes do not match its digest is refused, naming it.
+    let layer = &s.image.blobs[0];
+    s.plain.corrupt_blob(&layer.digest);
+    let err = moat_image::pull(&s.source, &Credentials::Anonymous, false)
+        .await
+        .unwrap_err();
+    let line = err.to_string();
+    assert!(matches!(err, ImageError::DigestMismatch { .. }), "{line}");
+    assert!(line.contains(&layer.digest), "{line}");
+    // An unknown image is NotFound, one line.
+    let err = moat_image::pull(
+        &s.plain.image("src/nothing:v1"),
+        &Credentials::Anonymous,
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ImageError::NotFound { .. }), "{err}");
+}

@@ -33,6 +33,7 @@ mod json;
 mod keys;
 mod load;
 mod mirror;
+pub mod pull_through;
 mod raw;
 mod suggest;
 pub mod taskdef;
@@ -72,6 +73,9 @@ pub struct Spec {
     /// Public images replaced by their private ECR copies (`mirror = true`); the services'
     /// task definitions already name the copies.
     pub mirrors: Vec<ImageMirror>,
+    /// `[images] pull_through`: the upstream registries an ECR pull-through cache rule is
+    /// made for (images from them are among `mirrors`, marked `pull_through`).
+    pub pull_through: Vec<pull_through::Upstream>,
     pub prov: Provenance,
 }
 

@@ -53,6 +53,9 @@ struct Env<'a> {
     egress: Option<&'a EgressSpec>,
     /// `[images] mirror`, the default for every service.
     mirror_all: Option<&'a Spanned<bool>>,
+    /// `[images] pull_through`, checked, and where it is written.
+    pull_through: &'a [crate::pull_through::Upstream],
+    pull_through_span: Option<Range<usize>>,
 }
 
 /// The context every check needs: where we are and how to report. Problems are collected in
@@ -246,6 +249,12 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
     let region = raw.region.get_ref().clone();
     let mut services: Vec<ServiceSpec> = Vec::new();
     let mut mirrors = Vec::new();
+    let raw_pull_through = raw
+        .images
+        .as_ref()
+        .map(|i| i.get_ref().pull_through.as_slice())
+        .unwrap_or_default();
+    let pull_through = pull_through_rules(cx, raw_pull_through);
     for s in &raw.service {
         let env = Env {
             region: &region,
@@ -256,6 +265,8 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
                 .images
                 .as_ref()
                 .and_then(|i| i.get_ref().mirror.as_ref()),
+            pull_through: &pull_through,
+            pull_through_span: raw_pull_through.first().map(|p| p.span()),
         };
         // A service whose task definition cannot be read is left out; the others are still
         // checked.
@@ -288,6 +299,7 @@ fn spec(cx: &Cx<'_>, raw: RawSpec) -> Result<(Spec, SpecExtras), SpecError> {
             services,
             egress,
             mirrors,
+            pull_through,
             prov,
         },
         extras,
@@ -437,8 +449,36 @@ fn service(
     ))
 }
 
-/// `mirror = true` (on the service, else `[images] mirror`): the task definition's public
-/// images are replaced by their copies in the environment's ECR before any check runs.
+/// `[images] pull_through`: each entry an upstream ECR can cache, once.
+fn pull_through_rules(
+    cx: &Cx<'_>,
+    entries: &[Spanned<String>],
+) -> Vec<crate::pull_through::Upstream> {
+    let mut rules: Vec<crate::pull_through::Upstream> = Vec::new();
+    for e in entries {
+        match crate::pull_through::upstream(e.get_ref()) {
+            Some(u) if rules.contains(u) => cx.report(cx.at(
+                e.span(),
+                format!("pull_through names `{}` twice", e.get_ref()),
+            )),
+            Some(u) => rules.push(*u),
+            None => cx.report(cx.at(
+                e.span(),
+                format!(
+                    "`{}` is not a registry Amazon ECR can pull through (a pull-through cache \
+                     rule supports: {}); mirror its images instead (`mirror = true`)",
+                    e.get_ref(),
+                    crate::pull_through::known_upstreams()
+                ),
+            )),
+        }
+    }
+    rules
+}
+
+/// `[images] pull_through`, and `mirror = true` (on the service, else `[images] mirror`): the
+/// task definition's public images are replaced by their ECR names (through the cache, or the
+/// copy) before any check runs.
 fn mirror_images(
     cx: &Cx<'_>,
     r: &RawService,
@@ -447,29 +487,37 @@ fn mirror_images(
     td: &mut moat_model::TaskDefinition,
     extras: &TdExtras,
 ) -> Result<Vec<ImageMirror>, SpecError> {
-    let Some(flag) = r.mirror.as_ref().or(env.mirror_all) else {
-        return Ok(Vec::new());
+    let flag = r.mirror.as_ref().or(env.mirror_all);
+    let mirror = flag.is_some_and(|f| *f.get_ref());
+    let cached = |image: &str| {
+        crate::pull_through::cache_path(image, env.pull_through).is_some()
     };
-    let public = extras
-        .images
-        .iter()
-        .any(|(_, image, ..)| matches!(classify_image(image), ImageRef::Public { .. }));
-    if !*flag.get_ref() || !public {
+    let affected = extras.images.iter().any(|(_, image, ..)| {
+        matches!(classify_image(image), ImageRef::Public { .. }) && (mirror || cached(image))
+    });
+    if !affected {
         return Ok(Vec::new());
     }
     let Some(account) = env.account_id else {
+        let (span, what) = match flag.filter(|f| *f.get_ref()) {
+            Some(f) => (f.span(), "mirror = true"),
+            None => (env.pull_through_span.clone().unwrap_or_default(), "pull_through"),
+        };
         return Err(cx.at(
-            flag.span(),
-            "mirror = true needs `account_id`: the copies live in \
-             <account_id>.dkr.ecr.<region>.amazonaws.com, which the task definition must name",
+            span,
+            format!(
+                "{what} needs `account_id`: the images are named \
+                 <account_id>.dkr.ecr.<region>.amazonaws.com/…, which the task definition must name"
+            ),
         ));
     };
     Ok(crate::mirror::rewrite_public_images(
         service,
         td,
         &extras.images,
-        account,
-        env.region,
+        (account, env.region),
+        env.pull_through,
+        mirror,
     ))
 }
 

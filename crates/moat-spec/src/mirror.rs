@@ -15,6 +15,9 @@ use toml::Spanned;
 pub(crate) struct RawImages {
     /// Mirror every service's public images.
     pub mirror: Option<Spanned<bool>>,
+    /// Upstream registries reached through ECR pull-through cache rules.
+    #[serde(default)]
+    pub pull_through: Vec<Spanned<String>>,
 }
 
 /// One public image and the private ECR copy a service uses instead.
@@ -30,10 +33,14 @@ pub struct ImageMirror {
     /// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (or `@<digest>` when the
     /// source is pinned by digest: a whole-index copy keeps the digest).
     pub target: String,
+    /// Set when the copy is made by an ECR pull-through cache rule for this upstream (the
+    /// first pull through the cache prefix), not by `moat image copy`.
+    pub pull_through: Option<crate::pull_through::Upstream>,
 }
 
 impl ImageMirror {
-    /// The `moat image copy` command that makes the copy.
+    /// The `moat image copy` command that makes the copy (for a pull-through image: pulls it
+    /// through the cache once, which is what fills the cache).
     pub fn copy_command(&self) -> String {
         format!("moat image copy {} {}", self.source, self.target)
     }
@@ -69,20 +76,33 @@ pub fn mirror_target(image: &str, account: &str, region: &str) -> Option<(String
     ))
 }
 
-/// Point every container of `td` whose image is public at its ECR copy, and say which.
-/// `images` is (container, image as written, line, column) from the task definition file.
+/// Point every container of `td` whose image is public at its ECR copy, and say which: through
+/// the pull-through cache when its registry is one of `pull_through`, else (when `mirror`) at
+/// a copy `moat image copy` makes. `images` is (container, image as written, line, column)
+/// from the task definition file.
 pub(crate) fn rewrite_public_images(
     service: &str,
     td: &mut TaskDefinition,
     images: &[(String, String, u32, u32)],
-    account: &str,
-    region: &str,
+    (account, region): (&str, &str),
+    pull_through: &[crate::pull_through::Upstream],
+    mirror: bool,
 ) -> Vec<ImageMirror> {
     let mut mirrors = Vec::new();
     for (container, image, ..) in images {
         let Some((repository, target)) = mirror_target(image, account, region) else {
             continue;
         };
+        let (repository, target, via) =
+            match crate::pull_through::cache_path(image, pull_through) {
+                Some((upstream, path)) => {
+                    let host = target.split('/').next().unwrap_or_default();
+                    let repository = split_image(&path).path.to_string();
+                    (repository, format!("{host}/{path}"), Some(upstream))
+                }
+                None if mirror => (repository, target, None),
+                None => continue,
+            };
         for c in &mut td.containers {
             if c.name.known().map(String::as_str) == Some(container.as_str()) {
                 c.image = Maybe::Known(target.clone());
@@ -94,6 +114,7 @@ pub(crate) fn rewrite_public_images(
             source: image.clone(),
             repository,
             target,
+            pull_through: via,
         });
     }
     mirrors

@@ -214,6 +214,9 @@ pub struct Plan {
     /// Public images the services use through private ECR copies (`mirror = true`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub image_copies: Vec<crate::mirror::PlannedCopy>,
+    /// ECR pull-through cache rules (`[images] pull_through`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pull_through: Vec<crate::mirror::PlannedPullThrough>,
     pub flow_logs: bool,
     pub log_retention_days: u32,
     pub cost: CostEstimate,
@@ -557,6 +560,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
         log_groups,
         ecr_repositories: ecr_repositories(spec),
         image_copies: crate::mirror::planned_copies(&spec.mirrors),
+        pull_through: crate::mirror::planned_pull_through(spec),
         flow_logs: spec.flow_logs,
         log_retention_days: spec.log_retention_days,
         cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),

@@ -10,6 +10,7 @@ mod ingress;
 mod network;
 mod nlb;
 mod posture;
+mod pull_through;
 mod workload;
 
 pub(crate) use network::service_sg;
@@ -161,6 +162,7 @@ pub fn template(plan: &Plan) -> Node {
     network::emit(plan, &mut res);
     workload::emit(plan, &mut res);
     dns::emit(plan, &mut res);
+    pull_through::emit(plan, &mut res);
     let mut outputs = MapB::new();
     let out = |v: Node, d: &str| MapB::new().put("Description", s(d)).put("Value", v).build();
     outputs.push("VpcId", out(r("Vpc"), "The isolated VPC"));
@@ -190,9 +192,17 @@ pub fn template(plan: &Plan) -> Node {
         }
     }
     let _ = get_att;
+    let parameters = pull_through::parameters(plan);
     MapB::new()
         .put("AWSTemplateFormatVersion", s("2010-09-09"))
         .put("Description", s(description(plan)))
+        .put_if(!parameters.is_empty(), "Parameters", || {
+            let mut m = MapB::new();
+            for (k, v) in parameters {
+                m.push(&k, v);
+            }
+            m.build()
+        })
         .put("Resources", res.0.build())
         .put("Outputs", outputs.build())
         .build()

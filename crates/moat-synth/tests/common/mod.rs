@@ -130,6 +130,7 @@ pub fn spec(name: &str, region: &str, services: Vec<ServiceSpec>) -> Spec {
         services,
         egress: None,
         mirrors: vec![],
+        pull_through: vec![],
         prov: Provenance::at("spec", "moat.toml", 1, 1),
     }
 }

@@ -97,6 +97,10 @@ fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
             vpc_params,
         });
     }
+    synthesize_spec(spec)
+}
+
+fn synthesize_spec(spec: moat_spec::Spec) -> Result<Synthesized> {
     let plan = moat_synth::plan(&spec)?;
     let template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
     Ok(Synthesized {
@@ -105,6 +109,19 @@ fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
         live: None,
         vpc_params: Vec::new(),
     })
+}
+
+/// After the image steps pinned copies by digest: the template again, from the pinned spec.
+/// With `[vpc] id` the template is built from the spec file and the live VPC, so it keeps the
+/// tags (the copies exist; the task definitions name them by tag).
+fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Option<Synthesized>> {
+    if s.live.is_some() {
+        eprintln!(
+            "note: with [vpc] id the task definitions name the image copies by tag, not by digest"
+        );
+        return Ok(None);
+    }
+    synthesize_spec(spec).map(Some)
 }
 
 /// Run the rules on the synthesized template, as `moat check` would.
@@ -197,7 +214,23 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
             Ok(id) => id,
             Err(e) => s.spec.account_id.clone().with_context(|| format!("no account id: {e}"))?,
         };
-        let outcome = check_template(&s, &region, &account, &stack, &params)?;
+        // Images before anything else: a missing one fails here, not as the tasks start.
+        super::deploy_images::check_private_images(&aws, &s.spec).await?;
+        let mut spec = s.spec.clone();
+        let copied = super::deploy_images::copy_mirrors(&aws, &mut spec).await?;
+        for c in &copied {
+            println!("Copied {} -> {} ({})", c.source, c.pinned, c.summary);
+        }
+        let (ready, pending) = super::deploy_images::pull_through_images(&aws, &spec).await?;
+        let warmed = super::deploy_images::warm(&aws, &mut spec, &ready).await?;
+        print(&warmed.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+        let pinned = if copied.is_empty() && warmed.is_empty() {
+            None
+        } else {
+            resynthesize(&s, spec)?
+        };
+        let s = pinned.as_ref().unwrap_or(&s);
+        let outcome = check_template(s, &region, &account, &stack, &params)?;
         let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
         if errors > 0 {
             eprint!("{}", render(&outcome, FindingFormat::Text, false));
@@ -221,9 +254,26 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
             eprintln!("cancelled; the change set was deleted");
             return Ok(1);
         }
+        // Rules this stack creates: their images are pulled through the cache as soon as
+        // the rule exists, while CloudFormation creates the services.
+        let warming = (!pending.is_empty()).then(|| {
+            tokio::spawn(super::deploy_images::warm_when_created(
+                aws.clone(),
+                pending.clone(),
+                Duration::from_secs(1800),
+            ))
+        });
         let pb = progress(cs.changes.len());
         let result = moat_aws::execute_and_wait(&aws, &cs, on_event(&pb)).await;
         pb.finish_and_clear();
+        if let Some(task) = warming {
+            if result.as_ref().is_ok_and(|r| r.success) {
+                let lines = task.await.context("warming the pull-through cache")??;
+                print(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+            } else {
+                task.abort();
+            }
+        }
         let result = result?;
         if !result.success {
             eprint!("{}", present::render_failure(&result));

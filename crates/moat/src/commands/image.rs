@@ -1,10 +1,10 @@
 //! `moat image copy SOURCE DEST`: copy an image between registries without Docker (the work is
-//! in `moat-image`). An Amazon ECR registry takes `--dest-username AWS` with the password of
-//! `aws ecr get-login-password`; logging in through moat-aws (`ecr_login`, `ensure_repository`)
-//! is the next step.
+//! in `moat-image`). An Amazon ECR registry is logged in to from the AWS credential chain, and
+//! a missing destination repository is created (see `registry.rs`).
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use super::registry::Routes;
 use moat_image::{CopyOptions, CopyReport, Credentials, ImageRef, Platform};
 use std::io::IsTerminal;
 
@@ -29,8 +29,12 @@ pub enum ImageCommand {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Credentials: anonymous unless --src-username/--dest-username is given \
-(passwords from MOAT_SRC_PASSWORD / MOAT_DEST_PASSWORD); for Amazon ECR the user is AWS and the \
-password what `aws ecr get-login-password` prints. Registries on localhost or 127.0.0.0/8 are spoken to over plain HTTP."
+(passwords from MOAT_SRC_PASSWORD / MOAT_DEST_PASSWORD). An Amazon ECR registry \
+(ACCOUNT.dkr.ecr.REGION.amazonaws.com) is logged in to from the AWS credential chain \
+(ecr:GetAuthorizationToken; AWS_PROFILE and AWS_ENDPOINT_URL are honoured), and a missing \
+destination repository is created with scan on push and immutable tags. Registries on localhost \
+or 127.0.0.0/8 are spoken to over plain HTTP. MOAT_REGISTRY_ENDPOINTS=REGISTRY=HOST:PORT,… sends \
+a registry's traffic elsewhere (an emulator) while the image keeps its name."
 )]
 pub struct CopyArgs {
     /// The image to copy, e.g. `nginx:1.27`, `public.ecr.aws/docker/library/nginx:1.27`.
@@ -76,12 +80,23 @@ fn copy(a: CopyArgs) -> Result<u8> {
         .iter()
         .map(|p| p.parse::<Platform>().map_err(anyhow::Error::msg))
         .collect::<Result<Vec<_>>>()?;
+    let routes = Routes::from_env()?;
     let progress = !a.no_progress && std::io::stderr().is_terminal();
     let report = moat_image::block_on(async {
-        let source_credentials =
-            credentials(&source, a.src_username.as_deref(), "MOAT_SRC_PASSWORD")?;
-        let dest_credentials =
-            credentials(&dest, a.dest_username.as_deref(), "MOAT_DEST_PASSWORD")?;
+        let source_credentials = credentials(
+            &source,
+            a.src_username.as_deref(),
+            "MOAT_SRC_PASSWORD",
+            false,
+        )
+        .await?;
+        let dest_credentials = credentials(
+            &dest,
+            a.dest_username.as_deref(),
+            "MOAT_DEST_PASSWORD",
+            true,
+        )
+        .await?;
         let opts = CopyOptions {
             source_credentials,
             dest_credentials,
@@ -90,18 +105,23 @@ fn copy(a: CopyArgs) -> Result<u8> {
             progress,
             stop_after_blobs: a.stop_after_blobs,
         };
-        anyhow::Ok(moat_image::copy(&source, &dest, &opts).await?)
+        let routed_source = routes.route(&source)?;
+        let routed_dest = routes.route(&dest)?;
+        anyhow::Ok(moat_image::copy(&routed_source, &routed_dest, &opts).await?)
     })?;
     eprintln!("{}", summary(&source, &report));
-    println!("{}", report.pinned);
+    // Named by the destination as written, not the address its traffic was routed to.
+    println!("{}", dest.with_digest(&report.digest));
     Ok(0)
 }
 
-/// Explicit credentials win; an ECR registry needs them (for now); else anonymous.
-pub(super) fn credentials(
+/// Explicit credentials win; an ECR registry is logged in to through the AWS credential
+/// chain (and, as a destination, its repository made when missing); else anonymous.
+pub(super) async fn credentials(
     image: &ImageRef,
     username: Option<&str>,
     password_var: &str,
+    destination: bool,
 ) -> Result<Credentials> {
     if let Some(username) = username {
         let password = std::env::var(password_var).with_context(|| {
@@ -115,15 +135,37 @@ pub(super) fn credentials(
             password,
         });
     }
-    if image.ecr_registry().is_some() {
-        anyhow::bail!(
-            "{} is an Amazon ECR registry: logging in through the AWS credential chain is not \
-             wired into this command yet; pass --dest-username AWS (or --src-username) with the \
-             password from `aws ecr get-login-password` in {password_var}",
-            image.registry()
-        );
+    match image.ecr_registry() {
+        Some(registry) => ecr_credentials(image, &registry, destination).await,
+        None => Ok(Credentials::Anonymous),
     }
-    Ok(Credentials::Anonymous)
+}
+
+#[cfg(feature = "aws")]
+async fn ecr_credentials(
+    image: &ImageRef,
+    registry: &moat_image::EcrRegistry,
+    destination: bool,
+) -> Result<Credentials> {
+    let aws = super::registry::connect(registry).await?;
+    if destination {
+        super::registry::ensure_repository(&aws, registry, image.repository()).await?;
+    }
+    super::registry::login(&aws, registry).await
+}
+
+#[cfg(not(feature = "aws"))]
+async fn ecr_credentials(
+    image: &ImageRef,
+    _: &moat_image::EcrRegistry,
+    _: bool,
+) -> Result<Credentials> {
+    anyhow::bail!(
+        "{} is an Amazon ECR registry and this moat was built without the `aws` feature, so it \
+         cannot log in from the AWS credential chain; pass --dest-username AWS (or \
+         --src-username) with the password from `aws ecr get-login-password`",
+        image.registry()
+    )
 }
 
 fn summary(source: &ImageRef, r: &CopyReport) -> String {

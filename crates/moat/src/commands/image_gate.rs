@@ -35,14 +35,22 @@ pub struct BuildGateArgs {
 pub fn run(a: BuildGateArgs) -> Result<u8> {
     let dest: ImageRef = a.dest.parse()?;
     let labels = moat_image::parse_labels(&a.label)?;
-    let credentials =
-        super::image::credentials(&dest, a.dest_username.as_deref(), "MOAT_DEST_PASSWORD")?;
-    let opts = GateImageOptions {
-        binary: a.binary,
-        credentials,
-        labels,
-    };
-    let report = moat_image::block_on(moat_image::build_gate(&dest, &opts))?;
+    let report = moat_image::block_on(async {
+        // An ECR destination: logged in from the AWS credential chain, repository made.
+        let credentials = super::image::credentials(
+            &dest,
+            a.dest_username.as_deref(),
+            "MOAT_DEST_PASSWORD",
+            true,
+        )
+        .await?;
+        let opts = GateImageOptions {
+            binary: a.binary,
+            credentials,
+            labels,
+        };
+        anyhow::Ok(moat_image::build_gate(&dest, &opts).await?)
+    })?;
     eprintln!("{}", summary(&report));
     println!("{}", report.pinned);
     Ok(0)

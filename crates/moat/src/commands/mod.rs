@@ -6,6 +6,8 @@ mod aws;
 #[path = "no_aws.rs"]
 mod aws;
 mod check;
+#[cfg(feature = "aws")]
+mod deploy_images;
 mod diagram;
 pub mod dns;
 mod existing;
@@ -14,6 +16,7 @@ mod image_gate;
 mod init;
 mod inputs;
 mod plan;
+mod registry;
 mod rules;
 mod synth;
 mod waivers;

@@ -1,0 +1,302 @@
+//! Images and ECR through the real binary, against a local moto_server (ECR's API:
+//! `GetAuthorizationToken`, `CreateRepository`, `DescribeImages`, and CloudFormation for the
+//! deploy) and local `docker-registry` processes standing in for the registries themselves
+//! (moto emulates ECR's API, not its registry): `MOAT_REGISTRY_ENDPOINTS` sends the ECR
+//! registry's traffic (and Docker Hub's) to them. The ECR stand-in asks for basic auth with
+//! the user and password moto's `GetAuthorizationToken` hands out, so the copy works only if
+//! moat logged in through the AWS API. Everything is on loopback.
+//!
+//! Without moto_server or docker-registry the tests say why and pass, unless `CI` is set.
+
+use assert_cmd::Command;
+use moat_image::testing::{self, LocalRegistry, TestImage};
+use moat_image::Credentials;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const ACCOUNT: &str = "123456789012";
+const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+/// What moto's GetAuthorizationToken returns as the password for `ACCOUNT`
+/// (moto/ecr/responses.py: `f"{registry_id}-auth-token"`).
+const MOTO_PASSWORD: &str = "123456789012-auth-token";
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Option<Moto> {
+    let bin = std::env::var("MOAT_MOTO_SERVER").ok().or_else(|| {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|d| d.join("moto_server"))
+            .find(|p| p.is_file())
+            .map(|p| p.display().to_string())
+    });
+    let Some(bin) = bin else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "moto_server not found; required under CI"
+        );
+        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = std::process::Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+fn moat(moto: &Moto, routes: &str) -> Command {
+    let mut c = Command::cargo_bin("moat").expect("moat binary");
+    c.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("MOAT_SRC_PASSWORD")
+        .env_remove("MOAT_DEST_PASSWORD")
+        .env("MOAT_REGISTRY_ENDPOINTS", routes)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(600));
+    c
+}
+
+fn run(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().expect("run moat");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn aws(moto: &Moto) -> moat_aws::Aws {
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        ),
+    ] {
+        std::env::set_var(k, v);
+    }
+    moat_aws::connect(&moat_aws::AwsOptions {
+        region: Some("us-east-1".into()),
+        profile: None,
+        endpoint_url: Some(moto.url.clone()),
+    })
+    .await
+    .expect("connect")
+}
+
+/// A plain registry holding a generated two-platform image at `path`, and an "ECR" registry
+/// that accepts only moto's ECR password.
+fn registries(path: &str) -> Option<(LocalRegistry, LocalRegistry, TestImage)> {
+    let source = LocalRegistry::start(false)?;
+    let ecr = LocalRegistry::start_with(Some(("AWS", MOTO_PASSWORD)))?;
+    let image = moat_image::block_on(testing::push_test_image(
+        &source.image(path),
+        &Credentials::Anonymous,
+        testing::fresh_seed(),
+    ))
+    .expect("push the test image");
+    Some((source, ecr, image))
+}
+
+#[test]
+fn image_copy_to_ecr_logs_in_from_the_credential_chain_and_creates_the_repository() {
+    let Some(moto) = start_moto() else { return };
+    let Some((source, ecr, image)) = registries("src/app:v1") else {
+        return;
+    };
+    let routes = format!("{ECR}={}", ecr.host());
+    let src = format!("{}/src/app:v1", source.host());
+    let dest = format!("{ECR}/mirror/app:v1");
+
+    let (code, stdout, stderr) = run(moat(&moto, &routes).args(["image", "copy", &src, &dest]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        format!("{ECR}/mirror/app@{}", image.index_digest),
+        "stdout is the ECR reference pinned by digest"
+    );
+    assert!(
+        stderr.contains("created ECR repository mirror/app (scan on push, immutable tags)"),
+        "{stderr}"
+    );
+    assert_eq!(ecr.completed_uploads(), 5, "every blob reached the registry");
+    let settings = moat_image::block_on(async {
+        moat_aws::repository_settings(&aws(&moto).await, "mirror/app").await
+    })
+    .expect("the repository exists in moto");
+    assert_eq!(settings, (true, "IMMUTABLE".to_string()));
+
+    // Again: the repository exists (not created twice) and nothing is uploaded.
+    let (code, _, stderr) = run(moat(&moto, &routes).args(["image", "copy", &src, &dest]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("created ECR repository"), "{stderr}");
+    assert_eq!(ecr.completed_uploads(), 5);
+}
+
+#[test]
+fn a_refused_ecr_login_is_one_line_and_exit_2() {
+    let Some(moto) = start_moto() else { return };
+    let Some(source) = LocalRegistry::start(false) else {
+        return;
+    };
+    // This "ECR" wants a password moto never hands out.
+    let Some(ecr) = LocalRegistry::start_with(Some(("AWS", "another-password"))) else {
+        return;
+    };
+    moat_image::block_on(testing::push_test_image(
+        &source.image("src/app:v1"),
+        &Credentials::Anonymous,
+        testing::fresh_seed(),
+    ))
+    .expect("push");
+    let routes = format!("{ECR}={}", ecr.host());
+    let src = format!("{}/src/app:v1", source.host());
+    let (code, stdout, stderr) = run(moat(&moto, &routes).args([
+        "image",
+        "copy",
+        &src,
+        &format!("{ECR}/mirror/app:v1"),
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.trim().lines().count(), 2, "{stderr}"); // the "created" note + the error
+    let last = stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: authentication to 127.0.0.1:") && last.contains("failed"),
+        "{stderr}"
+    );
+}
+
+/// A spec whose one service runs `image` (optionally `mirror = true`).
+fn write_spec(dir: &Path, image: &str, mirror: bool) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-service");
+    let td = std::fs::read_to_string(example.join("task-definition.json"))
+        .expect("example task definition")
+        .replace(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/isolated-service:latest",
+            image,
+        );
+    std::fs::write(dir.join("task-definition.json"), td).expect("write td");
+    let toml = format!(
+        "name = \"mirrored\"\nregion = \"us-east-1\"\naccount_id = \"{ACCOUNT}\"\n\
+         [[service]]\nname = \"app\"\ntask_definition = \"task-definition.json\"\n\
+         desired_count = 1\n{}",
+        if mirror { "mirror = true\n" } else { "" }
+    );
+    std::fs::write(dir.join("moat.toml"), toml).expect("write moat.toml");
+}
+
+#[test]
+fn deploy_refuses_a_private_image_that_is_not_in_ecr_naming_service_and_image() {
+    let Some(moto) = start_moto() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = format!("{ECR}/not-pushed:1.0");
+    write_spec(dir.path(), &image, false);
+    let (code, stdout, stderr) = run(moat(&moto, "").args([
+        "deploy",
+        "--yes",
+        "--stack-name",
+        "missing-image",
+    ])
+    .arg(dir.path()));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let line = stderr.trim();
+    assert_eq!(line.lines().count(), 1, "{stderr}");
+    assert!(
+        line.contains("service app: image") && line.contains(&image),
+        "{stderr}"
+    );
+    assert!(line.contains("there is no repository not-pushed"), "{stderr}");
+    // Nothing was deployed.
+    let state = moat_image::block_on(async {
+        moat_aws::stack_status(&aws(&moto).await, "missing-image").await
+    })
+    .expect("DescribeStacks");
+    assert_eq!(state, moat_aws::StackState::Absent, "no stack was created");
+}
+
+#[test]
+fn deploy_copies_a_mirrored_image_and_pins_it_by_digest() {
+    let Some(moto) = start_moto() else { return };
+    // Docker Hub's `nginx:1.27` is `library/nginx:1.27` on the (stand-in) Docker Hub.
+    let Some((hub, ecr, image)) = registries("library/nginx:1.27") else {
+        return;
+    };
+    let routes = format!("docker.io={},{ECR}={}", hub.host(), ecr.host());
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_spec(dir.path(), "nginx:1.27", true);
+    let pinned = format!("{ECR}/nginx@{}", image.index_digest);
+
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", "mirrored"])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("Copied nginx:1.27 -> {pinned} (5 blobs, 5 uploaded")),
+        "{stdout}"
+    );
+    assert_eq!(ecr.completed_uploads(), 5);
+    // The deployed template names the copy by digest.
+    let template = moat_image::block_on(async {
+        let aws = aws(&moto).await;
+        aws.cfn
+            .get_template()
+            .stack_name("mirrored")
+            .send()
+            .await
+            .expect("GetTemplate")
+            .template_body
+            .unwrap_or_default()
+    });
+    assert!(template.contains(&pinned), "{template}");
+    assert!(!template.contains("nginx:1.27"), "{template}");
+
+    // A second deploy copies nothing new and has nothing to change.
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", "mirrored"])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("0 uploaded"), "{stdout}");
+    assert!(stdout.contains("up to date"), "{stdout}");
+    assert_eq!(ecr.completed_uploads(), 5);
+}
