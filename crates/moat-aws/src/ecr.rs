@@ -197,9 +197,7 @@ pub async fn describe_image(
             .find_map(|d| d.image_digest)
             .map_or(EcrImage::NoSuchImage, |digest| EcrImage::Present { digest })),
         Err(e) if e.code() == Some("ImageNotFoundException") => Ok(EcrImage::NoSuchImage),
-        Err(e) if e.code() == Some("RepositoryNotFoundException") => {
-            Ok(EcrImage::NoSuchRepository)
-        }
+        Err(e) if e.code() == Some("RepositoryNotFoundException") => Ok(EcrImage::NoSuchRepository),
         Err(e) => Err(error::sdk(OP, e)),
     }
 }

@@ -489,9 +489,7 @@ fn mirror_images(
 ) -> Result<Vec<ImageMirror>, SpecError> {
     let flag = r.mirror.as_ref().or(env.mirror_all);
     let mirror = flag.is_some_and(|f| *f.get_ref());
-    let cached = |image: &str| {
-        crate::pull_through::cache_path(image, env.pull_through).is_some()
-    };
+    let cached = |image: &str| crate::pull_through::cache_path(image, env.pull_through).is_some();
     let affected = extras.images.iter().any(|(_, image, ..)| {
         matches!(classify_image(image), ImageRef::Public { .. }) && (mirror || cached(image))
     });
@@ -499,15 +497,19 @@ fn mirror_images(
         return Ok(Vec::new());
     }
     let Some(account) = env.account_id else {
-        let (span, what) = match flag.filter(|f| *f.get_ref()) {
-            Some(f) => (f.span(), "mirror = true"),
-            None => (env.pull_through_span.clone().unwrap_or_default(), "pull_through"),
+        let (span, what, noun) = match flag.filter(|f| *f.get_ref()) {
+            Some(f) => (f.span(), "mirror = true", "copies"),
+            None => (
+                env.pull_through_span.clone().unwrap_or_default(),
+                "pull_through",
+                "cached images",
+            ),
         };
         return Err(cx.at(
             span,
             format!(
-                "{what} needs `account_id`: the images are named \
-                 <account_id>.dkr.ecr.<region>.amazonaws.com/…, which the task definition must name"
+                "{what} needs `account_id`: the {noun} live in \
+                 <account_id>.dkr.ecr.<region>.amazonaws.com, which the task definition must name"
             ),
         ));
     };

@@ -93,16 +93,15 @@ pub(crate) fn rewrite_public_images(
         let Some((repository, target)) = mirror_target(image, account, region) else {
             continue;
         };
-        let (repository, target, via) =
-            match crate::pull_through::cache_path(image, pull_through) {
-                Some((upstream, path)) => {
-                    let host = target.split('/').next().unwrap_or_default();
-                    let repository = split_image(&path).path.to_string();
-                    (repository, format!("{host}/{path}"), Some(upstream))
-                }
-                None if mirror => (repository, target, None),
-                None => continue,
-            };
+        let (repository, target, via) = match crate::pull_through::cache_path(image, pull_through) {
+            Some((upstream, path)) => {
+                let host = target.split('/').next().unwrap_or_default();
+                let repository = split_image(&path).path.to_string();
+                (repository, format!("{host}/{path}"), Some(upstream))
+            }
+            None if mirror => (repository, target, None),
+            None => continue,
+        };
         for c in &mut td.containers {
             if c.name.known().map(String::as_str) == Some(container.as_str()) {
                 c.image = Maybe::Known(target.clone());

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn images_map_to_their_cache_path() {
-        let rules = [*upstream("public.ecr.aws").unwrap(), *upstream("docker.io").unwrap()];
+        let rules = [
+            *upstream("public.ecr.aws").unwrap(),
+            *upstream("docker.io").unwrap(),
+        ];
         let (u, path) = cache_path("nginx:1.27", &rules).unwrap();
         assert_eq!(u.registry, "docker-hub");
         assert_eq!(path, "docker-hub/library/nginx:1.27");
@@ -135,7 +138,10 @@ mod tests {
         )
         .unwrap();
         assert!(!u.needs_secret);
-        assert_eq!(path, "ecr-public/aws-observability/aws-for-fluent-bit:stable");
+        assert_eq!(
+            path,
+            "ecr-public/aws-observability/aws-for-fluent-bit:stable"
+        );
         assert_eq!(cache_path("quay.io/a/b:1", &rules), None);
     }
 
@@ -147,8 +153,6 @@ mod tests {
         assert!(!upstream("registry.k8s.io").unwrap().needs_secret);
         assert_eq!(upstream("gcr.io"), None);
         // Every prefix fits ECR's 2–30 characters.
-        assert!(UPSTREAMS
-            .iter()
-            .all(|u| (2..=30).contains(&u.prefix.len())));
+        assert!(UPSTREAMS.iter().all(|u| (2..=30).contains(&u.prefix.len())));
     }
 }

@@ -115,7 +115,11 @@ pub(crate) fn render_copies(o: &mut String, plan: &Plan) {
          (or run each copy yourself):"
     );
     let mut done: Vec<&str> = Vec::new();
-    for c in plan.image_copies.iter().filter(|c| c.pull_through.is_none()) {
+    for c in plan
+        .image_copies
+        .iter()
+        .filter(|c| c.pull_through.is_none())
+    {
         let _ = writeln!(
             o,
             "  {}/{}: {} -> {}",

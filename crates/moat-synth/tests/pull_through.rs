@@ -19,11 +19,13 @@ const TD: &str = r#"{
 }
 "#;
 
-fn load(spec: &str) -> Result<moat_spec::Spec, String> {
+/// The spec, and the directory its task definition is in (synth reads it again).
+fn load(spec: &str) -> Result<(moat_spec::Spec, tempfile::TempDir), String> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("td.json"), TD).unwrap();
     std::fs::write(dir.path().join("moat.toml"), spec).unwrap();
-    moat_spec::load(dir.path()).map_err(|e| e.to_string())
+    let spec = moat_spec::load(dir.path()).map_err(|e| e.to_string())?;
+    Ok((spec, dir))
 }
 
 const SPEC: &str = r#"name = "cached"
@@ -41,7 +43,7 @@ task_definition = "td.json"
 
 #[test]
 fn images_are_named_through_the_cache_and_the_rules_are_synthesized() {
-    let spec = load(SPEC).expect("spec");
+    let (spec, _dir) = load(SPEC).expect("spec");
     let plan = moat_synth::plan(&spec).expect("plan");
     let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
@@ -75,7 +77,10 @@ fn images_are_named_through_the_cache_and_the_rules_are_synthesized() {
     assert_eq!(
         targets,
         [
-            (format!("{ecr}/docker-hub/library/nginx:1.27").as_str(), true),
+            (
+                format!("{ecr}/docker-hub/library/nginx:1.27").as_str(),
+                true
+            ),
             (
                 format!("{ecr}/ecr-public/aws-observability/aws-for-fluent-bit:stable").as_str(),
                 true
@@ -96,23 +101,37 @@ fn images_are_named_through_the_cache_and_the_rules_are_synthesized() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("moat image copy ghcr.io/acme/agent:2 {ecr}/acme/agent:2")),
+        text.contains(&format!(
+            "moat image copy ghcr.io/acme/agent:2 {ecr}/acme/agent:2"
+        )),
         "{text}"
     );
 
     let yaml = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
-    assert_eq!(yaml.matches("Type: AWS::ECR::PullThroughCacheRule").count(), 2, "{yaml}");
-    assert!(yaml.contains("UpstreamRegistryUrl: registry-1.docker.io"), "{yaml}");
+    assert_eq!(
+        yaml.matches("Type: \"AWS::ECR::PullThroughCacheRule\"")
+            .count(),
+        2,
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("UpstreamRegistryUrl: registry-1.docker.io"),
+        "{yaml}"
+    );
     assert!(yaml.contains("UpstreamRegistry: docker-hub"), "{yaml}");
     assert!(yaml.contains("EcrRepositoryPrefix: ecr-public"), "{yaml}");
     assert!(
         yaml.contains("CredentialArn: !Ref DockerHubPullThroughCredentialArn"),
         "{yaml}"
     );
-    assert!(yaml.contains("Parameters:\n  DockerHubPullThroughCredentialArn:"), "{yaml}");
+    assert!(
+        yaml.contains("Parameters:\n  DockerHubPullThroughCredentialArn:"),
+        "{yaml}"
+    );
     let images: Vec<&str> = yaml
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Image: "))
+        .map(|i| i.trim_matches('"'))
         .collect();
     assert!(
         images.contains(&format!("{ecr}/docker-hub/library/nginx:1.27").as_str()),
@@ -128,10 +147,11 @@ fn pull_through_alone_accepts_only_the_listed_registries() {
     let err = load(&spec).unwrap_err();
     assert!(err.contains("ghcr.io/acme/agent:2"), "{err}");
 
-    let spec = SPEC
-        .replace("mirror = true\n", "")
-        .replace(r#"["public.ecr.aws", "docker.io"]"#, r#"["public.ecr.aws", "docker.io", "ghcr.io"]"#);
-    let spec = load(&spec).expect("every image through a cache");
+    let spec = SPEC.replace("mirror = true\n", "").replace(
+        r#"["public.ecr.aws", "docker.io"]"#,
+        r#"["public.ecr.aws", "docker.io", "ghcr.io"]"#,
+    );
+    let (spec, _dir) = load(&spec).expect("every image through a cache");
     assert!(spec.mirrors.iter().all(|m| m.pull_through.is_some()));
 }
 
@@ -150,4 +170,44 @@ fn an_unsupported_upstream_or_a_missing_account_is_a_clear_error() {
     )
     .unwrap_err();
     assert!(err.contains("pull_through needs `account_id`"), "{err}");
+}
+
+/// The template with pull-through rules (and their parameter) passes cfn-lint with no error.
+/// cfn-lint from `MOAT_CFN_LINT` or PATH; without it the test skips, unless `CI` is set.
+#[test]
+fn the_pull_through_template_passes_cfn_lint() {
+    let lint = std::env::var_os("MOAT_CFN_LINT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join("cfn-lint"))
+                .find(|p| p.is_file())
+        });
+    let Some(lint) = lint else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "cfn-lint not found; CI must run this test"
+        );
+        eprintln!("skipping: cfn-lint not found (set MOAT_CFN_LINT or put it on PATH)");
+        return;
+    };
+    let (spec, dir) = load(SPEC).expect("spec");
+    let plan = moat_synth::plan(&spec).expect("plan");
+    let file = dir.path().join("template.yaml");
+    std::fs::write(
+        &file,
+        moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml),
+    )
+    .unwrap();
+    let out = std::process::Command::new(&lint)
+        .args(["--non-zero-exit-code", "error", "--"])
+        .arg(&file)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        out.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -8,13 +8,15 @@
 //!
 //! Without moto_server or docker-registry the tests say why and pass, unless `CI` is set.
 
+#[path = "../../moat-aws/tests/support/moto_server.rs"]
+mod moto_server;
+
 use assert_cmd::Command;
 use moat_image::testing::{self, LocalRegistry, TestImage};
 use moat_image::Credentials;
-use std::net::{TcpListener, TcpStream};
+use moto_server::MotoServer;
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const ACCOUNT: &str = "123456789012";
 const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -22,57 +24,7 @@ const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 /// (moto/ecr/responses.py: `f"{registry_id}-auth-token"`).
 const MOTO_PASSWORD: &str = "123456789012-auth-token";
 
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Option<Moto> {
-    let bin = std::env::var("MOAT_MOTO_SERVER").ok().or_else(|| {
-        let path = std::env::var_os("PATH")?;
-        std::env::split_paths(&path)
-            .map(|d| d.join("moto_server"))
-            .find(|p| p.is_file())
-            .map(|p| p.display().to_string())
-    });
-    let Some(bin) = bin else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto_server not found; required under CI"
-        );
-        eprintln!("skipping: moto_server not found (set MOAT_MOTO_SERVER or put it on PATH)");
-        return None;
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = std::process::Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
-fn moat(moto: &Moto, routes: &str) -> Command {
+fn moat(moto: &MotoServer, routes: &str) -> Command {
     let mut c = Command::cargo_bin("moat").expect("moat binary");
     c.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -102,7 +54,7 @@ fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
-async fn aws(moto: &Moto) -> moat_aws::Aws {
+async fn aws(moto: &MotoServer) -> moat_aws::Aws {
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -140,7 +92,9 @@ fn registries(path: &str) -> Option<(LocalRegistry, LocalRegistry, TestImage)> {
 
 #[test]
 fn image_copy_to_ecr_logs_in_from_the_credential_chain_and_creates_the_repository() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     let Some((source, ecr, image)) = registries("src/app:v1") else {
         return;
     };
@@ -159,7 +113,11 @@ fn image_copy_to_ecr_logs_in_from_the_credential_chain_and_creates_the_repositor
         stderr.contains("created ECR repository mirror/app (scan on push, immutable tags)"),
         "{stderr}"
     );
-    assert_eq!(ecr.completed_uploads(), 5, "every blob reached the registry");
+    assert_eq!(
+        ecr.completed_uploads(),
+        5,
+        "every blob reached the registry"
+    );
     let settings = moat_image::block_on(async {
         moat_aws::repository_settings(&aws(&moto).await, "mirror/app").await
     })
@@ -175,7 +133,9 @@ fn image_copy_to_ecr_logs_in_from_the_credential_chain_and_creates_the_repositor
 
 #[test]
 fn a_refused_ecr_login_is_one_line_and_exit_2() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     let Some(source) = LocalRegistry::start(false) else {
         return;
     };
@@ -191,12 +151,8 @@ fn a_refused_ecr_login_is_one_line_and_exit_2() {
     .expect("push");
     let routes = format!("{ECR}={}", ecr.host());
     let src = format!("{}/src/app:v1", source.host());
-    let (code, stdout, stderr) = run(moat(&moto, &routes).args([
-        "image",
-        "copy",
-        &src,
-        &format!("{ECR}/mirror/app:v1"),
-    ]));
+    let (code, stdout, stderr) =
+        run(moat(&moto, &routes).args(["image", "copy", &src, &format!("{ECR}/mirror/app:v1")]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty());
     assert_eq!(stderr.trim().lines().count(), 2, "{stderr}"); // the "created" note + the error
@@ -228,17 +184,15 @@ fn write_spec(dir: &Path, image: &str, mirror: bool) {
 
 #[test]
 fn deploy_refuses_a_private_image_that_is_not_in_ecr_naming_service_and_image() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let image = format!("{ECR}/not-pushed:1.0");
     write_spec(dir.path(), &image, false);
-    let (code, stdout, stderr) = run(moat(&moto, "").args([
-        "deploy",
-        "--yes",
-        "--stack-name",
-        "missing-image",
-    ])
-    .arg(dir.path()));
+    let (code, stdout, stderr) = run(moat(&moto, "")
+        .args(["deploy", "--yes", "--stack-name", "missing-image"])
+        .arg(dir.path()));
     assert_eq!(code, 2, "{stdout}{stderr}");
     let line = stderr.trim();
     assert_eq!(line.lines().count(), 1, "{stderr}");
@@ -246,7 +200,10 @@ fn deploy_refuses_a_private_image_that_is_not_in_ecr_naming_service_and_image() 
         line.contains("service app: image") && line.contains(&image),
         "{stderr}"
     );
-    assert!(line.contains("there is no repository not-pushed"), "{stderr}");
+    assert!(
+        line.contains("there is no repository not-pushed"),
+        "{stderr}"
+    );
     // Nothing was deployed.
     let state = moat_image::block_on(async {
         moat_aws::stack_status(&aws(&moto).await, "missing-image").await
@@ -257,7 +214,9 @@ fn deploy_refuses_a_private_image_that_is_not_in_ecr_naming_service_and_image() 
 
 #[test]
 fn deploy_copies_a_mirrored_image_and_pins_it_by_digest() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     // Docker Hub's `nginx:1.27` is `library/nginx:1.27` on the (stand-in) Docker Hub.
     let Some((hub, ecr, image)) = registries("library/nginx:1.27") else {
         return;
@@ -272,7 +231,9 @@ fn deploy_copies_a_mirrored_image_and_pins_it_by_digest() {
         .arg(dir.path()));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.contains(&format!("Copied nginx:1.27 -> {pinned} (5 blobs, 5 uploaded")),
+        stdout.contains(&format!(
+            "Copied nginx:1.27 -> {pinned} (5 blobs, 5 uploaded"
+        )),
         "{stdout}"
     );
     assert_eq!(ecr.completed_uploads(), 5);

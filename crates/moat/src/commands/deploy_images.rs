@@ -167,7 +167,11 @@ pub async fn pull_through_images(aws: &Aws, spec: &Spec) -> Result<(Vec<Cached>,
         let Some(upstream) = m.pull_through else {
             continue;
         };
-        if ready.iter().chain(&pending).any(|c: &Cached| c.target == m.target) {
+        if ready
+            .iter()
+            .chain(&pending)
+            .any(|c: &Cached| c.target == m.target)
+        {
             continue;
         }
         let cached = Cached {
@@ -216,7 +220,10 @@ async fn warm_images(aws: &Aws, images: &[Cached]) -> Result<Vec<(String, String
         })?;
         let client = client_for(aws, &registry).await?;
         let credentials = registry::login(&client, &registry).await?;
-        eprintln!("pulling {target} through the cache (its first pull fetches {})", c.source);
+        eprintln!(
+            "pulling {target} through the cache (its first pull fetches {})",
+            c.source
+        );
         let report = moat_image::pull(&routes.route(&target)?, &credentials, progress)
             .await
             .with_context(|| {
@@ -225,7 +232,10 @@ async fn warm_images(aws: &Aws, images: &[Cached]) -> Result<Vec<(String, String
                     c.prefix, c.source
                 )
             })?;
-        pins.push((c.target.clone(), target.with_digest(&report.digest).to_string()));
+        pins.push((
+            c.target.clone(),
+            target.with_digest(&report.digest).to_string(),
+        ));
     }
     Ok(pins)
 }

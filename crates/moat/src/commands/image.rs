@@ -2,9 +2,9 @@
 //! in `moat-image`). An Amazon ECR registry is logged in to from the AWS credential chain, and
 //! a missing destination repository is created (see `registry.rs`).
 
+use super::registry::Routes;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use super::registry::Routes;
 use moat_image::{CopyOptions, CopyReport, Credentials, ImageRef, Platform};
 use std::io::IsTerminal;
 

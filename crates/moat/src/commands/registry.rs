@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn a_malformed_route_is_one_clear_error() {
         let e = Routes::parse("127.0.0.1:5000").unwrap_err().to_string();
-        assert!(e.contains("MOAT_REGISTRY_ENDPOINTS") && e.contains("REGISTRY=HOST:PORT"), "{e}");
+        assert!(
+            e.contains("MOAT_REGISTRY_ENDPOINTS") && e.contains("REGISTRY=HOST:PORT"),
+            "{e}"
+        );
         assert!(Routes::parse("a=b/c").is_err());
         assert!(Routes::parse("").unwrap().0.is_empty());
     }
