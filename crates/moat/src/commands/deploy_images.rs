@@ -37,7 +37,7 @@ pub async fn check_private_images(aws: &Aws, spec: &Spec) -> Result<()> {
                 .with_context(|| format!("looking up image {image} of service {service}"))?;
         let why = match found {
             EcrImage::Present { .. } => continue,
-            EcrImage::NoSuchImage => format!("repository {repository} has no such image"),
+            EcrImage::NoSuchImage => format!("repository {repository} has no image {reference}"),
             EcrImage::NoSuchRepository => format!("there is no repository {repository}"),
         };
         if spec.ecr_repositories.iter().any(|r| r == repository) {
