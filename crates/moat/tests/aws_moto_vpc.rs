@@ -165,12 +165,31 @@ async fn network_team_vpc(aws: &moat_aws::Aws) -> NetworkTeamVpc {
         .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
         .and_then(|t| t.route_table_id().map(str::to_string))
         .expect("main route table");
+    // The app's image is in the account's ECR (deploy checks it with DescribeImages first).
+    app_image_in_ecr(aws).await;
     NetworkTeamVpc {
         vpc,
         subnets,
         endpoint,
         main_route_table,
     }
+}
+
+/// The isolated-service example's image, `isolated-service:latest`, pushed to moto's ECR
+/// (a manifest is enough for DescribeImages).
+async fn app_image_in_ecr(aws: &moat_aws::Aws) {
+    moat_aws::ensure_repository(aws, "isolated-service", None)
+        .await
+        .expect("CreateRepository");
+    let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+    aws.ecr
+        .put_image()
+        .repository_name("isolated-service")
+        .image_manifest(manifest)
+        .image_tag("latest")
+        .send()
+        .await
+        .expect("PutImage");
 }
 
 /// A spec for the isolated-service example's task definition in the network team's VPC.
