@@ -40,13 +40,22 @@ pub fn tree(plan: &Plan, vp: &VpcPlan) -> Node {
         return template(plan);
     };
     let subnet_ids: Vec<String> = plan.subnets.iter().map(|x| x.logical_id.clone()).collect();
+    // The template's own parameters (a pull-through credential, …) join VpcId and SubnetIds in
+    // one Parameters section.
+    let mut params = parameters(vp);
+    if let (Node::Map(ours), Some((_, Node::Map(theirs)))) =
+        (&mut params, top.iter().find(|(k, _)| k == "Parameters"))
+    {
+        ours.extend(theirs.iter().cloned());
+    }
     let mut out = Vec::new();
     for (key, value) in top {
         match key.as_str() {
             "Description" => {
                 out.push((key, s(description(plan, vp))));
-                out.push(("Parameters".to_string(), parameters(vp)));
+                out.push(("Parameters".to_string(), params.clone()));
             }
+            "Parameters" => {}
             "Resources" => {
                 let res = resources(plan, vp, value);
                 out.push((key, rewrite(res, &subnet_ids)));

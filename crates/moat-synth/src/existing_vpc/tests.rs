@@ -122,6 +122,14 @@ fn live(s3: bool) -> Model {
 }
 
 fn spec(allow: bool) -> (moat_spec::Spec, moat_spec::SpecExtras, tempfile::TempDir) {
+    spec_with(allow, "")
+}
+
+/// [`spec`] with more TOML appended.
+fn spec_with(
+    allow: bool,
+    more_toml: &str,
+) -> (moat_spec::Spec, moat_spec::SpecExtras, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let example =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-service");
@@ -133,7 +141,7 @@ fn spec(allow: bool) -> (moat_spec::Spec, moat_spec::SpecExtras, tempfile::TempD
     let toml = format!(
         "name = \"team-app\"\nregion = \"us-east-1\"\naccount_id = \"123456789012\"\n\n[[service]]\nname = \"app\"\ntask_definition = \"task-definition.json\"\n\n[vpc]\nid = \"{VPC}\"\nsubnet_ids = [\"{}\", \"{}\"]\nallow_route_changes = {allow}\n",
         SUBNETS[0], SUBNETS[1]
-    );
+    ) + more_toml;
     std::fs::write(dir.path().join("moat.toml"), toml).unwrap();
     let (spec, extras) = moat_spec::load_with_extras(dir.path()).unwrap();
     (spec, extras, dir)
@@ -376,4 +384,34 @@ fn custom_dhcp_name_servers_are_a_question() {
     m.dhcp_options[0].domain_name_servers = vec![known("AmazonProvidedDNS".into())];
     let (_, vp) = planned(false, &m);
     assert!(vp.questions.is_empty(), "{:?}", vp.questions);
+}
+
+/// A template parameter of the environment's own (a pull-through cache's credential) and the
+/// existing VPC's parameters share one Parameters section (two `Parameters` keys would be a
+/// template CloudFormation refuses).
+#[test]
+fn pull_through_credential_and_vpc_parameters_share_one_section() {
+    let (_, _, dir) = spec_with(true, "\n[images]\npull_through = [\"docker.io\"]\n");
+    let td = dir.path().join("task-definition.json");
+    let text = std::fs::read_to_string(&td).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let image = v["containerDefinitions"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(&td, text.replace(&image, "nginx:1.27")).unwrap();
+    let (spec, extras) = moat_spec::load_with_extras(dir.path()).unwrap();
+    assert!(!spec.pull_through.is_empty());
+    let mut plan = crate::plan_with(&spec, &crate::PlanOptions::from_extras(&extras)).unwrap();
+    let vp = adapt(&mut plan, extras.vpc.as_ref().unwrap(), &live(true)).unwrap();
+    let yaml = template::synth(&plan, &vp, TemplateFormat::Yaml);
+    assert_eq!(yaml.matches("\nParameters:").count(), 1, "{yaml}");
+    let json: serde_json::Value =
+        serde_json::from_str(&template::synth(&plan, &vp, TemplateFormat::Json)).unwrap();
+    let params = json["Parameters"].as_object().unwrap();
+    assert!(params.contains_key("VpcId") && params.contains_key("SubnetIds"));
+    assert!(
+        params.keys().any(|k| k.contains("PullThrough")),
+        "{params:?}"
+    );
 }
