@@ -100,10 +100,17 @@ pub struct DnsReportArgs {
     pub format: PlanFormat,
 }
 
+// One source, the file or --from-task-definition: an ArgGroup of the command. (A struct-level
+// `#[group]` would be the struct's own group, holding every field, so --dir and the others
+// would conflict with --from-task-definition.)
 #[derive(Debug, Args)]
 #[cfg_attr(
     feature = "aws",
-    group(id = "init_source", required = true, multiple = false, args = ["task_definition", "from_task_definition"])
+    command(group(
+        clap::ArgGroup::new("init_source")
+            .required(true)
+            .args(["task_definition", "from_task_definition"])
+    ))
 )]
 pub struct InitArgs {
     /// The task definition JSON; moat.toml is written in its directory.
