@@ -275,51 +275,14 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
 
 /// Derives the environment from `spec`.
 pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let (subnets, reserved) =
+    let (subnets, mut reserved) =
         carve(spec.vpc_cidr, spec.az_count).map_err(|problem| PlanError::Network {
             path: spec.path.clone(),
             problem,
         })?;
-    let partition = moat_catalog::needs::partition_of(&spec.region);
-    let mut endpoints: BTreeMap<String, Vec<PlannedReason>> = BTreeMap::new();
-    let mut s3_objects: BTreeSet<String> = BTreeSet::new();
-    let mut s3_buckets: BTreeSet<String> = BTreeSet::new();
-    let mut exec: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut problems = Vec::new();
-    let mut services = Vec::new();
-    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut notes = Vec::new();
-    let mut used_ids = BTreeSet::new();
-
+    let mut acc = Gathered::default();
     // The egress gateway is planned as one more service, after the spec's own.
-    let mut gateway = None;
-    let mut egress = None;
-    let mut reserved = reserved;
-    if let Some(e) = &spec.egress {
-        let subnets = reserved
-            .iter()
-            .enumerate()
-            .map(|(i, cidr)| PlannedSubnet {
-                logical_id: format!("EgressSubnet{}", i + 1),
-                role: SubnetRole::Egress,
-                az_index: i,
-                cidr: cidr.clone(),
-                block: EGRESS_BLOCK_BASE + i,
-            })
-            .collect();
-        match crate::egress::gateway(spec, e, subnets) {
-            Ok((svc, json, planned)) => {
-                notes.push(format!(
-                    "egress gateway: the cost table counts endpoints only; the gateway adds {} Fargate tasks (0.25 vCPU, 0.5 GB), an internal NLB, and internet data transfer out",
-                    svc.desired_count
-                ));
-                gateway = Some((svc, json));
-                egress = Some(planned);
-                reserved.clear();
-            }
-            Err(p) => problems.push(*p),
-        }
-    }
+    let (gateway, egress) = plan_gateway(spec, &mut reserved, &mut acc);
     let all = spec
         .services
         .iter()
@@ -329,8 +292,141 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 .as_ref()
                 .map(|(s, j)| (s, Some(j), ServiceRole::EgressGateway)),
         );
-
     for (svc, generated, role) in all {
+        acc.add_service(spec, opts, svc, generated, role)?;
+    }
+    if !acc.problems.is_empty() {
+        return Err(PlanError::Workload(acc.problems));
+    }
+
+    let azs = u32::from(spec.az_count);
+    let endpoints = planned_endpoints(acc.endpoints, &spec.region, azs);
+    let interface_count = endpoints
+        .iter()
+        .filter(|e| e.kind == EndpointKind::Interface)
+        .count();
+    let capacity = check_capacity(
+        spec,
+        &subnets,
+        egress.as_ref(),
+        interface_count,
+        &acc.services,
+    )?;
+    let mut notes = acc.notes;
+    notes.extend(capacity_notes(&capacity));
+
+    let mut plan = Plan {
+        name: spec.name.clone(),
+        spec_path: spec.path.display().to_string(),
+        region: spec.region.clone(),
+        account_id: spec.account_id.clone(),
+        vpc_cidr: spec.vpc_cidr.trunc().to_string(),
+        subnets,
+        reserved_egress_cidrs: reserved,
+        egress,
+        endpoints,
+        s3_gateway_policy: s3_gateway_policy(acc.s3_objects, acc.s3_buckets),
+        execution_role: statements(acc.exec),
+        services: acc.services,
+        log_groups: planned_log_groups(acc.groups, spec),
+        ecr_repositories: ecr_repositories(spec),
+        image_copies: crate::mirror::planned_copies(&spec.mirrors),
+        pull_through: crate::mirror::planned_pull_through(spec),
+        flow_logs: spec.flow_logs,
+        log_retention_days: spec.log_retention_days,
+        cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
+        capacity,
+        notes,
+        dns: Default::default(),
+    };
+    plan.dns = crate::dns::plan_dns(&plan, &opts.dns);
+    plan.notes.extend(crate::dns::note(&plan.dns));
+    plan.notes.extend(crate::pinning::note(&plan));
+    Ok(plan)
+}
+
+/// What the services' needs add up to, gathered service by service.
+#[derive(Default)]
+struct Gathered {
+    /// Per endpoint short name, the reasons it is needed.
+    endpoints: BTreeMap<String, Vec<PlannedReason>>,
+    /// S3 objects the tasks read through the gateway endpoint, and buckets they list.
+    s3_objects: BTreeSet<String>,
+    s3_buckets: BTreeSet<String>,
+    /// Per resource, the actions of the shared execution role.
+    exec: BTreeMap<String, BTreeSet<String>>,
+    /// Per log group name, the services that write to it.
+    groups: BTreeMap<String, BTreeSet<String>>,
+    services: Vec<PlannedService>,
+    used_ids: BTreeSet<String>,
+    problems: Vec<PlanProblem>,
+    notes: Vec<String>,
+}
+
+/// A service's role policies being gathered: per resource, the actions.
+type Grants = BTreeMap<String, BTreeSet<String>>;
+
+impl Gathered {
+    /// Plan one service: its catalog needs, extra endpoints and buckets, its roles and its log
+    /// groups.
+    fn add_service(
+        &mut self,
+        spec: &Spec,
+        opts: &PlanOptions,
+        svc: &ServiceSpec,
+        generated: Option<&serde_json::Value>,
+        role: ServiceRole,
+    ) -> Result<(), PlanError> {
+        let mut task_role = Grants::new();
+        let mut svc_exec = Grants::new();
+        self.add_catalog_needs(spec, opts, svc, &mut task_role, &mut svc_exec);
+        self.add_extra_endpoints(svc);
+        self.add_read_buckets(spec, svc, &mut task_role);
+        let json = match generated {
+            Some(j) => j.clone(),
+            None => read_task_definition(&svc.task_definition_path)?,
+        };
+        let json = crate::mirror::point_at_copies(json, &svc.name, &spec.mirrors);
+        let planned = planned_service(
+            svc,
+            role,
+            json,
+            [statements(task_role), statements(svc_exec)],
+            &mut self.used_ids,
+            &mut self.notes,
+        )?;
+        for g in &planned.log_groups {
+            self.groups
+                .entry(g.clone())
+                .or_default()
+                .insert(svc.name.clone());
+        }
+        self.services.push(planned);
+        Ok(())
+    }
+
+    fn add_reason(&mut self, svc: &ServiceSpec, name: &str, reason: Reason) {
+        let r = PlannedReason {
+            service: svc.name.clone(),
+            reason,
+        };
+        let list = self.endpoints.entry(name.to_string()).or_default();
+        if !list.contains(&r) {
+            list.push(r);
+        }
+    }
+
+    /// The catalog's needs of the task definition (and of customer managed keys): endpoints,
+    /// S3 objects, execution and task role grants; its problems (fatal ones refuse the plan,
+    /// the others become notes).
+    fn add_catalog_needs(
+        &mut self,
+        spec: &Spec,
+        opts: &PlanOptions,
+        svc: &ServiceSpec,
+        task_role: &mut Grants,
+        svc_exec: &mut Grants,
+    ) {
         let ctx = WorkloadContext {
             launch_type: svc.capacity,
             execute_command: svc.execute_command,
@@ -346,23 +442,12 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 prov: p.prov,
             };
             if fatal {
-                problems.push(problem);
+                self.problems.push(problem);
             } else {
-                notes.push(problem.to_string().replace("\n  help:", " (help:") + ")");
+                self.notes
+                    .push(problem.to_string().replace("\n  help:", " (help:") + ")");
             }
         }
-        let mut task_role: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut svc_exec: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut add_reason = |name: &str, reason: Reason| {
-            let r = PlannedReason {
-                service: svc.name.clone(),
-                reason,
-            };
-            let list = endpoints.entry(name.to_string()).or_default();
-            if !list.contains(&r) {
-                list.push(r);
-            }
-        };
         let keys = opts
             .kms_key_arns
             .get(&svc.name)
@@ -371,9 +456,9 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             .flat_map(|k| moat_catalog::customer_key_needs(k, &svc.prov));
         for req in needs.requirements.into_iter().chain(keys) {
             match req.need {
-                Need::Endpoint(name) => add_reason(name, req.reason),
+                Need::Endpoint(name) => self.add_reason(svc, name, req.reason),
                 Need::S3Object { resource } => {
-                    s3_objects.insert(resource);
+                    self.s3_objects.insert(resource);
                 }
                 // On EC2 capacity the agent pulls and logs with the container instance role;
                 // the synthesized execution role grants the same (harmless, and used by the
@@ -381,7 +466,8 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 Need::ExecutionRole { action, resource }
                 | Need::InstanceRole { action, resource } => {
                     let resource = pin_account(resource, spec);
-                    exec.entry(resource.clone())
+                    self.exec
+                        .entry(resource.clone())
                         .or_default()
                         .insert(action.to_string());
                     svc_exec
@@ -397,9 +483,14 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 }
             }
         }
+    }
+
+    /// `extra_endpoints`: each must be a service moat knows.
+    fn add_extra_endpoints(&mut self, svc: &ServiceSpec) {
         for name in &svc.extra_endpoints {
             match service(name) {
-                Some(info) => add_reason(
+                Some(info) => self.add_reason(
+                    svc,
                     info.name,
                     Reason {
                         container: None,
@@ -409,7 +500,7 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                         prov: svc.prov.clone(),
                     },
                 ),
-                None => problems.push(PlanProblem {
+                None => self.problems.push(PlanProblem {
                     service: svc.name.clone(),
                     message: format!(
                         "extra_endpoints names `{name}`, which is not a service moat knows"
@@ -421,8 +512,15 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 }),
             }
         }
+    }
+
+    /// `s3_read_buckets`: the S3 endpoint, the objects and bucket in its policy, and
+    /// `s3:GetObject` / `s3:ListBucket` for the task role.
+    fn add_read_buckets(&mut self, spec: &Spec, svc: &ServiceSpec, task_role: &mut Grants) {
+        let partition = moat_catalog::needs::partition_of(&spec.region);
         for bucket in &svc.s3_read_buckets {
-            add_reason(
+            self.add_reason(
+                svc,
                 "s3",
                 Reason {
                     container: None,
@@ -435,8 +533,8 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             );
             let objects = format!("arn:{partition}:s3:::{bucket}/*");
             let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
-            s3_objects.insert(objects.clone());
-            s3_buckets.insert(bucket_arn.clone());
+            self.s3_objects.insert(objects.clone());
+            self.s3_buckets.insert(bucket_arn.clone());
             task_role
                 .entry(objects)
                 .or_default()
@@ -446,36 +544,57 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
                 .or_default()
                 .insert("s3:ListBucket".into());
         }
-        let json = match generated {
-            Some(j) => j.clone(),
-            None => read_task_definition(&svc.task_definition_path)?,
-        };
-        let json = crate::mirror::point_at_copies(json, &svc.name, &spec.mirrors);
-        services.push(planned_service(
-            svc,
-            role,
-            json,
-            [statements(task_role), statements(svc_exec)],
-            &mut used_ids,
-            &mut notes,
-        )?);
-        for g in &services
-            .last()
-            .map(|s: &PlannedService| s.log_groups.clone())
-            .unwrap_or_default()
-        {
-            groups
-                .entry(g.clone())
-                .or_default()
-                .insert(svc.name.clone());
+    }
+}
+
+/// The egress gateway of `[egress]`, planned in the reserved egress subnets (which it then
+/// takes: `reserved` is emptied), with its generated task definition; a problem is gathered.
+fn plan_gateway(
+    spec: &Spec,
+    reserved: &mut Vec<String>,
+    acc: &mut Gathered,
+) -> (
+    Option<(ServiceSpec, serde_json::Value)>,
+    Option<PlannedEgress>,
+) {
+    let Some(e) = &spec.egress else {
+        return (None, None);
+    };
+    let subnets = reserved
+        .iter()
+        .enumerate()
+        .map(|(i, cidr)| PlannedSubnet {
+            logical_id: format!("EgressSubnet{}", i + 1),
+            role: SubnetRole::Egress,
+            az_index: i,
+            cidr: cidr.clone(),
+            block: EGRESS_BLOCK_BASE + i,
+        })
+        .collect();
+    match crate::egress::gateway(spec, e, subnets) {
+        Ok((svc, json, planned)) => {
+            acc.notes.push(format!(
+                "egress gateway: the cost table counts endpoints only; the gateway adds {} Fargate tasks (0.25 vCPU, 0.5 GB), an internal NLB, and internet data transfer out",
+                svc.desired_count
+            ));
+            reserved.clear();
+            (Some((svc, json)), Some(planned))
+        }
+        Err(p) => {
+            acc.problems.push(*p);
+            (None, None)
         }
     }
-    if !problems.is_empty() {
-        return Err(PlanError::Workload(problems));
-    }
+}
 
-    let azs = u32::from(spec.az_count);
-    let (sheet, _) = moat_catalog::prices(&spec.region);
+/// The endpoints with their monthly cost (interface endpoints: one per AZ): gateways first
+/// (they are free and shape the route tables), then interfaces by name.
+fn planned_endpoints(
+    endpoints: BTreeMap<String, Vec<PlannedReason>>,
+    region: &str,
+    azs: u32,
+) -> Vec<PlannedEndpoint> {
+    let (sheet, _) = moat_catalog::prices(region);
     let mut planned: Vec<PlannedEndpoint> = endpoints
         .into_iter()
         .map(|(name, reasons)| {
@@ -501,77 +620,60 @@ pub fn plan_with(spec: &Spec, opts: &PlanOptions) -> Result<Plan, PlanError> {
             }
         })
         .collect();
-    // Gateways first (they are free and shape the route tables), then interfaces by name.
     planned.sort_by_key(|e| (e.kind != EndpointKind::Gateway, e.name.clone()));
-    let interface_count = planned
-        .iter()
-        .filter(|e| e.kind == EndpointKind::Interface)
-        .count();
+    planned
+}
 
-    let mut s3_policy = Vec::new();
-    if !s3_objects.is_empty() {
-        s3_policy.push(PolicyStatement {
+/// The S3 gateway endpoint's policy: the objects the tasks read and the buckets they list.
+fn s3_gateway_policy(objects: BTreeSet<String>, buckets: BTreeSet<String>) -> Vec<PolicyStatement> {
+    let mut policy = Vec::new();
+    if !objects.is_empty() {
+        policy.push(PolicyStatement {
             actions: vec!["s3:GetObject".into()],
-            resources: s3_objects.into_iter().collect(),
+            resources: objects.into_iter().collect(),
         });
     }
-    if !s3_buckets.is_empty() {
-        s3_policy.push(PolicyStatement {
+    if !buckets.is_empty() {
+        policy.push(PolicyStatement {
             actions: vec!["s3:ListBucket".into()],
-            resources: s3_buckets.into_iter().collect(),
+            resources: buckets.into_iter().collect(),
         });
     }
+    policy
+}
 
-    let mut used_groups = BTreeSet::new();
-    let log_groups = groups
+/// One log group per name the services write to, with the services that write there.
+fn planned_log_groups(
+    groups: BTreeMap<String, BTreeSet<String>>,
+    spec: &Spec,
+) -> Vec<PlannedLogGroup> {
+    let mut used = BTreeSet::new();
+    groups
         .into_iter()
         .map(|(name, svcs)| PlannedLogGroup {
-            logical_id: unique(format!("{}LogGroup", logical_stem(&name)), &mut used_groups),
+            logical_id: unique(format!("{}LogGroup", logical_stem(&name)), &mut used),
             name,
             retention_days: spec.log_retention_days,
             services: svcs.into_iter().collect(),
         })
-        .collect();
+        .collect()
+}
 
-    let capacity = check_capacity(spec, &subnets, egress.as_ref(), interface_count, &services)?;
-    for s in capacity.tight() {
-        notes.push(format!(
-            "subnet {} ({}): {} free addresses; a rolling deployment at the maximum count starts up to {} tasks there (maximumPercent 200%): deployments will wait for room, or use a larger vpc_cidr",
-            s.logical_id,
-            s.cidr,
-            s.free,
-            s.tasks_at_max * 2
-        ));
-    }
-
-    let mut plan = Plan {
-        name: spec.name.clone(),
-        spec_path: spec.path.display().to_string(),
-        region: spec.region.clone(),
-        account_id: spec.account_id.clone(),
-        vpc_cidr: spec.vpc_cidr.trunc().to_string(),
-        subnets,
-        reserved_egress_cidrs: reserved,
-        egress,
-        endpoints: planned,
-        s3_gateway_policy: s3_policy,
-        execution_role: statements(exec),
-        services,
-        log_groups,
-        ecr_repositories: ecr_repositories(spec),
-        image_copies: crate::mirror::planned_copies(&spec.mirrors),
-        pull_through: crate::mirror::planned_pull_through(spec),
-        flow_logs: spec.flow_logs,
-        log_retention_days: spec.log_retention_days,
-        cost: estimate(&spec.region, azs, interface_count as u32, opts.gb_per_month),
-        capacity,
-        notes,
-        dns: Default::default(),
-    };
-    plan.dns = crate::dns::plan_dns(&plan, &opts.dns);
-    plan.notes.extend(crate::dns::note(&plan.dns));
-    plan.notes.extend(crate::pinning::note(&plan));
-    Ok(plan)
+/// A note for each subnet whose free addresses a rolling deployment at the maximum count
+/// would exhaust.
+fn capacity_notes(capacity: &Capacity) -> Vec<String> {
+    capacity
+        .tight()
+        .map(|s| {
+            format!(
+                "subnet {} ({}): {} free addresses; a rolling deployment at the maximum count starts up to {} tasks there (maximumPercent 200%): deployments will wait for room, or use a larger vpc_cidr",
+                s.logical_id,
+                s.cidr,
+                s.free,
+                s.tasks_at_max * 2
+            )
+        })
+        .collect()
 }
 
 /// The subnets' addresses against the tasks at their maximum count; an error (at `vpc_cidr`,
