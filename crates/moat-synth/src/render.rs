@@ -49,6 +49,28 @@ pub fn render_plan_text(plan: &Plan) -> String {
             "no internet gateway, no NAT"
         }
     );
+    render_subnets(&mut o, plan);
+    render_endpoints(&mut o, plan);
+    // Width of the name column in the security group and service tables.
+    let sw = plan
+        .services
+        .iter()
+        .map(|x| x.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("endpoints".len());
+    render_security_groups(&mut o, plan, sw);
+    render_iam(&mut o, plan);
+    render_services(&mut o, plan, sw);
+    render_egress(&mut o, plan);
+    render_logs_and_repositories(&mut o, plan);
+    render_cost(&mut o, plan);
+    render_notes(&mut o, plan);
+    o
+}
+
+/// The subnets, with the room each leaves for tasks.
+fn render_subnets(o: &mut String, plan: &Plan) {
     let _ = writeln!(
         o,
         "\nSubnets (isolated, one per AZ; route tables hold only `local` and the S3 gateway route)"
@@ -79,13 +101,13 @@ pub fn render_plan_text(plan: &Plan) -> String {
             );
         }
     };
-    subnet_rows(&mut o, &plan.subnets);
+    subnet_rows(o, &plan.subnets);
     if let Some(eg) = &plan.egress {
         let _ = writeln!(
             o,
             "  egress gateway only (route 0.0.0.0/0 to the internet gateway; nothing else runs there):"
         );
-        subnet_rows(&mut o, &eg.subnets);
+        subnet_rows(o, &eg.subnets);
     }
     if let Some(c) = plan.capacity.subnets.first() {
         let _ = writeln!(
@@ -101,7 +123,10 @@ pub fn render_plan_text(plan: &Plan) -> String {
             plan.reserved_egress_cidrs.join(", ")
         );
     }
+}
 
+/// Each endpoint with its kind, cost and the reasons that require it; the S3 gateway policy.
+fn render_endpoints(o: &mut String, plan: &Plan) {
     let _ = writeln!(o, "\nEndpoints");
     let w = plan
         .endpoints
@@ -125,17 +150,12 @@ pub fn render_plan_text(plan: &Plan) -> String {
     }
     if !plan.s3_gateway_policy.is_empty() {
         let _ = writeln!(o, "\nS3 gateway endpoint policy (least privilege)");
-        statements(&mut o, &plan.s3_gateway_policy, "  ");
+        statements(o, &plan.s3_gateway_policy, "  ");
     }
+}
 
-    // Width of the name column in the security group and service tables.
-    let sw = plan
-        .services
-        .iter()
-        .map(|x| x.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("endpoints".len());
+/// Each security group's rules (`sw`: the width of the name column).
+fn render_security_groups(o: &mut String, plan: &Plan, sw: usize) {
     let _ = writeln!(o, "\nSecurity groups");
     if plan.interface_endpoints().next().is_some() {
         let _ = writeln!(
@@ -188,18 +208,24 @@ pub fn render_plan_text(plan: &Plan) -> String {
             );
         }
     }
+}
 
+/// Each service's execution and task role.
+fn render_iam(o: &mut String, plan: &Plan) {
     let _ = writeln!(
         o,
         "\nIAM (one execution role per service; trust limited to this account's ECS)"
     );
     for svc in &plan.services {
         let _ = writeln!(o, "  execution role of {}", svc.name);
-        statements(&mut o, &svc.execution_role, "    ");
+        statements(o, &svc.execution_role, "    ");
         let _ = writeln!(o, "  task role of {}", svc.name);
-        statements(&mut o, &svc.task_role, "    ");
+        statements(o, &svc.task_role, "    ");
     }
+}
 
+/// Each service: capacity, count, scaling, ingress (`sw`: the width of the name column).
+fn render_services(o: &mut String, plan: &Plan, sw: usize) {
     let _ = writeln!(o, "\nServices");
     for svc in &plan.services {
         let mut bits = vec![
@@ -222,10 +248,10 @@ pub fn render_plan_text(plan: &Plan) -> String {
             ));
         }
         if let Some(i) = &svc.ingress {
-            let proto = if i.certificate_arn.is_some() {
-                "TLS (terminated at the NLB)"
-            } else {
-                "TCP"
+            let proto = match i.tls {
+                "terminate" => "TLS (terminated at the NLB)",
+                "reencrypt" => "TLS (terminated at the NLB, re-encrypted to the task)",
+                _ => "TCP (TLS, if any, passes through to the task)",
             };
             bits.push(format!(
                 "internal NLB {proto} {} -> {}:{} published as an endpoint service (acceptance {})",
@@ -241,6 +267,10 @@ pub fn render_plan_text(plan: &Plan) -> String {
         }
         let _ = writeln!(o, "  {:<sw$} {}", svc.name, bits.join(", "));
     }
+}
+
+/// The egress gateway, when `[egress]` is set.
+fn render_egress(o: &mut String, plan: &Plan) {
     if let Some(eg) = &plan.egress {
         let _ = writeln!(o, "\nEgress gateway (moat gate, mode {})", eg.mode);
         let _ = writeln!(
@@ -265,6 +295,10 @@ pub fn render_plan_text(plan: &Plan) -> String {
             "  decisions one JSON line each in the gateway's log group; `moat gate report` lists the hosts"
         );
     }
+}
+
+/// Log groups, ECR repositories and the image copies.
+fn render_logs_and_repositories(o: &mut String, plan: &Plan) {
     if !plan.log_groups.is_empty() || plan.flow_logs {
         let _ = writeln!(
             o,
@@ -285,8 +319,11 @@ pub fn render_plan_text(plan: &Plan) -> String {
             plan.ecr_repositories.join(", ")
         );
     }
-    crate::mirror::render_copies(&mut o, plan);
+    crate::mirror::render_copies(o, plan);
+}
 
+/// The monthly cost against a NAT design and a fixed six-endpoint design.
+fn render_cost(o: &mut String, plan: &Plan) {
     let c = &plan.cost;
     let _ = writeln!(
         o,
@@ -339,11 +376,14 @@ pub fn render_plan_text(plan: &Plan) -> String {
         );
     }
     let _ = writeln!(o, "  sources: {}", c.sources.join(", "));
+}
+
+/// The plan's notes.
+fn render_notes(o: &mut String, plan: &Plan) {
     if !plan.notes.is_empty() {
         let _ = writeln!(o, "\nNotes");
         for n in &plan.notes {
             let _ = writeln!(o, "  - {n}");
         }
     }
-    o
 }
