@@ -54,17 +54,14 @@ impl Rule for BucketPolicyDenies {
             let Some(b) = bucket_policy_of(cx, &c.resource) else {
                 continue;
             };
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "bucket policy `{}` refuses {} on {} by {} ({why}); {}",
                     b.id,
                     c.action,
                     c.resource,
-                    c.role.map_or("the task".to_string(), |r| format!("role `{}`", r.id)),
+                    c.signer(),
                     c.why()
                 ),
                 b.prov.clone(),

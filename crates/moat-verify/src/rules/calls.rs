@@ -54,6 +54,20 @@ impl CallCheck<'_, '_> {
         need_why(self.view, self.req)
     }
 
+    /// Why a layer refuses the call (empty unless the decision is a refutation).
+    pub fn refutation(&self) -> &str {
+        match &self.decision.verdict {
+            moat_model::Verdict::Refuted { why } => why,
+            _ => "",
+        }
+    }
+
+    /// Who signs the call, for messages: "role `Exec`", or "the task" without a role.
+    pub fn signer(&self) -> String {
+        self.role
+            .map_or("the task".to_string(), |r| format!("role `{}`", r.id))
+    }
+
     /// Record this call's verdict as a permission property.
     pub fn record(&self, cx: &Context<'_>) {
         cx.record(Property {

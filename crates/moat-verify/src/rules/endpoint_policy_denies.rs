@@ -57,17 +57,14 @@ impl Rule for EndpointPolicyDenies {
                 continue;
             }
             let Some(ep) = c.endpoint else { continue };
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "the policy of endpoint `{}` refuses {} on {} by {} ({why}); {}",
                     ep.id,
                     c.action,
                     c.resource,
-                    c.role.map_or("the task".to_string(), |r| format!("role `{}`", r.id)),
+                    c.signer(),
                     c.why()
                 ),
                 ep.prov.field("policy"),

@@ -78,10 +78,7 @@ impl Rule for ExecutionRoleMissingPermission {
             actions.dedup();
             let actions = actions.join(", ");
             let role = c.role.map_or_else(String::new, |r| r.id.to_string());
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "execution role `{role}` does not allow {actions} on {} ({why}); {}",

@@ -50,10 +50,7 @@ impl Rule for PermissionsBoundaryDenies {
                 .permissions_boundary
                 .as_ref()
                 .map_or_else(|| role.prov.clone(), |b| b.prov.clone());
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "the permissions boundary of role `{}` refuses {} on {} ({why}), though its policies grant it; {}",

@@ -65,10 +65,7 @@ impl Rule for S3PerimeterExcludesLayerBucket {
                     continue;
                 }
             }
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "the policy of S3 endpoint `{}` keeps out ECR's layer bucket {} ({why}): the bucket belongs to AWS, not to this account; {}",

@@ -59,16 +59,13 @@ impl Rule for SecretPolicyDenies {
                 Some(Maybe::Known(d)) => d.prov.clone(),
                 _ => secret.prov.clone(),
             };
-            let why = match &c.decision.verdict {
-                moat_model::Verdict::Refuted { why } => why.clone(),
-                _ => String::new(),
-            };
+            let why = c.refutation();
             out.push(Self::META.finding(
                 format!(
                     "the resource policy of secret `{}` refuses {} by {} ({why}); {}",
                     secret.id,
                     c.action,
-                    c.role.map_or("the task".to_string(), |r| format!("role `{}`", r.id)),
+                    c.signer(),
                     c.why()
                 ),
                 prov,
