@@ -8,6 +8,8 @@
 //!
 //! Without moto_server or docker-registry the tests say why and pass, unless `CI` is set.
 
+#[path = "support/moat_cli.rs"]
+mod moat_cli;
 #[path = "../../moat-aws/tests/support/moto_server.rs"]
 mod moto_server;
 
@@ -16,7 +18,6 @@ use moat_image::testing::{self, LocalRegistry, TestImage};
 use moat_image::Credentials;
 use moto_server::MotoServer;
 use std::path::Path;
-use std::time::Duration;
 
 const ACCOUNT: &str = "123456789012";
 const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -25,23 +26,10 @@ const ECR: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const MOTO_PASSWORD: &str = "123456789012-auth-token";
 
 fn moat(moto: &MotoServer, routes: &str) -> Command {
-    let mut c = Command::cargo_bin("moat").expect("moat binary");
-    c.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("MOAT_SRC_PASSWORD")
+    let mut c = moat_cli::against(&moto.url);
+    c.env_remove("MOAT_SRC_PASSWORD")
         .env_remove("MOAT_DEST_PASSWORD")
-        .env("MOAT_REGISTRY_ENDPOINTS", routes)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(600));
+        .env("MOAT_REGISTRY_ENDPOINTS", routes);
     c
 }
 

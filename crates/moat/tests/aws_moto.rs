@@ -4,34 +4,21 @@
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the test
 //! prints why and passes, unless `CI` is set, where it fails.
 
+#[path = "support/moat_cli.rs"]
+mod moat_cli;
 #[path = "../../moat-aws/tests/support/moto_server.rs"]
 mod moto_server;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 fn spec() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/isolated-service")
 }
 
 fn moat(moto: &moto_server::MotoServer) -> Command {
-    let mut c = Command::cargo_bin("moat").expect("moat binary");
-    c.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(600));
-    c
+    moat_cli::against(&moto.url)
 }
 
 fn json_findings(out: &[u8]) -> Vec<serde_json::Value> {

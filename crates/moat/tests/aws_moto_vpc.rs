@@ -5,6 +5,8 @@
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the tests
 //! print why and pass, unless `CI` is set, where they fail.
 
+#[path = "support/moat_cli.rs"]
+mod moat_cli;
 #[path = "../../moat-aws/tests/support/moto_server.rs"]
 mod moto_server;
 
@@ -12,28 +14,9 @@ use assert_cmd::Command;
 use moto_server::MotoServer as Moto;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-fn start_moto() -> Option<Moto> {
-    moto_server::start()
-}
 
 fn moat(moto: &Moto) -> Command {
-    let mut c = Command::cargo_bin("moat").expect("moat binary");
-    c.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/moat-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(600));
-    c
+    moat_cli::against(&moto.url)
 }
 
 /// What the network team made.
@@ -219,7 +202,9 @@ fn stdout_of(out: &std::process::Output) -> String {
 
 #[test]
 fn plan_deploy_audit_destroy_in_the_network_teams_vpc() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     let rt = runtime();
     let aws = rt.block_on(connect(&moto));
     let v = rt.block_on(network_team_vpc(&aws));
@@ -380,7 +365,9 @@ fn plan_deploy_audit_destroy_in_the_network_teams_vpc() {
 
 #[test]
 fn missing_s3_route_is_a_request_for_the_network_team() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
     let rt = runtime();
     let aws = rt.block_on(connect(&moto));
     let v = rt.block_on(network_team_vpc(&aws));
