@@ -198,151 +198,17 @@ fn container(
         .images
         .push((name.clone(), image.clone(), image_v.line, image_v.column));
 
-    let essential = match def.get("essential") {
-        Some(v) => match v.kind {
-            JKind::Bool(b) => b,
-            _ => {
-                return Err(err(
-                    v,
-                    format!(
-                        "`{path}.essential` must be a boolean, found {}",
-                        v.type_name()
-                    ),
-                ))
-            }
-        },
-        // ECS treats a container without `essential` as essential.
-        None => true,
-    };
-
-    let log = match def.get("logConfiguration") {
-        None => None,
-        Some(lc) => {
-            let lp = format!("{path}.logConfiguration");
-            expect_object(lc, &lp)?;
-            prov.set_field("logConfiguration", lc.line, lc.column);
-            let driver_v = lc
-                .get("logDriver")
-                .ok_or_else(|| err(lc, format!("`{lp}` has no `logDriver`")))?;
-            let mut options = BTreeMap::new();
-            if let Some(o) = lc.get("options") {
-                for (k, v) in expect_object(o, &format!("{lp}.options"))? {
-                    options.insert(
-                        k.clone(),
-                        Maybe::Known(expect_str(v, &format!("{lp}.options.{k}"))?.to_string()),
-                    );
-                }
-            }
-            let secret_options = match lc.get("secretOptions") {
-                Some(s) => secrets(s, &format!("{lp}.secretOptions"), &name, file)?,
-                None => Vec::new(),
-            };
-            Some(LogConfiguration {
-                driver: Maybe::Known(expect_str(driver_v, &format!("{lp}.logDriver"))?.to_string()),
-                options,
-                secret_options,
-                prov: Provenance::at(name.as_str(), file, lc.line, lc.column),
-            })
-        }
-    };
-
+    let essential = essential(def, &path)?;
+    let log = log_configuration(def, &path, &name, file, &mut prov)?;
     let secrets = match def.get("secrets") {
         Some(s) => secrets(s, &format!("{path}.secrets"), &name, file)?,
         None => Vec::new(),
     };
-
-    let repository_credentials = match def.get("repositoryCredentials") {
-        None => None,
-        Some(rc) => {
-            let rp = format!("{path}.repositoryCredentials");
-            expect_object(rc, &rp)?;
-            prov.set_field("repositoryCredentials", rc.line, rc.column);
-            let p = rc
-                .get("credentialsParameter")
-                .ok_or_else(|| err(rc, format!("`{rp}` has no `credentialsParameter`")))?;
-            Some(Maybe::Known(
-                expect_str(p, &format!("{rp}.credentialsParameter"))?.to_string(),
-            ))
-        }
-    };
-
-    let mut environment_files = Vec::new();
-    if let Some(ef) = def.get("environmentFiles") {
-        for (j, f) in expect_array(ef, &format!("{path}.environmentFiles"))?
-            .iter()
-            .enumerate()
-        {
-            let fp = format!("{path}.environmentFiles[{j}]");
-            expect_object(f, &fp)?;
-            if let Some(t) = opt_str(f, "type", &fp)? {
-                if t != "s3" {
-                    return Err(err(
-                        f,
-                        format!("`{fp}.type` is `{t}`; the only type ECS accepts is `s3`"),
-                    ));
-                }
-            }
-            let v = f
-                .get("value")
-                .ok_or_else(|| err(f, format!("`{fp}` has no `value` (the S3 object ARN)")))?;
-            environment_files.push((
-                Maybe::Known(expect_str(v, &format!("{fp}.value"))?.to_string()),
-                Provenance::at(name.as_str(), file, f.line, f.column),
-            ));
-        }
-    }
-
-    let firelens = match def.get("firelensConfiguration") {
-        None => None,
-        Some(fc) => {
-            let fp = format!("{path}.firelensConfiguration");
-            expect_object(fc, &fp)?;
-            prov.set_field("firelensConfiguration", fc.line, fc.column);
-            Some(opt_str(fc, "type", &fp)?.map_or_else(
-                || Maybe::unknown("firelensConfiguration without a type"),
-                Maybe::Known,
-            ))
-        }
-    };
-
-    let mut environment = Vec::new();
-    if let Some(env) = def.get("environment") {
-        for (j, e) in expect_array(env, &format!("{path}.environment"))?
-            .iter()
-            .enumerate()
-        {
-            let ep = format!("{path}.environment[{j}]");
-            expect_object(e, &ep)?;
-            let n = opt_str(e, "name", &ep)?.unwrap_or_default();
-            let v = opt_str(e, "value", &ep)?.unwrap_or_default();
-            environment.push((n, Maybe::Known(v)));
-        }
-    }
-
-    if let Some(pm) = def.get("portMappings") {
-        prov.set_field("portMappings", pm.line, pm.column);
-        for (j, m) in expect_array(pm, &format!("{path}.portMappings"))?
-            .iter()
-            .enumerate()
-        {
-            let mp = format!("{path}.portMappings[{j}]");
-            expect_object(m, &mp)?;
-            if let Some(cp) = m.get("containerPort") {
-                let port = match cp.kind {
-                    JKind::Number(n) if n.fract() == 0.0 && (1.0..=65535.0).contains(&n) => {
-                        n as u16
-                    }
-                    _ => {
-                        return Err(err(
-                            cp,
-                            format!("`{mp}.containerPort` must be a port number 1-65535"),
-                        ))
-                    }
-                };
-                extras.ports.push((name.clone(), port, cp.line, cp.column));
-            }
-        }
-    }
+    let repository_credentials = repository_credentials(def, &path, &mut prov)?;
+    let environment_files = environment_files(def, &path, &name, file)?;
+    let firelens = firelens(def, &path, &mut prov)?;
+    let environment = environment(def, &path)?;
+    port_mappings(def, &path, &name, &mut prov, extras)?;
 
     Ok(Container {
         name: Maybe::Known(name),
@@ -356,4 +222,188 @@ fn container(
         environment,
         prov,
     })
+}
+
+/// `essential`: ECS treats a container without it as essential.
+fn essential(def: &JValue, path: &str) -> Result<bool, TdError> {
+    match def.get("essential") {
+        Some(v) => match v.kind {
+            JKind::Bool(b) => Ok(b),
+            _ => Err(err(
+                v,
+                format!(
+                    "`{path}.essential` must be a boolean, found {}",
+                    v.type_name()
+                ),
+            )),
+        },
+        None => Ok(true),
+    }
+}
+
+/// `logConfiguration`: driver, options and secret options.
+fn log_configuration(
+    def: &JValue,
+    path: &str,
+    name: &str,
+    file: &str,
+    prov: &mut Provenance,
+) -> Result<Option<LogConfiguration>, TdError> {
+    let Some(lc) = def.get("logConfiguration") else {
+        return Ok(None);
+    };
+    let lp = format!("{path}.logConfiguration");
+    expect_object(lc, &lp)?;
+    prov.set_field("logConfiguration", lc.line, lc.column);
+    let driver_v = lc
+        .get("logDriver")
+        .ok_or_else(|| err(lc, format!("`{lp}` has no `logDriver`")))?;
+    let mut options = BTreeMap::new();
+    if let Some(o) = lc.get("options") {
+        for (k, v) in expect_object(o, &format!("{lp}.options"))? {
+            options.insert(
+                k.clone(),
+                Maybe::Known(expect_str(v, &format!("{lp}.options.{k}"))?.to_string()),
+            );
+        }
+    }
+    let secret_options = match lc.get("secretOptions") {
+        Some(s) => secrets(s, &format!("{lp}.secretOptions"), name, file)?,
+        None => Vec::new(),
+    };
+    Ok(Some(LogConfiguration {
+        driver: Maybe::Known(expect_str(driver_v, &format!("{lp}.logDriver"))?.to_string()),
+        options,
+        secret_options,
+        prov: Provenance::at(name, file, lc.line, lc.column),
+    }))
+}
+
+/// `repositoryCredentials.credentialsParameter`: the secret a private registry's login is in.
+fn repository_credentials(
+    def: &JValue,
+    path: &str,
+    prov: &mut Provenance,
+) -> Result<Option<Maybe<String>>, TdError> {
+    let Some(rc) = def.get("repositoryCredentials") else {
+        return Ok(None);
+    };
+    let rp = format!("{path}.repositoryCredentials");
+    expect_object(rc, &rp)?;
+    prov.set_field("repositoryCredentials", rc.line, rc.column);
+    let p = rc
+        .get("credentialsParameter")
+        .ok_or_else(|| err(rc, format!("`{rp}` has no `credentialsParameter`")))?;
+    Ok(Some(Maybe::Known(
+        expect_str(p, &format!("{rp}.credentialsParameter"))?.to_string(),
+    )))
+}
+
+/// `environmentFiles`: S3 object ARNs (the only type ECS accepts is `s3`).
+fn environment_files(
+    def: &JValue,
+    path: &str,
+    name: &str,
+    file: &str,
+) -> Result<Vec<(Maybe<String>, Provenance)>, TdError> {
+    let mut out = Vec::new();
+    let Some(ef) = def.get("environmentFiles") else {
+        return Ok(out);
+    };
+    for (j, f) in expect_array(ef, &format!("{path}.environmentFiles"))?
+        .iter()
+        .enumerate()
+    {
+        let fp = format!("{path}.environmentFiles[{j}]");
+        expect_object(f, &fp)?;
+        if let Some(t) = opt_str(f, "type", &fp)? {
+            if t != "s3" {
+                return Err(err(
+                    f,
+                    format!("`{fp}.type` is `{t}`; the only type ECS accepts is `s3`"),
+                ));
+            }
+        }
+        let v = f
+            .get("value")
+            .ok_or_else(|| err(f, format!("`{fp}` has no `value` (the S3 object ARN)")))?;
+        out.push((
+            Maybe::Known(expect_str(v, &format!("{fp}.value"))?.to_string()),
+            Provenance::at(name, file, f.line, f.column),
+        ));
+    }
+    Ok(out)
+}
+
+/// `firelensConfiguration.type` (fluentbit / fluentd).
+fn firelens(
+    def: &JValue,
+    path: &str,
+    prov: &mut Provenance,
+) -> Result<Option<Maybe<String>>, TdError> {
+    let Some(fc) = def.get("firelensConfiguration") else {
+        return Ok(None);
+    };
+    let fp = format!("{path}.firelensConfiguration");
+    expect_object(fc, &fp)?;
+    prov.set_field("firelensConfiguration", fc.line, fc.column);
+    Ok(Some(opt_str(fc, "type", &fp)?.map_or_else(
+        || Maybe::unknown("firelensConfiguration without a type"),
+        Maybe::Known,
+    )))
+}
+
+/// `environment`: name/value pairs.
+fn environment(def: &JValue, path: &str) -> Result<Vec<(String, Maybe<String>)>, TdError> {
+    let mut out = Vec::new();
+    let Some(env) = def.get("environment") else {
+        return Ok(out);
+    };
+    for (j, e) in expect_array(env, &format!("{path}.environment"))?
+        .iter()
+        .enumerate()
+    {
+        let ep = format!("{path}.environment[{j}]");
+        expect_object(e, &ep)?;
+        let n = opt_str(e, "name", &ep)?.unwrap_or_default();
+        let v = opt_str(e, "value", &ep)?.unwrap_or_default();
+        out.push((n, Maybe::Known(v)));
+    }
+    Ok(out)
+}
+
+/// `portMappings[].containerPort`: recorded in `extras.ports` with their position.
+fn port_mappings(
+    def: &JValue,
+    path: &str,
+    name: &str,
+    prov: &mut Provenance,
+    extras: &mut TdExtras,
+) -> Result<(), TdError> {
+    let Some(pm) = def.get("portMappings") else {
+        return Ok(());
+    };
+    prov.set_field("portMappings", pm.line, pm.column);
+    for (j, m) in expect_array(pm, &format!("{path}.portMappings"))?
+        .iter()
+        .enumerate()
+    {
+        let mp = format!("{path}.portMappings[{j}]");
+        expect_object(m, &mp)?;
+        if let Some(cp) = m.get("containerPort") {
+            let port = match cp.kind {
+                JKind::Number(n) if n.fract() == 0.0 && (1.0..=65535.0).contains(&n) => n as u16,
+                _ => {
+                    return Err(err(
+                        cp,
+                        format!("`{mp}.containerPort` must be a port number 1-65535"),
+                    ))
+                }
+            };
+            extras
+                .ports
+                .push((name.to_string(), port, cp.line, cp.column));
+        }
+    }
+    Ok(())
 }
