@@ -3,7 +3,8 @@
 
 use super::network::service_sg;
 use super::{egress, ingress, name_tag, nlb, policy_doc, trust, Resources};
-use crate::plan::{logical_stem, Plan, PlannedService, ServiceRole};
+use crate::egress::PlannedEgress;
+use crate::plan::{logical_stem, Plan, PlannedAutoscaling, PlannedService, ServiceRole};
 use crate::tree::{from_json, get_att, r, s, sub, MapB, Node};
 use moat_model::LaunchType;
 
@@ -88,41 +89,7 @@ fn inline_policy(name: &str, plan: &Plan, stmts: &[crate::plan::PolicyStatement]
 
 fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
     let id = &svc.logical_id;
-    // One execution role per service: what its own task definition needs, not the union over
-    // services and not AmazonECSTaskExecutionRolePolicy (ECR pull and logs on `*`). The
-    // gateway's role therefore never grants a workload's secrets, nor a workload's the
-    // gateway's image.
-    res.add(
-        &execution_role(svc),
-        "AWS::IAM::Role",
-        MapB::new()
-            .put(
-                "AssumeRolePolicyDocument",
-                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
-            )
-            .put_if(!svc.execution_role.is_empty(), "Policies", || {
-                inline_policy(
-                    &format!("{}-execution", svc.name),
-                    plan,
-                    &svc.execution_role,
-                )
-            })
-            .put("Tags", name_tag(plan, &format!("{}-execution", svc.name))),
-    );
-    let role = format!("{id}TaskRole");
-    res.add(
-        &role,
-        "AWS::IAM::Role",
-        MapB::new()
-            .put(
-                "AssumeRolePolicyDocument",
-                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
-            )
-            .put_if(!svc.task_role.is_empty(), "Policies", || {
-                inline_policy(&format!("{}-task", svc.name), plan, &svc.task_role)
-            })
-            .put("Tags", name_tag(plan, &format!("{}-task", svc.name))),
-    );
+    let role = roles(plan, svc, res);
     let td = format!("{id}TaskDefinition");
     res.add(
         &td,
@@ -136,30 +103,6 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         (Some(eg), ServiceRole::EgressGateway) => Some(eg),
         _ => None,
     };
-    let subnets = match gateway {
-        Some(eg) => &eg.subnets,
-        None => &plan.subnets,
-    };
-    let net = MapB::new()
-        .put(
-            "AwsvpcConfiguration",
-            MapB::new()
-                .put(
-                    "AssignPublicIp",
-                    s(if gateway.is_some() {
-                        "ENABLED"
-                    } else {
-                        "DISABLED"
-                    }),
-                )
-                .put(
-                    "Subnets",
-                    Node::Seq(subnets.iter().map(|x| r(&x.logical_id)).collect()),
-                )
-                .put("SecurityGroups", Node::Seq(vec![r(&service_sg(id))]))
-                .build(),
-        )
-        .build();
     let launch = if svc.capacity == LaunchType::Ec2 {
         "EC2"
     } else {
@@ -172,7 +115,10 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         .put("LaunchType", s(launch))
         .put("DesiredCount", Node::Int(i64::from(svc.desired_count)))
         .put("EnableExecuteCommand", Node::Bool(svc.execute_command))
-        .put("NetworkConfiguration", net);
+        .put(
+            "NetworkConfiguration",
+            network_configuration(plan, svc, gateway),
+        );
     let service_id = format!("{id}Service");
     if let Some(eg) = gateway {
         props.push(
@@ -218,41 +164,130 @@ fn service(plan: &Plan, svc: &PlannedService, res: &mut Resources) {
         );
     }
     if let Some(a) = &svc.autoscaling {
-        let target = format!("{id}ScalableTarget");
-        res.add(
-            &target,
-            "AWS::ApplicationAutoScaling::ScalableTarget",
-            MapB::new()
-                .put("ServiceNamespace", s("ecs"))
-                .put("ScalableDimension", s("ecs:service:DesiredCount"))
-                .put(
-                    "ResourceId",
-                    sub(format!("service/${{Cluster}}/${{{service_id}.Name}}")),
-                )
-                .put("MinCapacity", Node::Int(i64::from(a.min)))
-                .put("MaxCapacity", Node::Int(i64::from(a.max))),
-        );
-        res.add(
-            &format!("{id}CpuScalingPolicy"),
-            "AWS::ApplicationAutoScaling::ScalingPolicy",
-            MapB::new()
-                .put("PolicyName", s(format!("{}-{}-cpu", plan.name, svc.name)))
-                .put("PolicyType", s("TargetTrackingScaling"))
-                .put("ScalingTargetId", r(&target))
-                .put(
-                    "TargetTrackingScalingPolicyConfiguration",
-                    MapB::new()
-                        .put(
-                            "PredefinedMetricSpecification",
-                            MapB::new()
-                                .put("PredefinedMetricType", s("ECSServiceAverageCPUUtilization"))
-                                .build(),
-                        )
-                        .put("TargetValue", Node::Int(i64::from(a.cpu_target)))
-                        .build(),
-                ),
-        );
+        autoscaling(plan, svc, a, &service_id, res);
     }
+}
+
+/// The service's execution role and task role; returns the task role's logical id.
+fn roles(plan: &Plan, svc: &PlannedService, res: &mut Resources) -> String {
+    let id = &svc.logical_id;
+    // One execution role per service: what its own task definition needs, not the union over
+    // services and not AmazonECSTaskExecutionRolePolicy (ECR pull and logs on `*`). The
+    // gateway's role therefore never grants a workload's secrets, nor a workload's the
+    // gateway's image.
+    res.add(
+        &execution_role(svc),
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
+            )
+            .put_if(!svc.execution_role.is_empty(), "Policies", || {
+                inline_policy(
+                    &format!("{}-execution", svc.name),
+                    plan,
+                    &svc.execution_role,
+                )
+            })
+            .put("Tags", name_tag(plan, &format!("{}-execution", svc.name))),
+    );
+    let role = format!("{id}TaskRole");
+    res.add(
+        &role,
+        "AWS::IAM::Role",
+        MapB::new()
+            .put(
+                "AssumeRolePolicyDocument",
+                trust("ecs-tasks.amazonaws.com", ECS_SOURCE_ARN),
+            )
+            .put_if(!svc.task_role.is_empty(), "Policies", || {
+                inline_policy(&format!("{}-task", svc.name), plan, &svc.task_role)
+            })
+            .put("Tags", name_tag(plan, &format!("{}-task", svc.name))),
+    );
+    role
+}
+
+/// `awsvpc` placement: the gateway in its own subnets with a public IP, every other service in
+/// the task subnets without one; each behind its own security group.
+fn network_configuration(
+    plan: &Plan,
+    svc: &PlannedService,
+    gateway: Option<&PlannedEgress>,
+) -> Node {
+    let subnets = match gateway {
+        Some(eg) => &eg.subnets,
+        None => &plan.subnets,
+    };
+    MapB::new()
+        .put(
+            "AwsvpcConfiguration",
+            MapB::new()
+                .put(
+                    "AssignPublicIp",
+                    s(if gateway.is_some() {
+                        "ENABLED"
+                    } else {
+                        "DISABLED"
+                    }),
+                )
+                .put(
+                    "Subnets",
+                    Node::Seq(subnets.iter().map(|x| r(&x.logical_id)).collect()),
+                )
+                .put(
+                    "SecurityGroups",
+                    Node::Seq(vec![r(&service_sg(&svc.logical_id))]),
+                )
+                .build(),
+        )
+        .build()
+}
+
+/// Target tracking on average CPU between the spec's min and max task counts.
+fn autoscaling(
+    plan: &Plan,
+    svc: &PlannedService,
+    a: &PlannedAutoscaling,
+    service_id: &str,
+    res: &mut Resources,
+) {
+    let id = &svc.logical_id;
+    let target = format!("{id}ScalableTarget");
+    res.add(
+        &target,
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        MapB::new()
+            .put("ServiceNamespace", s("ecs"))
+            .put("ScalableDimension", s("ecs:service:DesiredCount"))
+            .put(
+                "ResourceId",
+                sub(format!("service/${{Cluster}}/${{{service_id}.Name}}")),
+            )
+            .put("MinCapacity", Node::Int(i64::from(a.min)))
+            .put("MaxCapacity", Node::Int(i64::from(a.max))),
+    );
+    res.add(
+        &format!("{id}CpuScalingPolicy"),
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        MapB::new()
+            .put("PolicyName", s(format!("{}-{}-cpu", plan.name, svc.name)))
+            .put("PolicyType", s("TargetTrackingScaling"))
+            .put("ScalingTargetId", r(&target))
+            .put(
+                "TargetTrackingScalingPolicyConfiguration",
+                MapB::new()
+                    .put(
+                        "PredefinedMetricSpecification",
+                        MapB::new()
+                            .put("PredefinedMetricType", s("ECSServiceAverageCPUUtilization"))
+                            .build(),
+                    )
+                    .put("TargetValue", Node::Int(i64::from(a.cpu_target)))
+                    .build(),
+            ),
+    );
 }
 
 /// Task definition properties: the converted file, with the roles the template creates, the
