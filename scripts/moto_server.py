@@ -78,7 +78,327 @@ def correct_load_balancer_type():
     FakeLoadBalancer.create_from_cloudformation_json = classmethod(create_with_type)
 
 
-CORRECTIONS = [correct_load_balancer_type]
+def correct_route_table_associations():
+    """`AWS::EC2::SubnetRouteTableAssociation` associates a subnet with a route table, and
+    deleting the stack removes the association; `AWS::EC2::RouteTable` is deleted with its stack:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnetroutetableassociation.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-routetable.html
+    DescribeRouteTables lists a table's subnet associations:
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRouteTables.html
+
+    moto 5.2.5's `SubnetRouteTableAssociation.create_from_cloudformation_json` records the
+    association where DescribeRouteTables does not look (the subnet keeps following the main
+    table), and neither the association nor a stack's route table can be deleted with the stack
+    (DeleteStack then fails on the VPC's DependencyViolation). The correction also makes the
+    association moto's AssociateRouteTable makes, and gives both resources the deletion
+    DeleteStack performs (DisassociateRouteTable, DeleteRouteTable).
+    """
+    from moto.ec2.models import EC2Backend, ec2_backends
+    from moto.ec2.models.route_tables import RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+
+    created = SubnetRouteTableAssociation.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ec2.models.subnets.SubnetRouteTableAssociation.create_from_cloudformation_json",
+    )
+    expect_parameters(
+        EC2Backend.associate_route_table,
+        ["self", "route_table_id", "gateway_id", "subnet_id"],
+        "moto's EC2 backend associate_route_table",
+    )
+    expect_parameters(
+        EC2Backend.disassociate_route_table,
+        ["self", "association_id"],
+        "moto's EC2 backend disassociate_route_table",
+    )
+    expect_parameters(
+        EC2Backend.delete_route_table,
+        ["self", "route_table_id"],
+        "moto's EC2 backend delete_route_table",
+    )
+    for cls in (SubnetRouteTableAssociation, RouteTable):
+        if hasattr(cls, "delete"):
+            raise MotoChanged(
+                f"moto's {cls.__name__} now has a delete method; "
+                "re-check the correction in scripts/moto_server.py"
+            )
+
+    def create_and_associate(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        association = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        association.moat_association_id = ec2_backends[account_id][
+            region_name
+        ].associate_route_table(association.route_table_id, subnet_id=association.subnet_id)
+        return association
+
+    def disassociate(association, account_id, region_name):
+        ec2_backends[account_id][region_name].disassociate_route_table(
+            association.moat_association_id
+        )
+
+    def delete_route_table(route_table, account_id, region_name):
+        ec2_backends[account_id][region_name].delete_route_table(route_table.id)
+
+    SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(
+        create_and_associate
+    )
+    SubnetRouteTableAssociation.delete = disassociate
+    RouteTable.delete = delete_route_table
+
+
+def correct_ecs_service_properties():
+    """`AWS::ECS::Service` takes `LaunchType`, `NetworkConfiguration` (the awsvpc subnets,
+    security groups and public IP choice), `LoadBalancers` and `Tags`, as CreateService does:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
+
+    moto 5.2.5's `Service.create_from_cloudformation_json` passes only the cluster, name, task
+    definition and desired count, so every service a stack creates is an EC2-launch-type service
+    with no network configuration, no load balancers and no tags (DescribeServices shows them so).
+    The correction applies those four properties to the created service the way moto's
+    CreateService stores them (the network configuration checked by moto's own validation, the
+    tags through moto's TagResource).
+    """
+    from moto.core.utils import pascal_to_camelcase, remap_nested_keys
+    from moto.ecs.models import EC2ContainerServiceBackend, Service, ecs_backends
+
+    created = Service.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ecs.models.Service.create_from_cloudformation_json",
+    )
+    expect_parameters(
+        Service._validate_network, ["self", "nc"], "moto.ecs.models.Service._validate_network"
+    )
+    expect_parameters(
+        EC2ContainerServiceBackend.tag_resource,
+        ["self", "arn", "tags"],
+        "moto.ecs.models.EC2ContainerServiceBackend.tag_resource",
+    )
+    # The attributes set below are the ones Service.__init__ sets from these parameters.
+    init = set(inspect.signature(Service.__init__).parameters)
+    for name in ("launch_type", "network_configuration", "load_balancers"):
+        if name not in init:
+            raise MotoChanged(
+                f"moto.ecs.models.Service.__init__ has no {name} parameter; "
+                "re-check the correction in scripts/moto_server.py"
+            )
+
+    def create_with_properties(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        service = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        properties = cloudformation_json.get("Properties", {})
+        launch_type = properties.get("LaunchType")
+        if launch_type is not None:
+            service.launch_type = launch_type
+            for deployment in service.deployments:
+                deployment["launchType"] = launch_type
+        network = properties.get("NetworkConfiguration")
+        if network is not None:
+            network = remap_nested_keys(network, pascal_to_camelcase)
+            service.network_configuration = service._validate_network(network)
+            for deployment in service.deployments:
+                deployment["networkConfiguration"] = network
+        load_balancers = properties.get("LoadBalancers")
+        if load_balancers is not None:
+            service.load_balancers = remap_nested_keys(load_balancers, pascal_to_camelcase)
+        tags = properties.get("Tags")
+        if tags:
+            ecs_backends[account_id][region_name].tag_resource(
+                service.arn, {t["Key"]: t["Value"] for t in tags}
+            )
+        return service
+
+    Service.create_from_cloudformation_json = classmethod(create_with_properties)
+
+
+def correct_vpc_dns_attributes():
+    """`AWS::EC2::VPC` takes `EnableDnsSupport` and `EnableDnsHostnames`, the attributes
+    DescribeVpcAttribute reports (ModifyVpcAttribute sets them):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpc.html
+
+    moto 5.2.5's `VPC.create_from_cloudformation_json` ignores both, so a stack's VPC reports
+    DNS hostnames off whatever the template says. The correction sets them through moto's
+    ModifyVpcAttribute.
+    """
+    from moto.ec2.models import EC2Backend, ec2_backends
+    from moto.ec2.models.vpcs import VPC
+
+    created = VPC.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ec2.models.vpcs.VPC.create_from_cloudformation_json",
+    )
+    expect_parameters(
+        EC2Backend.modify_vpc_attribute,
+        ["self", "vpc_id", "attr_name", "attr_value"],
+        "moto's EC2 backend modify_vpc_attribute",
+    )
+    attributes = {"EnableDnsSupport": "enable_dns_support", "EnableDnsHostnames": "enable_dns_hostnames"}
+
+    def create_with_dns_attributes(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        vpc = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        properties = cloudformation_json.get("Properties", {})
+        for prop, attribute in attributes.items():
+            if prop in properties:
+                # A template's boolean arrives as a bool or as the string "true"/"false".
+                value = str(properties[prop]).lower() == "true"
+                ec2_backends[account_id][region_name].modify_vpc_attribute(vpc.id, attribute, value)
+        return vpc
+
+    VPC.create_from_cloudformation_json = classmethod(create_with_dns_attributes)
+
+
+def correct_endpoint_policy_json():
+    """`AWS::EC2::VPCEndpoint`'s `PolicyDocument` is a JSON object in the template, and
+    DescribeVpcEndpoints returns the policy as a JSON string:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpcendpoint.html
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpoint.html
+
+    moto 5.2.5's `VPCEndPoint.create_from_cloudformation_json` keeps the parsed object, and
+    DescribeVpcEndpoints then returns its Python repr (`{'Version': ...}`), which is not JSON.
+    The correction stores the object as JSON text, as CreateVpcEndpoint stores it.
+    """
+    import json
+
+    from moto.ec2.models.vpcs import VPCEndPoint
+
+    created = VPCEndPoint.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ec2.models.vpcs.VPCEndPoint.create_from_cloudformation_json",
+    )
+
+    def create_with_json_policy(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        endpoint = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        if not hasattr(endpoint, "policy_document"):
+            raise MotoChanged("moto's VPCEndPoint has no policy_document attribute")
+        if isinstance(endpoint.policy_document, dict):
+            endpoint.policy_document = json.dumps(endpoint.policy_document)
+        return endpoint
+
+    VPCEndPoint.create_from_cloudformation_json = classmethod(create_with_json_policy)
+
+
+def correct_task_definition_properties():
+    """`AWS::ECS::TaskDefinition` takes `TaskRoleArn`, `ExecutionRoleArn`, `NetworkMode`,
+    `RequiresCompatibilities` and `Cpu`, as RegisterTaskDefinition does:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-taskdefinition.html
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html
+
+    moto 5.2.5's `TaskDefinition.create_from_cloudformation_json` passes only the family,
+    containers, volumes and memory, so DescribeTaskDefinition shows a stack's task definition
+    with no roles, no Fargate compatibility, no CPU and the `bridge` network mode. The correction
+    sets those properties on the registered revision the way moto's RegisterTaskDefinition stores
+    them (its `compatibilities`, which moto derives from RequiresCompatibilities, included).
+    """
+    from moto.ecs.models import TaskDefinition
+
+    created = TaskDefinition.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ecs.models.TaskDefinition.create_from_cloudformation_json",
+    )
+    init = set(inspect.signature(TaskDefinition.__init__).parameters)
+    properties_to_attributes = {
+        "TaskRoleArn": "task_role_arn",
+        "ExecutionRoleArn": "execution_role_arn",
+        "NetworkMode": "network_mode",
+        "RequiresCompatibilities": "requires_compatibilities",
+        "Cpu": "cpu",
+    }
+    for attribute in properties_to_attributes.values():
+        if attribute not in init:
+            raise MotoChanged(
+                f"moto.ecs.models.TaskDefinition.__init__ has no {attribute} parameter; "
+                "re-check the correction in scripts/moto_server.py"
+            )
+
+    def create_with_properties(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        task_definition = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        properties = cloudformation_json.get("Properties", {})
+        for prop, attribute in properties_to_attributes.items():
+            if prop in properties:
+                setattr(task_definition, attribute, properties[prop])
+        if "FARGATE" in (properties.get("RequiresCompatibilities") or []):
+            task_definition.compatibilities = ["EC2", "FARGATE"]
+        return task_definition
+
+    TaskDefinition.create_from_cloudformation_json = classmethod(create_with_properties)
+
+
+def correct_role_inline_policy_json():
+    """`AWS::IAM::Role`'s `Policies` hold each inline policy's `PolicyDocument` as a JSON object,
+    and GetRolePolicy returns the document as (URL-encoded) JSON text:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html
+
+    moto 5.2.5's `Role.create_from_cloudformation_json` stores the parsed object, and
+    GetRolePolicy then returns its Python repr (`{'Version': ...}`), which is not JSON. The
+    correction stores each such document again as JSON text, as PutRolePolicy stores it.
+    """
+    import json
+
+    from moto.iam.models import Role
+
+    created = Role.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.iam.models.Role.create_from_cloudformation_json",
+    )
+    expect_parameters(
+        Role.put_policy, ["self", "policy_name", "policy_json"], "moto.iam.models.Role.put_policy"
+    )
+
+    def create_with_json_policies(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        role = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        for policy in cloudformation_json.get("Properties", {}).get("Policies", []):
+            document = policy["PolicyDocument"]
+            if not isinstance(document, str):
+                role.put_policy(policy["PolicyName"], json.dumps(document))
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create_with_json_policies)
+
+
+CORRECTIONS = [
+    correct_role_inline_policy_json,
+    correct_load_balancer_type,
+    correct_route_table_associations,
+    correct_ecs_service_properties,
+    correct_vpc_dns_attributes,
+    correct_endpoint_policy_json,
+    correct_task_definition_properties,
+]
 
 
 def main():
