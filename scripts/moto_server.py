@@ -2,14 +2,16 @@
 arguments moto_server takes (`-H HOST -p PORT ...`); `scripts/moto-server` does that.
 
 moto emulates AWS for moat's deploy and audit tests. Where moto 5.2.5 (pinned in scripts/test.sh)
-contradicts the AWS documentation in a way that stops a correct template from deploying, this
-launcher corrects moto before starting it. Each correction:
+contradicts the AWS documentation so that a correct template does not deploy, or a deployed stack
+does not read back as AWS describes it (which `moat audit` then judges), this launcher corrects
+moto before starting it. Each correction:
 
 - cites the AWS documentation page and names moto's wrong behaviour and version;
-- wraps moto's function (calls the original, then adjusts its result) rather than copying it;
-- first checks that the wrapped function still has the parameters it expects, so that a moto
-  upgrade that changes it stops the server with a clear message instead of silently skipping
-  the correction (then re-read moto's code: the bug may be fixed, and the patch can go).
+- wraps moto's function (calls the original, then adjusts its result) rather than copying it,
+  or, for a resource type moto's CloudFormation lacks, creates it through moto's own EC2 API;
+- first checks that what it wraps or calls still has the parameters it expects, so that a moto
+  upgrade that changes it stops the server (exit 2, the reason on stderr) instead of silently
+  skipping the correction (then re-read moto's code: the bug may be fixed, and the patch can go).
 
 Nothing here makes moto accept what AWS refuses.
 """
