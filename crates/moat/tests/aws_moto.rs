@@ -360,10 +360,14 @@ fn example_copy(example: &Path, dir: &Path, certificate: &str) -> PathBuf {
     to
 }
 
-/// The `summary.properties` counts of a check or audit JSON report: kind -> (proved, refuted,
-/// unproved).
-fn property_counts(report: &serde_json::Value) -> Vec<(String, [u64; 3])> {
-    let kinds = report["summary"]["properties"].as_object().cloned();
+/// Property counts by kind (`{"isolation": {"proved": 3, ...}, ...}` in a plan's check or an
+/// audit's summary): kind -> [proved, refuted, unproved].
+fn property_counts(kinds: &serde_json::Value) -> Vec<(String, [u64; 3])> {
+    let kinds = kinds.as_object().cloned();
+    assert!(
+        kinds.as_ref().is_some_and(|k| !k.is_empty()),
+        "no property counts"
+    );
     kinds
         .unwrap_or_default()
         .into_iter()
@@ -394,7 +398,7 @@ fn stack_vpc(aws: &moat_aws::Aws, rt: &tokio::runtime::Runtime, stack: &str) -> 
 
 /// Every example deploys on moto through `moat deploy --yes` (CREATE_COMPLETE), and `moat
 /// audit --vpc-id` of the VPC it created finds no error and refutes nothing. Each property the
-/// audit decides is proved, and it proves what `moat check` proves on the synthesized template,
+/// audit decides is proved, and it proves what `moat plan` proves on the synthesized template,
 /// except what the live read cannot see yet (asserted below, with the reason).
 ///
 /// moto runs through scripts/moto-server (MOAT_MOTO_SERVER in scripts/test.sh): plain moto
@@ -455,21 +459,13 @@ fn every_example_deploys_and_audits_without_errors() {
             String::from_utf8_lossy(&out.stderr)
         );
 
-        // What the template proves: `moat check` on the synthesized template.
-        let built = dir.path().join(format!("{name}-build"));
-        moat(&moto)
-            .arg("synth")
-            .arg(&spec)
-            .arg("--out")
-            .arg(&built)
-            .assert()
-            .code(0);
+        // What the template proves: the check `moat plan` runs on its synthesized template.
         let out = moat(&moto)
-            .args(["check", "--region", "us-east-1", "--format", "json"])
-            .arg(built.join("template.yaml"))
+            .args(["plan", "--format", "json"])
+            .arg(&spec)
             .output()
-            .expect("check");
-        let template: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check JSON");
+            .expect("plan");
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
 
         let vpc = stack_vpc(&aws, &rt, &stack);
         let out = moat(&moto)
@@ -490,8 +486,8 @@ fn every_example_deploys_and_audits_without_errors() {
             .collect();
         assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
 
-        let expected = property_counts(&template);
-        let found = property_counts(&live);
+        let expected = property_counts(&plan["check"]["summary"]);
+        let found = property_counts(&live["summary"]["properties"]);
         for (kind, [proved, refuted, unproved]) in &expected {
             assert_eq!([*refuted, *unproved], [0, 0], "{name}: template {kind}");
             let [live_proved, live_refuted, live_unproved] = found
