@@ -3,7 +3,9 @@
 //!
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one, [`start`]
 //! says why and returns `None` (the test then passes having checked nothing), unless `CI` is
-//! set, where a missing server fails the test.
+//! set, where a missing server fails the test. scripts/test.sh sets `MOAT_MOTO_SERVER` to
+//! scripts/moto-server: moto with the corrections scripts/moto_server.py documents, which the
+//! tests that deploy and audit the examples need (plain moto_server fails them).
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
