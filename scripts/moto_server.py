@@ -64,7 +64,9 @@ def correct_load_balancer_type():
         )
     allowed = {"application", "network", "gateway"}
 
-    def create_with_type(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    def create_with_type(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
         load_balancer = created.__func__(
             cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
         )
@@ -136,7 +138,9 @@ def correct_route_table_associations():
         )
         association.moat_association_id = ec2_backends[account_id][
             region_name
-        ].associate_route_table(association.route_table_id, subnet_id=association.subnet_id)
+        ].associate_route_table(
+            association.route_table_id, subnet_id=association.subnet_id
+        )
         return association
 
     # A table or association already deleted outside the stack (tests written for plain moto do
@@ -257,7 +261,10 @@ def correct_vpc_dns_attributes():
         ["self", "vpc_id", "attr_name", "attr_value"],
         "moto's EC2 backend modify_vpc_attribute",
     )
-    attributes = {"EnableDnsSupport": "enable_dns_support", "EnableDnsHostnames": "enable_dns_hostnames"}
+    attributes = {
+        "EnableDnsSupport": "enable_dns_support",
+        "EnableDnsHostnames": "enable_dns_hostnames",
+    }
 
     def create_with_dns_attributes(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
@@ -270,7 +277,9 @@ def correct_vpc_dns_attributes():
             if prop in properties:
                 # A template's boolean arrives as a bool or as the string "true"/"false".
                 value = str(properties[prop]).lower() == "true"
-                ec2_backends[account_id][region_name].modify_vpc_attribute(vpc.id, attribute, value)
+                ec2_backends[account_id][region_name].modify_vpc_attribute(
+                    vpc.id, attribute, value
+                )
         return vpc
 
     VPC.create_from_cloudformation_json = classmethod(create_with_dns_attributes)
