@@ -42,7 +42,9 @@ if [ ! -x "$VENV/bin/cfn-lint" ] || [ ! -x "$VENV/bin/moto_server" ] || [ ! -x "
 fi
 export MOAT_CFN_LINT="$VENV/bin/cfn-lint"
 export MOAT_CHECKOV="$VENV/bin/checkov"
-export MOAT_MOTO_SERVER="$VENV/bin/moto_server"
+# moto_server with moat's documented corrections to moto (scripts/moto_server.py says which, and why)
+export MOAT_VENV="$VENV"
+export MOAT_MOTO_SERVER="$PWD/scripts/moto-server"
 export PATH="$VENV/bin:$PATH"
 
 # aws-cdk-lib for the CDK test (crates/moat/tests/cdk.rs), pinned: its synthesized templates are

@@ -61,15 +61,13 @@ fn deploy_audit_redeploy_break_destroy() {
         .args(["audit", "--stack-name", stack, "--format", "json"])
         .output()
         .expect("audit");
-    // moto's CloudFormation drops ECS network configuration and task definition roles, so the
-    // endpoint/IAM rules cannot be judged here (crates/moat-aws/tests/moto.rs restores them and
-    // asserts no error at all); the isolation itself must hold.
+    // No error: isolated, and every endpoint and permission the tasks need is there (moto runs
+    // through scripts/moto-server, which keeps the ECS, IAM and route-table properties the
+    // audit reads; every_example_deploys_and_audits_without_errors asserts more).
     let findings = json_findings(&out.stdout);
     assert!(
-        !findings
-            .iter()
-            .any(|f| f["code"] == "MOAT001" || f["code"] == "MOAT005"),
-        "isolated stack has an internet path: {findings:#?}"
+        !findings.iter().any(|f| f["severity"] == "error"),
+        "{findings:#?}"
     );
 
     moat(&moto)
@@ -214,9 +212,9 @@ fn deploy_audit_redeploy_break_destroy() {
     assert_ne!(out.status.code(), Some(0), "the stack is gone");
 }
 
-/// Register `body` (RegisterTaskDefinition JSON) with moto through a plain ECS JSON call (moto
-/// does not check signatures; the credential scope names the service and region).
-fn register_task_definition(moto: &moto_server::MotoServer, body: &str) {
+/// Send `body` to moto as the AWS JSON 1.1 call `target` of `service` (the credential scope's
+/// service name), and return the reply's body. moto does not check signatures.
+fn json_call(moto: &moto_server::MotoServer, service: &str, target: &str, body: &str) -> String {
     use std::io::{Read, Write};
     use std::net::TcpStream;
     let addr = moto.url.trim_start_matches("http://").to_string();
@@ -224,8 +222,8 @@ fn register_task_definition(moto: &moto_server::MotoServer, body: &str) {
     write!(
         s,
         "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         X-Amz-Target: {target}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
@@ -233,6 +231,20 @@ fn register_task_definition(moto: &moto_server::MotoServer, body: &str) {
     let mut reply = String::new();
     s.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+/// Register `body` (RegisterTaskDefinition JSON) with moto through a plain ECS JSON call.
+fn register_task_definition(moto: &moto_server::MotoServer, body: &str) {
+    json_call(
+        moto,
+        "ecs",
+        "AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition",
+        body,
+    );
 }
 
 /// `moat init --from-task-definition FAMILY[:REV]`: the task definition registered in the
@@ -310,4 +322,193 @@ fn init_from_a_registered_task_definition_plans_and_synthesizes() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("DescribeTaskDefinition"));
+}
+
+/// Every example folder (a `moat.toml` under examples/), sorted.
+fn examples() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("moat.toml").is_file())
+        .collect();
+    found.sort();
+    found
+}
+
+/// A copy of `example` in `dir` whose `certificate_arn` (an ACM certificate the listener's
+/// account must hold: the example's is a placeholder) is `certificate`.
+fn example_copy(example: &Path, dir: &Path, certificate: &str) -> PathBuf {
+    let to = dir.join(example.file_name().unwrap());
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(example).unwrap() {
+        let from = entry.unwrap().path();
+        std::fs::copy(&from, to.join(from.file_name().unwrap())).unwrap();
+    }
+    let spec = std::fs::read_to_string(to.join("moat.toml")).unwrap();
+    let spec: String = spec
+        .lines()
+        .map(|l| {
+            if l.starts_with("certificate_arn =") {
+                format!("certificate_arn = \"{certificate}\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(to.join("moat.toml"), spec).unwrap();
+    to
+}
+
+/// Property counts by kind (`{"isolation": {"proved": 3, ...}, ...}` in a plan's check or an
+/// audit's summary): kind -> [proved, refuted, unproved].
+fn property_counts(kinds: &serde_json::Value) -> Vec<(String, [u64; 3])> {
+    let kinds = kinds.as_object().cloned();
+    assert!(
+        kinds.as_ref().is_some_and(|k| !k.is_empty()),
+        "no property counts"
+    );
+    kinds
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(kind, n)| {
+            let count = |k: &str| n[k].as_u64().unwrap_or(0);
+            (kind, [count("proved"), count("refuted"), count("unproved")])
+        })
+        .collect()
+}
+
+/// The VPC the stack `stack` created.
+fn stack_vpc(aws: &moat_aws::Aws, rt: &tokio::runtime::Runtime, stack: &str) -> String {
+    rt.block_on(async {
+        let res = aws
+            .cfn
+            .list_stack_resources()
+            .stack_name(stack)
+            .send()
+            .await
+            .expect("resources");
+        res.stack_resource_summaries()
+            .iter()
+            .find(|r| r.resource_type() == Some("AWS::EC2::VPC"))
+            .and_then(|r| r.physical_resource_id().map(str::to_string))
+            .expect("the stack's VPC")
+    })
+}
+
+/// Every example deploys on moto through `moat deploy --yes` (CREATE_COMPLETE), and `moat
+/// audit --vpc-id` of the VPC it created finds no error and refutes nothing. Each property the
+/// audit decides is proved, and it proves what `moat plan` proves on the synthesized template,
+/// except what the live read cannot see yet (asserted below, with the reason).
+///
+/// moto runs through scripts/moto-server (MOAT_MOTO_SERVER in scripts/test.sh): plain moto
+/// 5.2.5 makes every CloudFormation load balancer an ALB and refuses the NLB listeners of the
+/// controlled-egress and private-ingress examples, and drops the ECS, IAM and route-table
+/// properties the audit reads (scripts/moto_server.py lists each correction and its source).
+#[test]
+fn every_example_deploys_and_audits_without_errors() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let examples = examples();
+    assert!(examples.len() >= 5, "{examples:?}");
+    // The private-ingress listener terminates TLS with an ACM certificate, which must exist in
+    // the account (as on AWS): request one from moto's ACM.
+    let reply = json_call(
+        &moto,
+        "acm",
+        "CertificateManager.RequestCertificate",
+        r#"{"DomainName": "orders.example.com"}"#,
+    );
+    let reply: serde_json::Value = serde_json::from_str(&reply).expect("ACM reply");
+    let certificate = reply["CertificateArn"].as_str().expect("certificate ARN");
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let aws = rt.block_on(async {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/moat-test-credentials",
+        );
+        moat_aws::connect(&moat_aws::AwsOptions {
+            region: Some("us-east-1".into()),
+            profile: None,
+            endpoint_url: Some(moto.url.clone()),
+        })
+        .await
+        .expect("connect")
+    });
+
+    for example in &examples {
+        let name = example.file_name().unwrap().to_string_lossy().into_owned();
+        let spec = example_copy(example, dir.path(), certificate);
+        let stack = format!("moat-example-{name}");
+
+        let out = moat(&moto)
+            .args(["deploy", "--yes", "--stack-name", &stack])
+            .arg(&spec)
+            .output()
+            .expect("deploy");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.code() == Some(0) && stdout.contains("CREATE_COMPLETE"),
+            "{name}: deploy exited {:?}\n{stdout}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        // What the template proves: the check `moat plan` runs on its synthesized template.
+        let out = moat(&moto)
+            .args(["plan", "--format", "json"])
+            .arg(&spec)
+            .output()
+            .expect("plan");
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+
+        let vpc = stack_vpc(&aws, &rt, &stack);
+        let out = moat(&moto)
+            .args(["audit", "--vpc-id", &vpc, "--format", "json"])
+            .output()
+            .expect("audit");
+        let live: serde_json::Value = serde_json::from_slice(&out.stdout).expect("audit JSON");
+        let findings = json_findings(&out.stdout);
+        // The one warning allowed: moat audit does not read Route 53 Resolver DNS Firewall
+        // yet, so the DNS properties stay unproved (MOAT120), never passed.
+        let unexpected: Vec<_> = findings
+            .iter()
+            .filter(|f| {
+                f["severity"] != "warning"
+                    || f["code"] != "MOAT120"
+                    || !f["message"].as_str().unwrap_or("").contains("DNS Firewall")
+            })
+            .collect();
+        assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
+
+        let expected = property_counts(&plan["check"]["summary"]);
+        let found = property_counts(&live["summary"]["properties"]);
+        for (kind, [proved, refuted, unproved]) in &expected {
+            assert_eq!([*refuted, *unproved], [0, 0], "{name}: template {kind}");
+            let [live_proved, live_refuted, live_unproved] = found
+                .iter()
+                .find(|(k, _)| k == kind)
+                .map(|(_, n)| *n)
+                .unwrap_or_default();
+            assert_eq!(live_refuted, 0, "{name}: live {kind} refuted");
+            match kind.as_str() {
+                // Unproved, not proved: see the MOAT120 above.
+                "dns" => assert_eq!(
+                    [live_proved, live_unproved],
+                    [0, *proved],
+                    "{name}: live dns"
+                ),
+                _ => assert_eq!(
+                    [live_proved, live_unproved],
+                    [*proved, 0],
+                    "{name}: live {kind}"
+                ),
+            }
+        }
+    }
 }

@@ -3,7 +3,9 @@
 //!
 //! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one, [`start`]
 //! says why and returns `None` (the test then passes having checked nothing), unless `CI` is
-//! set, where a missing server fails the test.
+//! set, where a missing server fails the test. scripts/test.sh sets `MOAT_MOTO_SERVER` to
+//! scripts/moto-server: moto with the corrections scripts/moto_server.py documents, which the
+//! tests that deploy and audit the examples need (plain moto_server fails them).
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +14,8 @@ use std::time::{Duration, Instant};
 /// A running moto_server, killed when dropped.
 pub struct MotoServer {
     child: Child,
+    /// Its stderr (request log; why it stopped, if it stops), removed when dropped.
+    stderr: std::path::PathBuf,
     /// `http://127.0.0.1:PORT`
     pub url: String,
 }
@@ -20,6 +24,7 @@ impl Drop for MotoServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr);
     }
 }
 
@@ -48,18 +53,26 @@ pub fn start() -> Option<MotoServer> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port");
+    // A file, not a pipe: moto logs every request to stderr, and a pipe nobody reads fills up.
+    let stderr = std::env::temp_dir().join(format!("moat-moto-{}-{port}.log", std::process::id()));
+    let log = std::fs::File::create(&stderr).expect("moto_server log file");
     let child = Command::new(&bin)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
-    let server = MotoServer {
+    let mut server = MotoServer {
         child,
+        stderr,
         url: format!("http://127.0.0.1:{port}"),
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            let why = std::fs::read_to_string(&server.stderr).unwrap_or_default();
+            panic!("{bin} exited ({status}) before listening:\n{why}");
+        }
         assert!(
             Instant::now() < deadline,
             "moto_server did not listen on {port} within 60s"
