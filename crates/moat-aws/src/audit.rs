@@ -614,11 +614,18 @@ async fn read_role(
             .send()
             .await
             .map_err(|e| sdk("iam:GetRolePolicy", e))?;
+        // An unreadable document stays in the role as unknown (it may hold a Deny): the
+        // calls it could refuse are unproved, never allowed by its absence.
         match decode_policy(doc.policy_document()) {
-            Some(v) => inline.push(v),
-            None => notes.push(format!(
-                "role {name}: inline policy {n} is not a readable JSON document and was ignored"
-            )),
+            Some(v) => inline.push(Ok(v)),
+            None => {
+                notes.push(format!(
+                    "role {name}: inline policy {n} is not a readable JSON document; the calls it could decide are unproved"
+                ));
+                inline.push(Err(format!(
+                    "inline policy {n} is not a readable JSON document"
+                )));
+            }
         }
     }
     let mut mapped = map_role(role, &attached, &inline);

@@ -332,7 +332,13 @@ pub fn policy_statements(doc: &Value, prov: &Provenance) -> Vec<Statement> {
 }
 
 /// A role from GetRole plus its attached managed policies and inline policy documents.
-pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value]) -> Role {
+/// `inline`: each inline policy document as read, or why it could not be read; an unreadable
+/// one stays in the role as a policy whose every element is unknown (it may hold a Deny).
+pub fn map_role(
+    r: &iam::Role,
+    attached: &[iam::AttachedPolicy],
+    inline: &[Result<Value, String>],
+) -> Role {
     let prov = Provenance::resource(r.arn());
     let trust = r.assume_role_policy_document().and_then(decode_policy);
     let mut trusted_services = Vec::new();
@@ -358,6 +364,7 @@ pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value
         managed_policy_arns: attached.iter().map(|p| s(p.policy_arn())).collect(),
         statements: inline
             .iter()
+            .flatten()
             .flat_map(|d| policy_statements(d, &prov))
             .collect(),
         trusted_services,
@@ -366,7 +373,9 @@ pub fn map_role(r: &iam::Role, attached: &[iam::AttachedPolicy], inline: &[Value
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                PolicyDocument::from_json(d, &prov)
+                d.as_ref()
+                    .map_err(String::clone)
+                    .and_then(|d| PolicyDocument::from_json(d, &prov))
                     .map(|p| {
                         p.labelled(format!("inline policy {} of role {}", i + 1, r.role_name()))
                     })

@@ -214,7 +214,7 @@ fn role_trust_and_policies() {
         .policy_arn("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
         .build();
     let inline = serde_json::json!({"Statement": {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*"}});
-    let m = map_role(&r, &[attached], &[inline]);
+    let m = map_role(&r, &[attached], &[Ok(inline)]);
     assert_eq!(m.id.as_str(), "exec");
     assert_eq!(
         m.trusted_services,
@@ -237,6 +237,25 @@ fn role_trust_and_policies() {
         .expect("trust read");
     assert_eq!(trust.statements[0].conditions[0].key, "aws:SourceAccount");
     assert!(m.permissions_boundary.is_none());
+}
+
+#[test]
+fn unreadable_inline_policy_stays_unknown() {
+    // Before: the audit dropped an inline policy it could not decode, so a Deny in it was lost
+    // and the role's calls could be proved allowed.
+    let r = iam::Role::builder()
+        .path("/")
+        .role_name("exec")
+        .role_id("AROA1")
+        .arn("arn:aws:iam::123:role/exec")
+        .create_date(aws_smithy_types::DateTime::from_secs(0))
+        .build()
+        .expect("valid role");
+    let m = map_role(&r, &[], &[Err("inline policy deny-all is not JSON".into())]);
+    assert_eq!(m.policies.len(), 1, "the unreadable policy is kept");
+    let st = &m.policies[0].statements[0];
+    assert!(st.effect.known().is_none(), "its effect is unknown: {st:?}");
+    assert!(st.actions.items.iter().all(|a| a.known().is_none()));
 }
 
 #[test]

@@ -167,6 +167,11 @@ impl PolicyDocument {
     /// Read a JSON policy document (live APIs, endpoint policies, the catalog's managed
     /// policies). A document that is not valid policy grammar is an error naming the element.
     pub fn from_json(doc: &Value, prov: &Provenance) -> Result<PolicyDocument, String> {
+        // A document is a JSON object; anything else read as "no statements" would drop what
+        // the policy says (a Deny included).
+        if !doc.is_object() {
+            return Err("the policy document is not a JSON object".into());
+        }
         let statements = match doc.get("Statement") {
             Some(s) => list(s),
             None => Vec::new(),
@@ -235,6 +240,8 @@ mod tests {
     #[test]
     fn rejects_bad_grammar() {
         let p = Provenance::resource("P");
+        assert!(PolicyDocument::from_json(&serde_json::json!("not a document"), &p).is_err());
+        assert!(PolicyDocument::from_json(&serde_json::json!([]), &p).is_err());
         assert!(PolicyDocument::from_json(
             &serde_json::json!({"Statement": {"Effect": "Maybe"}}),
             &p

@@ -312,36 +312,9 @@ fn decide_calls(cx: &Context<'_>) -> Vec<DecidedCall> {
                     .map(move |(requirement, r)| (branch, requirement, *lt, r))
             });
         for (branch, requirement, launch, req) in branches {
-            let Some(call) = call_for(&req.need, launch) else {
+            let Some((call, action, resource, role)) = signed_call(cx, td, launch, req) else {
                 continue;
             };
-            let (action, resource) = match &req.need {
-                Need::ExecutionRole { action, resource } | Need::TaskRole { action, resource } => {
-                    (action.to_string(), resource.clone())
-                }
-                Need::S3Object { resource } => ("s3:GetObject".to_string(), resource.clone()),
-                Need::Endpoint(_) | Need::InstanceRole { .. } => continue,
-            };
-            let resource = with_account(cx, &resource);
-
-            let role_ref = match call.caller {
-                Caller::EcsAgent => td.execution_role.as_ref(),
-                Caller::Application => td.task_role.as_ref(),
-                Caller::EcrPresignedUrl => None,
-            };
-            // A role outside the model (or unknown) is MOAT110/MOAT114's business; the call is
-            // then judged only when the role is found.
-            let role = role_ref
-                .and_then(|r| r.known())
-                .and_then(|r| find_role(cx, r));
-            if call.caller != Caller::EcrPresignedUrl && role.is_none() {
-                continue;
-            }
-            // S3 objects other than the layer bucket are judged with the execution role by its
-            // own ExecutionRole need; here only the endpoint's view of the object matters.
-            if matches!(req.need, Need::S3Object { .. }) && call.caller != Caller::EcrPresignedUrl {
-                continue;
-            }
             // The same call on several launch-type branches is decided once.
             let key = (call.caller, call.interface, format!("{action} {resource}"));
             if seen.contains(&key) {
@@ -378,37 +351,7 @@ fn decide_calls(cx: &Context<'_>) -> Vec<DecidedCall> {
                     unknown: unknown.clone(),
                 });
             }
-            let secret = secret_of(cx, &resource);
-            let secret_doc = secret.and_then(|s| s.policy.as_ref());
-            if let (Some(s), Some(p)) = (secret, secret_doc) {
-                layers.push(Layer {
-                    stage: Stage::Resource,
-                    what: format!("the resource policy of secret `{}`", s.id),
-                    docs: p.known().into_iter().collect(),
-                    must_allow: false,
-                    unknown: match p {
-                        Maybe::Unknown(w) => vec![unknown(
-                            format!("the resource policy of secret `{}` ({w})", s.id),
-                            &s.prov,
-                        )],
-                        Maybe::Known(_) => vec![],
-                    },
-                });
-            }
-            if let Some(b) = bucket_policy_of(cx, &resource) {
-                layers.push(Layer {
-                    stage: Stage::Resource,
-                    what: format!("the bucket policy `{}`", b.id),
-                    docs: b.policy.known().into_iter().collect(),
-                    must_allow: false,
-                    unknown: match &b.policy {
-                        Maybe::Unknown(w) => {
-                            vec![unknown(format!("bucket policy `{}` ({w})", b.id), &b.prov)]
-                        }
-                        Maybe::Known(_) => vec![],
-                    },
-                });
-            }
+            layers.extend(resource_layers(cx, &resource));
             if layers.is_empty() {
                 continue;
             }
@@ -427,6 +370,83 @@ fn decide_calls(cx: &Context<'_>) -> Vec<DecidedCall> {
         }
     }
     out
+}
+
+/// The call a requirement makes, its action and resource (account filled in), and the role
+/// that signs it; `None` when the requirement is not a call judged here (an endpoint, the
+/// instance role, a role outside the model, an S3 object other than the layer bucket's).
+fn signed_call<'m>(
+    cx: &Context<'m>,
+    td: &moat_model::TaskDefinition,
+    launch: moat_model::LaunchType,
+    req: &Requirement,
+) -> Option<(Call, String, String, Option<&'m Role>)> {
+    let call = call_for(&req.need, launch)?;
+    let (action, resource) = match &req.need {
+        Need::ExecutionRole { action, resource } | Need::TaskRole { action, resource } => {
+            (action.to_string(), resource.clone())
+        }
+        Need::S3Object { resource } => ("s3:GetObject".to_string(), resource.clone()),
+        Need::Endpoint(_) | Need::InstanceRole { .. } => return None,
+    };
+    let resource = with_account(cx, &resource);
+
+    let role_ref = match call.caller {
+        Caller::EcsAgent => td.execution_role.as_ref(),
+        Caller::Application => td.task_role.as_ref(),
+        Caller::EcrPresignedUrl => None,
+    };
+    // A role outside the model (or unknown) is MOAT110/MOAT114's business; the call is
+    // then judged only when the role is found.
+    let role = role_ref
+        .and_then(|r| r.known())
+        .and_then(|r| find_role(cx, r));
+    if call.caller != Caller::EcrPresignedUrl && role.is_none() {
+        return None;
+    }
+    // S3 objects other than the layer bucket are judged with the execution role by its
+    // own ExecutionRole need; here only the endpoint's view of the object matters.
+    if matches!(req.need, Need::S3Object { .. }) && call.caller != Caller::EcrPresignedUrl {
+        return None;
+    }
+    Some((call, action, resource, role))
+}
+
+/// The resource's own policy as a layer: a secret's resource policy, a bucket policy.
+fn resource_layers<'m>(cx: &Context<'m>, resource: &str) -> Vec<Layer<'m>> {
+    let mut layers = Vec::new();
+    let secret = secret_of(cx, resource);
+    let secret_doc = secret.and_then(|s| s.policy.as_ref());
+    if let (Some(s), Some(p)) = (secret, secret_doc) {
+        layers.push(Layer {
+            stage: Stage::Resource,
+            what: format!("the resource policy of secret `{}`", s.id),
+            docs: p.known().into_iter().collect(),
+            must_allow: false,
+            unknown: match p {
+                Maybe::Unknown(w) => vec![unknown(
+                    format!("the resource policy of secret `{}` ({w})", s.id),
+                    &s.prov,
+                )],
+                Maybe::Known(_) => vec![],
+            },
+        });
+    }
+    if let Some(b) = bucket_policy_of(cx, resource) {
+        layers.push(Layer {
+            stage: Stage::Resource,
+            what: format!("the bucket policy `{}`", b.id),
+            docs: b.policy.known().into_iter().collect(),
+            must_allow: false,
+            unknown: match &b.policy {
+                Maybe::Unknown(w) => {
+                    vec![unknown(format!("bucket policy `{}` ({w})", b.id), &b.prov)]
+                }
+                Maybe::Known(_) => vec![],
+            },
+        });
+    }
+    layers
 }
 
 /// The index of `item`, an element of `items` (found by address).
