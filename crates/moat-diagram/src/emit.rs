@@ -61,11 +61,33 @@ fn tooltip(base: &str, tags: &Tags) -> String {
 pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Direction) -> String {
     let mut o = String::new();
     let groups = Groups::build(scene);
+    let _ = writeln!(o, "digraph moat {{");
+    graph_defaults(&mut o, scene, dir);
+    outside_boxes(&mut o, scene);
+    region(&mut o, scene, &groups);
+    let columns = Columns::build(scene, &groups);
+    columns.stack(&mut o);
+    edges(&mut o, scene, &groups, &columns);
+    let lone_enis = (0..scene.nodes.len())
+        .any(|i| scene.nodes[i].kind == Kind::Eni && groups.group_of(i).is_none());
+    legend(
+        &mut o,
+        scene,
+        facts,
+        unplaced,
+        (!groups.groups.is_empty(), lone_enis),
+    );
+    hang_legend(&mut o, scene, &groups);
+    let _ = writeln!(o, "}}");
+    o
+}
+
+/// Graph, node and edge defaults: direction, fonts, colours.
+fn graph_defaults(o: &mut String, scene: &Scene, dir: Direction) {
     let rankdir = match dir {
         Direction::TopDown => "TB",
         Direction::LeftRight => "LR",
     };
-    let _ = writeln!(o, "digraph moat {{");
     let _ = writeln!(
         o,
         "  graph [rankdir={rankdir}, compound=true, newrank=true, splines=true, nodesep=0.35, ranksep=0.55, \
@@ -81,8 +103,10 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
         o,
         "  edge [fontname=\"{FONT}\", fontsize=8, fontcolor=\"#5a6570\", color=\"#7b8794\", arrowsize=0.6];"
     );
+}
 
-    // Outside the region: consumers, then outside hosts, each in a quiet dashed box.
+/// Outside the region: consumers, then outside hosts, each in a quiet dashed box.
+fn outside_boxes(o: &mut String, scene: &Scene) {
     for (kind, title, name) in [
         (
             Kind::Consumer,
@@ -110,18 +134,22 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
             dot(title)
         );
         for n in members {
-            node(&mut o, scene, n, "    ");
+            node(o, scene, n, "    ");
         }
         let _ = writeln!(o, "  }}");
     }
+}
 
+/// The region box: its own nodes, then each VPC with its zones and subnets (ENIs of one
+/// service and subnet drawn as one table).
+fn region(o: &mut String, scene: &Scene, groups: &Groups) {
     let _ = writeln!(
         o,
         "  subgraph cluster_region {{\n    label=\"{}\"; style=\"rounded\"; color=\"#9e9e9e\"; bgcolor=\"#fcfcfc\"; fontsize=13;",
         dot(&scene.region_label)
     );
     for &n in &scene.region_nodes {
-        node(&mut o, scene, n, "    ");
+        node(o, scene, n, "    ");
     }
     for v in &scene.vpcs {
         let (pen, width, fontcolor) = cluster_pen(&v.tags, "#4f6d8f", 1.5);
@@ -134,7 +162,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
             tooltip(&v.label.join(" "), &v.tags)
         );
         for &n in &v.nodes {
-            node(&mut o, scene, n, "      ");
+            node(o, scene, n, "      ");
         }
         for a in &v.azs {
             let _ = writeln!(
@@ -155,9 +183,9 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
                 );
                 for &n in &s.nodes {
                     match groups.group_of(n) {
-                        Some(g) if g.members[0] == n => eni_table(&mut o, scene, g, "          "),
+                        Some(g) if g.members[0] == n => eni_table(o, scene, g, "          "),
                         Some(_) => {}
-                        None => node(&mut o, scene, n, "          "),
+                        None => node(o, scene, n, "          "),
                     }
                 }
                 let _ = writeln!(o, "        }}");
@@ -167,9 +195,10 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
         let _ = writeln!(o, "    }}");
     }
     let _ = writeln!(o, "  }}");
+}
 
-    let columns = Columns::build(scene, &groups);
-    columns.stack(&mut o);
+/// Every edge, merged where several join the same ends.
+fn edges(o: &mut String, scene: &Scene, groups: &Groups, columns: &Columns) {
     // A label repeated on edges that share a tail or a head is written once ("TCP 8443" from
     // the NLB to the tasks of each zone); the tooltip of each keeps it. Codes always show.
     let mut labelled = std::collections::BTreeSet::new();
@@ -182,7 +211,7 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
             flow.quiet = !(e.tags.is_red() || first_at_tail && first_at_head);
         }
         if d.edges.len() > 1 {
-            merged_edge(&mut o, scene, &d.edges, &d.from, &d.to, &flow);
+            merged_edge(o, scene, &d.edges, &d.from, &d.to, &flow);
         } else {
             // Drawn tail first so `dir=back` can put a load balancer above the tasks that use it.
             let (from, to) = if flow.reversed {
@@ -191,20 +220,14 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
                 (&d.from, &d.to)
             };
             flow.reversed = flow.reversed && !e.association;
-            edge(&mut o, e, from, to, &flow);
+            edge(o, e, from, to, &flow);
         }
     }
-    let lone_enis = (0..scene.nodes.len())
-        .any(|i| scene.nodes[i].kind == Kind::Eni && groups.group_of(i).is_none());
-    legend(
-        &mut o,
-        scene,
-        facts,
-        unplaced,
-        (!groups.groups.is_empty(), lone_enis),
-    );
-    // Hang the legend under everything: invisible edges from every shape nothing leaves from.
-    // (`rank=sink` alone does not move a node below clusters.)
+}
+
+/// Hang the legend under everything: invisible edges from every shape nothing leaves from.
+/// (`rank=sink` alone does not move a node below clusters.)
+fn hang_legend(o: &mut String, scene: &Scene, groups: &Groups) {
     let mut hung = std::collections::BTreeSet::new();
     for (i, _) in scene.nodes.iter().enumerate() {
         let name = groups.node_name(i);
@@ -212,8 +235,6 @@ pub(crate) fn emit(scene: &Scene, facts: &[Fact], unplaced: &[String], dir: Dire
             let _ = writeln!(o, "  {name} -> legend [style=invis, weight=0];");
         }
     }
-    let _ = writeln!(o, "}}");
-    o
 }
 
 fn cluster_pen(tags: &Tags, pen: &'static str, width: f32) -> (&'static str, f32, &'static str) {
