@@ -1,18 +1,14 @@
 //! The S3 prefix list parameter against a local moto_server (loopback only): `moat deploy` fills
 //! `S3PrefixListId` with the id of moto's `com.amazonaws.us-east-1.s3` list
-//! (ec2:DescribeManagedPrefixLists), `moat audit` reads the service group's rule back with the
-//! list's name and has nothing to say about it, and a rule to 0.0.0.0/0 instead is MOAT014.
+//! (ec2:DescribeManagedPrefixLists) and the service's security group names it; `moat audit`
+//! reads the rule back with the list's name and has nothing to say about it; a rule to
+//! 0.0.0.0/0, or to another AWS-managed list, instead is MOAT014.
 //!
-//! moto's CloudFormation creates a security group from `GroupDescription`, `VpcId`, `Tags` and
-//! `SecurityGroupIngress` only (moto/ec2/models/security_groups.py,
-//! `SecurityGroup.create_from_cloudformation_json`): it drops `SecurityGroupEgress`, leaving
-//! AWS's default allow-all rule. So the test puts the template's rule on the group through the
-//! EC2 API with the value the stack was given, as real CloudFormation would. It drops the ECS
-//! service's network configuration too, so the service is created again through the ECS API in
-//! the stack's subnets and group (as crates/moat-aws/tests/moto.rs does).
-//!
-//! The server comes from `MOAT_MOTO_SERVER`, else `moto_server` on PATH. Without one the test
-//! prints why and passes, unless `CI` is set, where it fails.
+//! moto runs through scripts/moto-server (MOAT_MOTO_SERVER in scripts/test.sh), whose
+//! corrections keep the template's `SecurityGroupEgress` and the ECS service's network
+//! configuration (plain moto 5.2.5 drops both). The server comes from `MOAT_MOTO_SERVER`, else
+//! `moto_server` on PATH. Without one the test prints why and passes, unless `CI` is set, where
+//! it fails.
 
 #[path = "support/moat_cli.rs"]
 mod moat_cli;
@@ -31,29 +27,6 @@ fn spec() -> PathBuf {
 fn findings(out: &[u8]) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_slice(out).expect("audit JSON");
     v["findings"].as_array().cloned().unwrap_or_default()
-}
-
-/// One ECS JSON call to moto (it does not check signatures; the credential scope names the
-/// service and region).
-fn ecs_call(moto: &moto_server::MotoServer, action: &str, body: &str) -> serde_json::Value {
-    use std::io::{Read, Write};
-    use std::net::TcpStream;
-    let addr = moto.url.trim_start_matches("http://").to_string();
-    let mut s = TcpStream::connect(&addr).unwrap();
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: AmazonEC2ContainerServiceV20141113.{action}\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 200"), "{action}: {reply}");
-    let json = reply.split("\r\n\r\n").nth(1).unwrap_or("{}");
-    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// The stack's resources: (logical id, type, physical id).
@@ -168,23 +141,29 @@ fn deploy_fills_the_s3_prefix_list_and_audit_judges_the_live_rule() {
                 .unwrap_or_else(|| panic!("{logical} in the stack: {res:?}"))
         };
         let sg = physical("AppSecurityGroup");
-        // The template's rule, with the stack's parameter value.
-        set_egress(&aws, &sg, &s3.id.0).await;
-        let subnets: Vec<String> = res
+        // The group in moto names the list the stack was given: the template's rule.
+        let g = aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(&sg)
+            .send()
+            .await
+            .expect("describe sg");
+        let lists: Vec<&str> = g.security_groups()[0]
+            .ip_permissions_egress()
             .iter()
-            .filter(|r| r.1 == "AWS::EC2::Subnet")
-            .map(|r| r.2.clone())
+            .flat_map(|p| p.prefix_list_ids())
+            .filter_map(|l| l.prefix_list_id())
             .collect();
-        let body = serde_json::json!({
-            "cluster": physical("Cluster"),
-            "serviceName": "app-networked",
-            "taskDefinition": physical("AppTaskDefinition"),
-            "desiredCount": 1,
-            "launchType": "FARGATE",
-            "networkConfiguration": {"awsvpcConfiguration": {
-                "subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}},
-        });
-        ecs_call(&moto, "CreateService", &body.to_string());
+        assert_eq!(lists, [s3.id.as_str()], "{g:?}");
+        assert!(
+            !g.security_groups()[0]
+                .ip_permissions_egress()
+                .iter()
+                .flat_map(|p| p.ip_ranges())
+                .any(|r| r.cidr_ip() == Some("0.0.0.0/0")),
+            "no allow-all egress: {g:?}"
+        );
 
         // The live model names the rule's list by id and name.
         let (model, _) = moat_aws::audit(&aws, &moat_aws::AuditTarget::Stack(STACK.into()))
