@@ -105,3 +105,51 @@ pub(crate) async fn read_prefix_list_names(aws: &Aws, m: &mut Model) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moat_model::{
+        Id, PortRange, Protocol, Route, RouteTable, RouteTarget, SecurityGroup, SgRule,
+    };
+
+    /// The ids audit asks AWS to name: those of rules and routes, once each; a rule whose
+    /// list is unknown, or a CIDR, asks nothing.
+    #[test]
+    fn rules_and_routes_name_the_lists_to_read() {
+        let rule = |peer: Peer| SgRule {
+            protocol: Maybe::Known(Protocol::Tcp),
+            ports: Maybe::Known(Some(PortRange::single(443))),
+            peer: Maybe::Known(peer),
+            prov: Provenance::resource("sg-1"),
+        };
+        let mut m = Model::default();
+        m.security_groups.push(SecurityGroup {
+            id: Id::from("sg-1"),
+            vpc: Maybe::Known(Id::from("vpc-1")),
+            ingress: vec![rule(Peer::PrefixList(Maybe::Known(Id::from("pl-b"))))],
+            egress: vec![
+                rule(Peer::PrefixList(Maybe::Known(Id::from("pl-a")))),
+                rule(Peer::PrefixList(Maybe::unknown("not read"))),
+                rule(Peer::Cidr("0.0.0.0/0".parse().unwrap())),
+            ],
+            default: false,
+            prov: Provenance::resource("sg-1"),
+        });
+        m.route_tables.push(RouteTable {
+            id: Id::from("rtb-1"),
+            vpc: Maybe::Known(Id::from("vpc-1")),
+            main: false,
+            subnets: vec![],
+            routes: vec![Route {
+                destination: Maybe::Known(RouteDestination::PrefixList(Maybe::Known(Id::from(
+                    "pl-a",
+                )))),
+                target: RouteTarget::VpcEndpoint(Maybe::Known(Id::from("vpce-1"))),
+                prov: Provenance::resource("rtb-1"),
+            }],
+            prov: Provenance::resource("rtb-1"),
+        });
+        assert_eq!(named_prefix_list_ids(&m), ["pl-b", "pl-a"]);
+    }
+}
