@@ -244,6 +244,20 @@ fn prefix_list_admits(rule: &SgRule, list: &Maybe<Id>, target: &ListTarget<'_>) 
     };
     match &known.name {
         Maybe::Known(n) if n == target.name => HopVerdict::Allow,
+        // `com.amazonaws.${AWS::Region}.s3` against a literal region: the region decides.
+        Maybe::Known(n)
+            if n.contains(moat_model::UNKNOWN_REGION)
+                || target.name.contains(moat_model::UNKNOWN_REGION) =>
+        {
+            HopVerdict::unknown(
+                format!(
+                    "whether prefix list `{id}` ({n}), which a rule of `{}` names, is {}: the region is unknown",
+                    rule.prov.resource, target.name
+                ),
+                &rule.prov.field("peer"),
+                "pass --region (or AWS_REGION)",
+            )
+        }
         Maybe::Known(n) if PrefixList::is_aws_managed_name(n) => HopVerdict::Deny,
         Maybe::Known(n) => HopVerdict::unknown(
             format!(

@@ -273,6 +273,15 @@ fn another_list_does_not_admit_s3() {
         security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&other_region)),
         HopVerdict::Deny
     );
+    // The list of an unknown region against a literal one: the region decides, not a deny.
+    let symbolic = [named(
+        "pl-1",
+        &format!("com.amazonaws.{}.s3", moat_model::UNKNOWN_REGION),
+    )];
+    assert!(matches!(
+        security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&symbolic)),
+        HopVerdict::Unknown(u) if u[0].settle.contains("--region")
+    ));
     let customer = [named("pl-1", "corp-s3-ranges")];
     assert!(matches!(
         security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&customer)),
