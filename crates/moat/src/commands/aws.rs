@@ -400,3 +400,32 @@ pub fn destroy(a: DestroyArgs) -> Result<u8> {
         Ok::<u8, anyhow::Error>(0)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moat_model::{Maybe, PrefixList, Provenance};
+
+    /// What `moat deploy` knows after filling `S3PrefixListId`: the id with its name, and its
+    /// check of the template is clean; the same id without the name (what `moat check
+    /// --param` knows) leaves S3 reach unproved (MOAT120), never clean.
+    #[test]
+    fn the_pre_deploy_check_judges_the_filled_list_by_its_name() {
+        let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/isolated-service");
+        let s = synthesize(&spec).expect("synthesize");
+        let params = vec![("S3PrefixListId".to_string(), "pl-63a5400a".to_string())];
+        let s3 = PrefixList {
+            id: "pl-63a5400a".into(),
+            name: Maybe::Known("com.amazonaws.us-east-1.s3".into()),
+            prov: Provenance::resource("pl-63a5400a"),
+        };
+        let named =
+            check_template(&s, "us-east-1", "123456789012", "t", &params, &[s3]).expect("check");
+        assert!(named.findings.is_empty(), "{:#?}", named.findings);
+        let unnamed =
+            check_template(&s, "us-east-1", "123456789012", "t", &params, &[]).expect("check");
+        let codes: Vec<&str> = unnamed.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["MOAT120"], "{:#?}", unnamed.findings);
+    }
+}
