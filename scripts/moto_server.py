@@ -572,6 +572,107 @@ def add_endpoint_service_resources():
     parsing.get_name_type_map.cache_clear()
 
 
+def correct_security_group_egress():
+    """`AWS::EC2::SecurityGroup` takes `SecurityGroupEgress`, and a group given egress rules has
+    those and no longer AWS's default allow-all rule ("The default rule is removed only when you
+    specify one or more egress rules"):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html
+    Each rule's destination is `CidrIp`, `CidrIpv6`, `DestinationPrefixListId` or
+    `DestinationSecurityGroupId`:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-securitygroup-egress.html
+
+    moto 5.2.5's `SecurityGroup.create_from_cloudformation_json` reads `SecurityGroupIngress`
+    only, so a stack's group keeps the allow-all egress whatever the template says. The
+    correction revokes that default rule and authorizes each template rule through moto's
+    RevokeSecurityGroupEgress / AuthorizeSecurityGroupEgress.
+    """
+    from moto.ec2.models import EC2Backend, ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+
+    created = SecurityGroup.create_from_cloudformation_json
+    expect_parameters(
+        created,
+        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
+        "moto.ec2.models.security_groups.SecurityGroup.create_from_cloudformation_json",
+    )
+    expect_parameters(
+        EC2Backend.authorize_security_group_egress,
+        [
+            "self",
+            "group_name_or_id",
+            "ip_protocol",
+            "from_port",
+            "to_port",
+            "ip_ranges",
+            "sgrule_tags",
+            "source_groups",
+            "prefix_list_ids",
+            "security_rule_ids",
+            "vpc_id",
+        ],
+        "moto's EC2 backend authorize_security_group_egress",
+    )
+    expect_parameters(
+        EC2Backend.revoke_security_group_egress,
+        [
+            "self",
+            "group_name_or_id",
+            "ip_protocol",
+            "from_port",
+            "to_port",
+            "ip_ranges",
+            "source_groups",
+            "prefix_list_ids",
+            "security_rule_ids",
+            "vpc_id",
+        ],
+        "moto's EC2 backend revoke_security_group_egress",
+    )
+
+    def create_with_egress(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        group = created.__func__(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        rules = cloudformation_json.get("Properties", {}).get("SecurityGroupEgress") or []
+        if not rules:
+            return group
+        backend = ec2_backends[account_id][region_name]
+        if any(r.ip_protocol == "-1" for r in group.egress_rules):
+            backend.revoke_security_group_egress(
+                group.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}], vpc_id=group.vpc_id
+            )
+        for rule in rules:
+            described = {"Description": rule["Description"]} if "Description" in rule else {}
+            ranges = [
+                {key: rule[key], **described} for key in ("CidrIp", "CidrIpv6") if key in rule
+            ]
+            groups = (
+                [{"GroupId": rule["DestinationSecurityGroupId"]}]
+                if "DestinationSecurityGroupId" in rule
+                else []
+            )
+            lists = (
+                [{"PrefixListId": rule["DestinationPrefixListId"]}]
+                if "DestinationPrefixListId" in rule
+                else []
+            )
+            backend.authorize_security_group_egress(
+                group.id,
+                str(rule["IpProtocol"]),
+                rule.get("FromPort"),
+                rule.get("ToPort"),
+                ranges,
+                source_groups=groups,
+                prefix_list_ids=lists,
+                vpc_id=group.vpc_id,
+            )
+        return group
+
+    SecurityGroup.create_from_cloudformation_json = classmethod(create_with_egress)
+
+
 CORRECTIONS = [
     correct_role_inline_policy_json,
     correct_load_balancer_type,
@@ -581,6 +682,7 @@ CORRECTIONS = [
     correct_endpoint_policy_json,
     correct_task_definition_properties,
     add_endpoint_service_resources,
+    correct_security_group_egress,
 ]
 
 

@@ -69,6 +69,7 @@ pub async fn audit(aws: &Aws, target: &AuditTarget) -> Result<(Model, Vec<String
     let vpcs = &scope.vpcs;
     notes.push(format!("audited {}", vpcs.join(", ")));
     read_network(aws, vpcs, &mut model, &mut notes).await?;
+    crate::prefix_lists::read_prefix_list_names(aws, &mut model).await?;
     read_load_balancers(aws, vpcs, &mut model).await?;
     read_endpoint_services(aws, &scope.endpoint_services, &mut model).await?;
     read_ecs(aws, &scope.ecs_services, &mut model, &mut notes).await?;

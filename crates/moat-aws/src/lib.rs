@@ -32,6 +32,7 @@ mod ecr;
 mod error;
 mod map_ec2;
 mod map_svc;
+mod prefix_lists;
 pub mod present;
 mod stack;
 mod taskdef;
@@ -44,6 +45,7 @@ pub use ecr::{
 pub use error::AwsError;
 pub use map_ec2::*;
 pub use map_svc::*;
+pub use prefix_lists::{managed_prefix_list, named_prefix_list_ids, prefix_lists_by_id};
 pub use stack::{
     create_change_set, delete_change_set, destroy, execute_and_wait, execute_change_set,
     stack_log_groups, stack_status, wait_stack, Change, ChangeAction, ChangeSetOutcome,

@@ -188,8 +188,20 @@ pub async fn create_change_set(
         .set_parameters(Some(params))
         .set_capabilities(Some(caps))
         .send()
-        .await
-        .map_err(|e| sdk("cloudformation:CreateChangeSet", e))?;
+        .await;
+    let out = match out {
+        Ok(out) => out,
+        // Some implementations refuse at once what CloudFormation reports as a failed change
+        // set (moto, when the template and every parameter value are the same as the stack's:
+        // moto/cloudformation/responses.py, `_validate_different_update`).
+        Err(e)
+            if code_of(&e).as_deref() == Some("ValidationError")
+                && NO_CHANGES.iter().any(|m| message_of(&e).contains(m)) =>
+        {
+            return Ok(ChangeSetOutcome::NoChanges)
+        }
+        Err(e) => return Err(sdk("cloudformation:CreateChangeSet", e)),
+    };
     let id = out.id().map(str::to_string).ok_or(AwsError::Missing {
         operation: "cloudformation:CreateChangeSet",
         what: "Id",

@@ -33,6 +33,7 @@ mod lower;
 mod nested;
 mod node;
 mod parse;
+pub mod prefix_lists;
 mod region;
 mod resolve;
 mod sam;
@@ -40,6 +41,7 @@ mod stack;
 mod value;
 
 pub use load::{load_paths, load_roots, load_str};
+pub use prefix_lists::{managed_prefix_list_parameters, ManagedPrefixListParam};
 
 use moat_model::Model;
 use std::collections::BTreeMap;

@@ -276,10 +276,14 @@ impl StackCx {
         }
         crate::cycles::check_cycles(&file, &tpl)?;
         let mut params = HashMap::new();
+        let managed = crate::prefix_lists::declared(&file, &tpl)?;
         if let Some(ps) = tpl.get("Parameters").and_then(Node::as_map) {
             for (k, p) in ps {
                 let from_opts = root.then(|| env.opts.parameters.get(&k.name)).flatten();
                 let v = match (from_opts, given.get(&k.name), p.get("Default")) {
+                    (None, None, None) if managed.iter().any(|m| m.parameter == k.name) => {
+                        symbolic_prefix_list(env, &managed, &file, &prefix, &site.region, k)
+                    }
                     (Some(s), _, _) => V::str(s.clone(), k.pos),
                     (None, Some(v), _) => v.clone(),
                     (None, None, Some(d)) => match &d.kind {
@@ -327,6 +331,30 @@ impl StackCx {
             child_cx: HashMap::new(),
         })
     }
+}
+
+/// A parameter without value that the template declares as an AWS-managed prefix list
+/// ([`crate::prefix_lists`]): a symbolic id (the parameter's model id), which the model learns
+/// is the list `com.amazonaws.<region>.<service>`.
+fn symbolic_prefix_list(
+    env: &mut Env,
+    managed: &[crate::prefix_lists::ManagedPrefixListParam],
+    file: &str,
+    prefix: &str,
+    region: &str,
+    k: &crate::node::Key,
+) -> V {
+    let id = Id(format!("{prefix}{}", k.name));
+    if let Some(m) = managed.iter().find(|m| m.parameter == k.name) {
+        if env.model.prefix_list(&id).is_none() {
+            env.model.prefix_lists.push(PrefixList {
+                id: id.clone(),
+                name: Maybe::Known(PrefixList::aws_managed_name(region, &m.service)),
+                prov: Provenance::at(id.as_str(), file, k.pos.line, k.pos.col),
+            });
+        }
+    }
+    V::new(crate::value::Val::Res(id.0), k.pos)
 }
 
 /// A model edit that needs another resource first. Resources that modify other resources

@@ -89,6 +89,8 @@ pub struct Model {
     pub listeners: Vec<Listener>,
     pub endpoint_services: Vec<EndpointService>,
     pub flow_logs: Vec<FlowLog>,
+    /// Managed prefix lists whose name moat knows (see [`PrefixList`]).
+    pub prefix_lists: Vec<PrefixList>,
     pub clusters: Vec<Cluster>,
     pub task_definitions: Vec<TaskDefinition>,
     pub services: Vec<Service>,
@@ -130,6 +132,7 @@ impl Model {
     finder!(role, roles, Role);
     finder!(internet_gateway, internet_gateways, InternetGateway);
     finder!(nat_gateway, nat_gateways, NatGateway);
+    finder!(prefix_list, prefix_lists, PrefixList);
 
     /// The egress zone: subnets where an egress gateway service
     /// ([`Service::egress_gateway`]) runs and no other service does. Empty when any other

@@ -30,6 +30,7 @@ impl Model {
             listeners,
             endpoint_services,
             flow_logs,
+            prefix_lists,
             clusters,
             task_definitions,
             services,
@@ -65,6 +66,7 @@ impl Model {
         self.listeners.extend(listeners);
         self.endpoint_services.extend(endpoint_services);
         self.flow_logs.extend(flow_logs);
+        self.prefix_lists.extend(prefix_lists);
         self.clusters.extend(clusters);
         self.task_definitions.extend(task_definitions);
         self.services.extend(services);

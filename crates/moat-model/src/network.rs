@@ -158,6 +158,37 @@ impl PortRange {
     }
 }
 
+/// A managed prefix list as moat knows it: its id and, when known, its name. A rule or route
+/// names a list by id only; what the list holds is told by its name, since an AWS-managed list's
+/// name says whose addresses it holds (`com.amazonaws.<region>.s3`: S3's in that region). Source:
+/// https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+///
+/// Live, the id is the `pl-…` and the name comes from `DescribeManagedPrefixLists`. In a template
+/// whose list is a parameter moat declares (`Metadata: moat: managed_prefix_lists`) and that has
+/// no value, the id is the parameter's name (symbolic, like a resource's logical id) and the name
+/// is what the declaration says. A `pl-…` given with no name (a literal, a `--param`) is not in
+/// [`crate::Model::prefix_lists`]: moat knows its id, not whose list it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrefixList {
+    pub id: Id,
+    /// `com.amazonaws.<region>.<service>` for an AWS-managed list; the owner's name for others.
+    pub name: Maybe<String>,
+    pub prov: Provenance,
+}
+
+impl PrefixList {
+    /// The name of the AWS-managed prefix list of gateway endpoint service `service` in
+    /// `region` (the same text as the endpoint's service name).
+    pub fn aws_managed_name(region: &str, service: &str) -> String {
+        format!("com.amazonaws.{region}.{service}")
+    }
+
+    /// Whether `name` is an AWS-managed list's name (AWS owns its entries).
+    pub fn is_aws_managed_name(name: &str) -> bool {
+        name.starts_with("com.amazonaws.")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Peer {
     Cidr(IpNet),

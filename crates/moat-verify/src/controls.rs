@@ -216,6 +216,11 @@ pub static TABLE: &[RuleControls] = &[
         note: "Decides whether the design works (a needed name resolves), not whether it is restricted.",
     },
     RuleControls {
+        code: "MOAT014",
+        controls: &[PCI_1_3_2, SC_7, AC_4],
+        note: "Outbound traffic limited to what the workload needs: S3's managed prefix list, not every address.",
+    },
+    RuleControls {
         code: "MOAT101",
         controls: MANAGED_INTERFACE,
         note: "Without the endpoint the service's calls need a way out of the VPC.",

@@ -11,8 +11,8 @@
 
 use ipnet::IpNet;
 use moat_model::{
-    Hop, Id, Maybe, Model, NaclEntry, NetworkAcl, Peer, PortRange, Protocol, Provenance,
-    SecurityGroup, SgRule, Subnet, Unknown,
+    Hop, Id, Maybe, Model, NaclEntry, NetworkAcl, Peer, PortRange, PrefixList, Protocol,
+    Provenance, SecurityGroup, SgRule, Subnet, Unknown,
 };
 
 /// The outcome of one hop.
@@ -52,8 +52,20 @@ pub struct TrafficPeer<'a> {
     pub range: Option<Result<IpNet, Box<Unknown>>>,
     /// The peer is outside the VPC (AWS public service addresses, e.g. S3 through the gateway).
     pub outside: bool,
-    /// The peer is reached through a managed prefix list (the S3 gateway endpoint).
-    pub via_prefix_list: bool,
+    /// The peer is reached through a managed prefix list (a gateway endpoint): which one.
+    pub via_prefix_list: Option<ListTarget<'a>>,
+}
+
+/// The managed prefix list a gateway endpoint routes, and what the model knows of lists, so a
+/// security group rule naming a list can be told to name this one.
+#[derive(Debug, Clone)]
+pub struct ListTarget<'a> {
+    /// The list's name: the gateway endpoint's service name (`com.amazonaws.<region>.s3`),
+    /// which is also the name of that service's AWS-managed prefix list. Source:
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+    pub name: &'a str,
+    /// The lists whose name the model knows.
+    pub known: &'a [PrefixList],
 }
 
 impl<'a> TrafficPeer<'a> {
@@ -183,31 +195,83 @@ fn sg_rule_admits(rule: &SgRule, port: u16, peer: &TrafficPeer<'_>) -> HopVerdic
             &rule.prov,
             "check the template that defines that security group together with this one",
         ),
-        Maybe::Known(Peer::PrefixList(list)) => {
-            // A managed prefix list rule: the S3 gateway endpoint's list is the only one an
-            // isolated VPC uses for AWS services; its contents are not in the template, so a
-            // prefix-list rule with a known id counts for prefix-list peers and not for others.
-            // An unknown id may name any list.
-            if !peer.via_prefix_list {
-                HopVerdict::Deny
-            } else if let Some(why) = list.why_unknown() {
-                HopVerdict::unknown(
-                    format!(
-                        "the prefix list a rule of `{}` names ({why})",
-                        rule.prov.resource
-                    ),
-                    &rule.prov.field("peer"),
-                    "give the prefix list id a value moat can resolve",
-                )
-            } else {
-                HopVerdict::Allow
-            }
-        }
+        Maybe::Known(Peer::PrefixList(list)) => match &peer.via_prefix_list {
+            // A prefix list holds outside addresses; a peer inside the VPC is not in it.
+            None => HopVerdict::Deny,
+            Some(target) => prefix_list_admits(rule, list, target),
+        },
         Maybe::Known(Peer::Cidr(c)) => match range_match(c, &rule.prov.field("peer"), peer) {
             Ok(true) => HopVerdict::Allow,
             Ok(false) => HopVerdict::Deny,
             Err(u) => HopVerdict::Unknown(vec![*u]),
         },
+    }
+}
+
+/// Does a rule naming prefix list `list` admit the addresses of `target`? Only when moat knows
+/// the list by name and the name is the target's: a list whose id alone is known (a literal
+/// `pl-…`, a parameter value) may be any list, and a customer-managed list may hold anything,
+/// so both are unknown; another AWS-managed list holds another service's addresses (deny).
+fn prefix_list_admits(rule: &SgRule, list: &Maybe<Id>, target: &ListTarget<'_>) -> HopVerdict {
+    let by_hand = format!(
+        "`aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values={}` gives its id",
+        target.name
+    );
+    let id = match list {
+        Maybe::Known(id) => id,
+        Maybe::Unknown(why) => {
+            return HopVerdict::unknown(
+                format!(
+                    "the prefix list a rule of `{}` names ({why})",
+                    rule.prov.resource
+                ),
+                &rule.prov.field("peer"),
+                format!("give the prefix list id a value moat can resolve ({by_hand})"),
+            )
+        }
+    };
+    let Some(known) = target.known.iter().find(|l| &l.id == id) else {
+        return HopVerdict::unknown(
+            format!(
+                "whether prefix list `{id}`, which a rule of `{}` names, is {}: moat knows the list's id, not its name",
+                rule.prov.resource, target.name
+            ),
+            &rule.prov.field("peer"),
+            format!(
+                "leave the template's prefix list parameter unset for `moat check` (moat's templates declare what it stands for; `moat deploy` fills it and checks the name), or run `moat audit` once deployed, which reads the list's name ({by_hand})"
+            ),
+        );
+    };
+    match &known.name {
+        Maybe::Known(n) if n == target.name => HopVerdict::Allow,
+        // `com.amazonaws.${AWS::Region}.s3` against a literal region: the region decides.
+        Maybe::Known(n)
+            if n.contains(moat_model::UNKNOWN_REGION)
+                || target.name.contains(moat_model::UNKNOWN_REGION) =>
+        {
+            HopVerdict::unknown(
+                format!(
+                    "whether prefix list `{id}` ({n}), which a rule of `{}` names, is {}: the region is unknown",
+                    rule.prov.resource, target.name
+                ),
+                &rule.prov.field("peer"),
+                "pass --region (or AWS_REGION)",
+            )
+        }
+        Maybe::Known(n) if PrefixList::is_aws_managed_name(n) => HopVerdict::Deny,
+        Maybe::Known(n) => HopVerdict::unknown(
+            format!(
+                "whether prefix list `{id}` ({n}, not AWS-managed), which a rule of `{}` names, holds the addresses of {}",
+                rule.prov.resource, target.name
+            ),
+            &rule.prov.field("peer"),
+            format!("name the AWS-managed list {} instead ({by_hand})", target.name),
+        ),
+        Maybe::Unknown(why) => HopVerdict::unknown(
+            format!("the name of prefix list `{id}` ({why})"),
+            &known.prov,
+            format!("name the AWS-managed list {} ({by_hand})", target.name),
+        ),
     }
 }
 
@@ -532,17 +596,26 @@ pub fn walk_to_interface(model: &Model, from: &Point<'_>, to: &Point<'_>, port: 
 }
 
 /// Walk TCP `port` from a task interface to an AWS service's public addresses through a gateway
-/// endpoint (S3): security group egress to the prefix list (or a range covering it), NACL out and
-/// back in on the ephemeral ports. The route itself is checked by the caller.
-pub fn walk_to_gateway(model: &Model, from: &Point<'_>, port: u16) -> Walk {
+/// endpoint (S3): security group egress to the service's prefix list `list` (the endpoint's
+/// service name; or a range covering every outside address), NACL out and back in on the
+/// ephemeral ports. The route itself is checked by the caller.
+pub fn walk_to_gateway(model: &Model, from: &Point<'_>, list: &str, port: u16) -> Walk {
     let mut w = Walk { hops: Vec::new() };
     let outside = TrafficPeer {
         outside: true,
-        via_prefix_list: true,
+        via_prefix_list: Some(ListTarget {
+            name: list,
+            known: &model.prefix_lists,
+        }),
         ..Default::default()
     };
+    let which = if list.ends_with(".s3") {
+        "the S3 prefix list".to_string()
+    } else {
+        format!("prefix list {list}")
+    };
     w.push(
-        format!("security group egress TCP {port} to the S3 prefix list"),
+        format!("security group egress TCP {port} to {which}"),
         &names(&from.security_groups),
         security_groups_admit(
             &from.security_groups,

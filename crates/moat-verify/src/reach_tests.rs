@@ -184,10 +184,8 @@ fn unresolved_groups_make_deny_unknown() {
     ));
 }
 
-/// A prefix-list rule whose list id is unknown may name any list: it does not admit S3.
-#[test]
-fn unknown_prefix_list_is_unknown() {
-    let rule = |list: Maybe<Id>| SecurityGroup {
+fn egress_to_list(list: Maybe<Id>) -> SecurityGroup {
+    SecurityGroup {
         id: Id::from("TaskSg"),
         vpc: Maybe::Known(Id::from("VPC")),
         ingress: vec![],
@@ -195,26 +193,105 @@ fn unknown_prefix_list_is_unknown() {
             protocol: Maybe::Known(Protocol::Tcp),
             ports: Maybe::Known(Some(PortRange::single(443))),
             peer: Maybe::Known(Peer::PrefixList(list)),
-            prov: Provenance::default(),
+            prov: Provenance::at("TaskSg", "t.yml", 7, 11),
         }],
         default: false,
         prov: Provenance::default(),
-    };
-    let s3 = TrafficPeer {
+    }
+}
+
+fn named(id: &str, name: &str) -> PrefixList {
+    PrefixList {
+        id: Id::from(id),
+        name: Maybe::Known(name.into()),
+        prov: Provenance::default(),
+    }
+}
+
+const S3: &str = "com.amazonaws.us-east-1.s3";
+
+fn s3_peer(known: &[PrefixList]) -> TrafficPeer<'_> {
+    TrafficPeer {
         outside: true,
-        via_prefix_list: true,
+        via_prefix_list: Some(ListTarget { name: S3, known }),
         ..Default::default()
-    };
-    let known = rule(Maybe::Known(Id::from("pl-63a5400a")));
-    assert_eq!(
-        security_groups_admit(&[&known], &[], true, 443, &s3),
-        HopVerdict::Allow
-    );
-    let unknown = rule(Maybe::unknown("Fn::ImportValue S3List"));
+    }
+}
+
+/// A prefix-list rule whose list id is unknown may name any list: it does not admit S3.
+#[test]
+fn unknown_prefix_list_is_unknown() {
+    let lists = [named("pl-63a5400a", S3)];
+    let unknown = egress_to_list(Maybe::unknown("Fn::ImportValue S3List"));
     assert!(matches!(
-        security_groups_admit(&[&unknown], &[], true, 443, &s3),
+        security_groups_admit(&[&unknown], &[], true, 443, &s3_peer(&lists)),
         HopVerdict::Unknown(u) if u[0].what.contains("S3List")
     ));
+}
+
+/// A rule naming the region's S3 list, by id (live) or by the parameter moat declares (a
+/// template), admits S3; the same id with no name known was taken as S3's before (any known id
+/// counted): it is unknown, with the rule's location and how to settle it.
+#[test]
+fn only_the_list_named_s3_admits_s3() {
+    let by_id = egress_to_list(Maybe::Known(Id::from("pl-63a5400a")));
+    let lists = [named("pl-63a5400a", S3)];
+    assert_eq!(
+        security_groups_admit(&[&by_id], &[], true, 443, &s3_peer(&lists)),
+        HopVerdict::Allow
+    );
+    let symbolic = egress_to_list(Maybe::Known(Id::from("S3PrefixListId")));
+    let declared = [named("S3PrefixListId", S3)];
+    assert_eq!(
+        security_groups_admit(&[&symbolic], &[], true, 443, &s3_peer(&declared)),
+        HopVerdict::Allow
+    );
+    let HopVerdict::Unknown(u) = security_groups_admit(&[&by_id], &[], true, 443, &s3_peer(&[]))
+    else {
+        panic!("a list known by id only must not admit S3");
+    };
+    assert!(u[0].what.contains("pl-63a5400a"), "{u:?}");
+    assert_eq!(u[0].prov.line, Some(7));
+    assert!(
+        u[0].settle.contains("describe-managed-prefix-lists"),
+        "{u:?}"
+    );
+}
+
+/// Another AWS-managed list holds another service's addresses (deny); a customer-managed list
+/// may hold anything (unknown); neither counts for S3.
+#[test]
+fn another_list_does_not_admit_s3() {
+    let rule = egress_to_list(Maybe::Known(Id::from("pl-1")));
+    let dynamodb = [named("pl-1", "com.amazonaws.us-east-1.dynamodb")];
+    assert_eq!(
+        security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&dynamodb)),
+        HopVerdict::Deny
+    );
+    let other_region = [named("pl-1", "com.amazonaws.eu-west-1.s3")];
+    assert_eq!(
+        security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&other_region)),
+        HopVerdict::Deny
+    );
+    // The list of an unknown region against a literal one: the region decides, not a deny.
+    let symbolic = [named(
+        "pl-1",
+        &format!("com.amazonaws.{}.s3", moat_model::UNKNOWN_REGION),
+    )];
+    assert!(matches!(
+        security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&symbolic)),
+        HopVerdict::Unknown(u) if u[0].settle.contains("--region")
+    ));
+    let customer = [named("pl-1", "corp-s3-ranges")];
+    assert!(matches!(
+        security_groups_admit(&[&rule], &[], true, 443, &s3_peer(&customer)),
+        HopVerdict::Unknown(u) if u[0].what.contains("corp-s3-ranges")
+    ));
+    // Inside the VPC a prefix-list rule admits nothing.
+    assert_eq!(
+        security_groups_admit(&[&rule], &[], true, 443, &peer("10.0.0.0/24")),
+        HopVerdict::Deny
+    );
 }
 
 /// A matching entry whose rule number is unknown may be evaluated first: a known allow

@@ -51,7 +51,7 @@ const MUTATIONS: &[Mutation] = &[
         depends: INTERFACE,
     },
     Mutation {
-        old: "DestinationPrefixListId: pl-63a5400a",
+        old: "DestinationPrefixListId: !Ref S3PrefixListId",
         new: "DestinationPrefixListId: IMPORT",
         depends: S3,
     },

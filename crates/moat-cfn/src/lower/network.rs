@@ -62,7 +62,7 @@ fn proto_ports(
 }
 
 /// One SG rule (inline or standalone): https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-security-group-rule.html
-fn sg_rule(r: &V, egress: bool, prov: Provenance) -> SgRule {
+fn sg_rule(r: &V, egress: bool, mut prov: Provenance) -> SgRule {
     let (protocol, ports) = proto_ports(r, "IpProtocol", r.get("FromPort"), r.get("ToPort"));
     let (sg, pl) = if egress {
         ("DestinationSecurityGroupId", "DestinationPrefixListId")
@@ -74,6 +74,8 @@ fn sg_rule(r: &V, egress: bool, prov: Provenance) -> SgRule {
     } else if let Some(v) = r.get(sg) {
         Maybe::Known(Peer::SecurityGroup(mid(v)))
     } else if let Some(v) = r.get(pl) {
+        // Which list a rule names is often what a proof hangs on: point at it.
+        field(&mut prov, "peer", Some(v));
         Maybe::Known(Peer::PrefixList(mid(v)))
     } else if let Some(v) = r.get("SourceSecurityGroupName") {
         Maybe::Unknown(format!(

@@ -54,9 +54,9 @@ pub struct VpcPlan {
     /// What the plan cannot decide: a path whose end moat cannot see.
     pub questions: Vec<String>,
     pub notes: Vec<String>,
-    /// The S3 managed prefix list of a reused S3 gateway endpoint (from its route), so the
-    /// tasks' security groups allow HTTPS to S3 only.
-    pub s3_prefix_list: Option<String>,
+    /// An S3 gateway endpoint of the VPC is reused: the tasks' groups allow HTTPS to the S3
+    /// prefix list (the template's `S3PrefixListId` parameter) only.
+    pub s3_gateway_reused: bool,
     /// Security groups of reused interface endpoints: the tasks' groups allow HTTPS to them.
     pub reused_endpoint_groups: Vec<String>,
     /// A VPC flow log exists already: moat adds none.
@@ -160,7 +160,7 @@ pub fn adapt(
         requests: Vec::new(),
         questions: Vec::new(),
         notes: Vec::new(),
-        s3_prefix_list: None,
+        s3_gateway_reused: false,
         reused_endpoint_groups: Vec::new(),
         flow_logs_exist: false,
         additions_monthly_usd: 0.0,
@@ -391,9 +391,7 @@ fn gateway_endpoint(ep: &PlannedEndpoint, live: &Model, vp: &mut VpcPlan) -> boo
         });
         match via {
             Some(e) => {
-                if ep.name == "s3" && vp.s3_prefix_list.is_none() {
-                    vp.s3_prefix_list = prefix_list_of(live, rt, &e.id);
-                }
+                vp.s3_gateway_reused |= ep.name == "s3";
                 if !vp.reused.iter().any(|r| r.id == e.id.0) {
                     vp.reused.push(Reused {
                         name: ep.name.clone(),
@@ -415,21 +413,6 @@ fn gateway_endpoint(ep: &PlannedEndpoint, live: &Model, vp: &mut VpcPlan) -> boo
     vp.requests
         .push(gateway_request(vp, ep, &missing, existing.as_deref()));
     vp.allow_route_changes
-}
-
-/// The prefix list of the route `rt` holds to gateway endpoint `vpce`.
-fn prefix_list_of(live: &Model, rt: &str, vpce: &Id) -> Option<String> {
-    let table = live.route_table(&Id::from(rt))?;
-    table
-        .routes
-        .iter()
-        .find_map(|r| match (&r.destination, &r.target) {
-            (
-                Maybe::Known(RouteDestination::PrefixList(Maybe::Known(pl))),
-                RouteTarget::VpcEndpoint(Maybe::Known(e)),
-            ) if e == vpce => Some(pl.0.clone()),
-            _ => None,
-        })
 }
 
 fn gateway_request(

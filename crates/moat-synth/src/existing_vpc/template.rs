@@ -48,14 +48,30 @@ pub fn tree(plan: &Plan, vp: &VpcPlan) -> Node {
     {
         ours.extend(theirs.iter().cloned());
     }
+    // S3 through a reused gateway: the tasks' groups name the S3 prefix list parameter, which the
+    // template of a VPC of moat's own declares only when moat adds the gateway.
+    let mut metadata = top
+        .iter()
+        .find(|(k, _)| k == "Metadata")
+        .map(|(_, v)| v.clone());
+    if s3_rule_added(plan, vp) && metadata.is_none() {
+        let (param, meta) = crate::template::s3_prefix_list_parameter();
+        if let Node::Map(ours) = &mut params {
+            ours.push((crate::template::S3_PREFIX_LIST_PARAM.to_string(), param));
+        }
+        metadata = Some(meta);
+    }
     let mut out = Vec::new();
     for (key, value) in top {
         match key.as_str() {
             "Description" => {
                 out.push((key, s(description(plan, vp))));
+                if let Some(m) = metadata.take() {
+                    out.push(("Metadata".to_string(), m));
+                }
                 out.push(("Parameters".to_string(), params.clone()));
             }
-            "Parameters" => {}
+            "Parameters" | "Metadata" => {}
             "Resources" => {
                 let res = resources(plan, vp, value);
                 out.push((key, rewrite(res, &subnet_ids)));
@@ -146,13 +162,26 @@ fn resources(plan: &Plan, vp: &VpcPlan, value: Node) -> Node {
         }
         let res = match ty.as_str() {
             "AWS::EC2::VPCEndpoint" => gateway_route_tables(vp, &id, res),
-            "AWS::EC2::SecurityGroup" if is_task_group(plan, &id) => task_group_egress(vp, res),
+            "AWS::EC2::SecurityGroup" if is_task_group(plan, &id) => {
+                task_group_egress(vp, s3_rule_added(plan, vp), res)
+            }
             _ => res,
         };
         out.push((id, res));
     }
     out.extend(changes(vp));
     Node::Map(out)
+}
+
+/// Whether the tasks' groups get the S3 prefix list rule here (the reused S3 gateway; the one
+/// moat adds is in the template already).
+fn s3_rule_added(plan: &Plan, vp: &VpcPlan) -> bool {
+    vp.s3_gateway_reused
+        && !plan.has_s3_gateway()
+        && plan
+            .services
+            .iter()
+            .any(|svc| svc.role == ServiceRole::Workload)
 }
 
 fn is_task_group(plan: &Plan, id: &str) -> bool {
@@ -178,9 +207,10 @@ fn gateway_route_tables(vp: &VpcPlan, id: &str, res: Node) -> Node {
     )
 }
 
-/// The tasks' groups also allow HTTPS to the reused endpoints' groups and, through a reused
-/// S3 gateway, to the S3 prefix list it routes.
-fn task_group_egress(vp: &VpcPlan, res: Node) -> Node {
+/// The tasks' groups also allow HTTPS to the reused endpoints' groups and, with `s3` (a reused
+/// S3 gateway), to the S3 prefix list: the template's `S3PrefixListId` parameter, as when moat
+/// adds the gateway.
+fn task_group_egress(vp: &VpcPlan, s3: bool, res: Node) -> Node {
     let mut rules: Vec<Node> = vp
         .reused_endpoint_groups
         .iter()
@@ -194,13 +224,16 @@ fn task_group_egress(vp: &VpcPlan, res: Node) -> Node {
                 .build()
         })
         .collect();
-    if let Some(pl) = &vp.s3_prefix_list {
+    if s3 {
         rules.push(
             https()
-                .put("DestinationPrefixListId", s(pl))
+                .put(
+                    "DestinationPrefixListId",
+                    r(crate::template::S3_PREFIX_LIST_PARAM),
+                )
                 .put(
                     "Description",
-                    s("HTTPS to S3 through the reused gateway endpoint"),
+                    s("HTTPS to S3 (its managed prefix list) through the reused gateway endpoint"),
                 )
                 .build(),
         );

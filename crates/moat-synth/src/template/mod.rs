@@ -13,7 +13,8 @@ mod posture;
 mod pull_through;
 mod workload;
 
-pub(crate) use network::service_sg;
+pub use network::S3_PREFIX_LIST_PARAM;
+pub(crate) use network::{s3_prefix_list_parameter, service_sg};
 
 use crate::plan::Plan;
 use crate::tree::{get_att, join, r, s, sub, to_json, to_yaml, MapB, Node};
@@ -192,20 +193,29 @@ pub fn template(plan: &Plan) -> Node {
         }
     }
     let _ = get_att;
-    let parameters = pull_through::parameters(plan);
-    MapB::new()
+    let mut parameters = pull_through::parameters(plan);
+    let mut metadata = None;
+    if network::uses_s3_prefix_list(plan) {
+        let (param, meta) = network::s3_prefix_list_parameter();
+        parameters.push((network::S3_PREFIX_LIST_PARAM.to_string(), param));
+        metadata = Some(meta);
+    }
+    let mut top = MapB::new()
         .put("AWSTemplateFormatVersion", s("2010-09-09"))
-        .put("Description", s(description(plan)))
-        .put_if(!parameters.is_empty(), "Parameters", || {
-            let mut m = MapB::new();
-            for (k, v) in parameters {
-                m.push(&k, v);
-            }
-            m.build()
-        })
-        .put("Resources", res.0.build())
-        .put("Outputs", outputs.build())
-        .build()
+        .put("Description", s(description(plan)));
+    if let Some(meta) = metadata {
+        top.push("Metadata", meta);
+    }
+    top.put_if(!parameters.is_empty(), "Parameters", || {
+        let mut m = MapB::new();
+        for (k, v) in parameters {
+            m.push(&k, v);
+        }
+        m.build()
+    })
+    .put("Resources", res.0.build())
+    .put("Outputs", outputs.build())
+    .build()
 }
 
 /// The template's one-line description: it must say what the stack holds, so a spec with

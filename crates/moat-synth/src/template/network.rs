@@ -8,6 +8,51 @@ use moat_model::EndpointKind;
 
 pub(super) const ENDPOINT_SG: &str = "EndpointSecurityGroup";
 
+/// The template parameter holding the region's S3 managed prefix list id.
+pub const S3_PREFIX_LIST_PARAM: &str = "S3PrefixListId";
+
+/// Whether a service group names the S3 prefix list: the S3 gateway is planned and a service
+/// other than the egress gateway runs.
+pub(crate) fn uses_s3_prefix_list(plan: &Plan) -> bool {
+    plan.has_s3_gateway()
+        && plan
+            .services
+            .iter()
+            .any(|svc| svc.role != ServiceRole::EgressGateway)
+}
+
+/// The `S3PrefixListId` parameter and the template `Metadata` that declares what it stands for
+/// (see `moat_cfn::prefix_lists`).
+pub(crate) fn s3_prefix_list_parameter() -> (Node, Node) {
+    // Source for the list's name and lookup:
+    // https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+    let param = MapB::new()
+        .put("Type", s("String"))
+        .put(
+            "Description",
+            s(
+                "Id of the region's S3 managed prefix list (com.amazonaws.<region>.s3), the only \
+               outside destination of the services' security groups. `moat deploy` fills it; by \
+               hand: aws ec2 describe-managed-prefix-lists --filters \
+               Name=prefix-list-name,Values=com.amazonaws.<region>.s3",
+            ),
+        )
+        .put("AllowedPattern", s("^pl-[0-9a-f]+$"))
+        .build();
+    let metadata = MapB::new()
+        .put(
+            "moat",
+            MapB::new()
+                .put(
+                    "managed_prefix_lists",
+                    MapB::new().put(S3_PREFIX_LIST_PARAM, s("s3")).build(),
+                )
+                .build(),
+        )
+        .build();
+    (param, metadata)
+}
+
 pub(crate) fn service_sg(stem: &str) -> String {
     format!("{stem}SecurityGroup")
 }
@@ -165,15 +210,16 @@ fn endpoints(plan: &Plan, res: &mut Resources) {
 
 /// Endpoint SG: TCP 443 only from the service SGs. Service SGs: egress TCP 443 only.
 ///
-/// Egress to S3 through the gateway endpoint: the tight form is `DestinationPrefixListId` with
-/// the region's `com.amazonaws.<region>.s3` managed prefix list, but CloudFormation cannot look
-/// that id up (`Fn::GetAtt` on a gateway `AWS::EC2::VPCEndpoint` does not return it) and a
-/// hand-fed parameter breaks one-command deploys. So service SGs allow TCP 443 to 0.0.0.0/0
-/// *only when the S3 gateway is planned*. That is safe here because the route tables hold only
-/// `local` and the S3 gateway's prefix-list route: a packet to any other outside address has no
-/// route and is dropped, and the gateway's policy limits S3 to the planned objects. Inside the
-/// VPC, 443 reaches only the endpoint ENIs (whose SG admits the service SGs) and the internal
-/// NLBs. Without the S3 gateway, egress is 443 to the endpoint SG alone.
+/// Egress to S3 through the gateway endpoint: TCP 443 to the region's `com.amazonaws.<region>.s3`
+/// managed prefix list (`DestinationPrefixListId`), nothing wider. CloudFormation cannot look that
+/// id up (`Fn::GetAtt` on a gateway `AWS::EC2::VPCEndpoint` does not return it), so it is the
+/// template parameter [`S3_PREFIX_LIST_PARAM`], declared in the template's
+/// `Metadata: moat: managed_prefix_lists` as S3's list: `moat deploy` fills it from
+/// `DescribeManagedPrefixLists`, and `moat check` of the template without a value knows the rule
+/// names S3's list. Inside the VPC, 443 reaches only the endpoint ENIs (whose SG admits the
+/// service SGs) and, with `[egress]`, the proxy NLB in the task subnets. The egress gateway's own
+/// group keeps its internet rules (it reaches S3 within them). Without the S3 gateway, egress is
+/// 443 to the endpoint SG alone.
 fn security_groups(plan: &Plan, res: &mut Resources) {
     let has_interface = plan.interface_endpoints().next().is_some();
     // An explicit egress rule replaces the default allow-all one; 127.0.0.1/32 matches nothing
@@ -256,10 +302,10 @@ fn security_groups(plan: &Plan, res: &mut Resources) {
         } else if plan.has_s3_gateway() {
             egress.push(
                 tcp(443)
-                    .put("CidrIp", s("0.0.0.0/0"))
+                    .put("DestinationPrefixListId", r(S3_PREFIX_LIST_PARAM))
                     .put(
                         "Description",
-                        s("HTTPS to S3 via the gateway endpoint; no other route leaves the VPC"),
+                        s("HTTPS to S3 (its managed prefix list) through the gateway endpoint"),
                     )
                     .build(),
             );

@@ -290,7 +290,7 @@ fn gateway_verdict(cx: &Context<'_>, u: &EndpointUse<'_, '_>, ep: &VpcEndpoint) 
             Verdict::Unproved(unknown_tables.clone())
         });
     }
-    for (_, walk) in gateway_walks(cx, u) {
+    for (_, walk) in gateway_walks(cx, u, ep) {
         v = v.and(walk.verdict());
     }
     if u.short == "s3" {

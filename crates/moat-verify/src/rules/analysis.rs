@@ -316,15 +316,21 @@ pub(crate) fn interface_walks<'m>(
     out
 }
 
-/// For a gateway endpoint use: per task subnet, the walk to the service's addresses.
+/// For a gateway endpoint use: per task subnet, the walk to the service's addresses through
+/// gateway endpoint `ep`, whose service name is its managed prefix list's name.
 pub(crate) fn gateway_walks<'m>(
     cx: &Context<'m>,
     u: &EndpointUse<'_, 'm>,
+    ep: &VpcEndpoint,
 ) -> Vec<(&'m Subnet, Walk)> {
+    let list = match &ep.service {
+        Maybe::Known(name) => name.clone(),
+        Maybe::Unknown(_) => moat_model::PrefixList::aws_managed_name(&cx.region, u.short),
+    };
     u.view
         .subnets
         .iter()
-        .map(|s| (*s, walk_to_gateway(cx.model, &task_point(u, s), 443)))
+        .map(|s| (*s, walk_to_gateway(cx.model, &task_point(u, s), &list, 443)))
         .collect()
 }
 

@@ -78,7 +78,7 @@ pub(crate) fn report_blocked(
                 .into_iter()
                 .map(|(from, _, w)| (from.id.to_string(), w))
                 .collect(),
-            Some(EndpointKind::Gateway) => gateway_walks(cx, &u)
+            Some(EndpointKind::Gateway) => gateway_walks(cx, &u, ep)
                 .into_iter()
                 .map(|(from, w)| (from.id.to_string(), w))
                 .collect(),

@@ -85,6 +85,7 @@ mod resource_in_other_region;
 mod role_trust_wrong;
 mod s3_perimeter_excludes_layer_bucket;
 mod secret_policy_denies;
+mod service_egress_wider_than_s3_list;
 pub use bucket_policy_denies::BucketPolicyDenies;
 pub use classic_load_balancer_internet_facing::ClassicLoadBalancerInternetFacing;
 pub use dhcp_options_custom_dns::DhcpOptionsCustomDns;
@@ -98,6 +99,7 @@ pub use resource_in_other_region::ResourceInOtherRegion;
 pub use role_trust_wrong::RoleTrustWrong;
 pub use s3_perimeter_excludes_layer_bucket::S3PerimeterExcludesLayerBucket;
 pub use secret_policy_denies::SecretPolicyDenies;
+pub use service_egress_wider_than_s3_list::ServiceEgressWiderThanS3List;
 
 use crate::Rule;
 
@@ -116,6 +118,7 @@ pub static ALL: &[&dyn Rule] = &[
     &EgressGatewayOpenToInternet,
     &DnsExfiltrationOpen,
     &DnsFirewallBlocksNeededName,
+    &ServiceEgressWiderThanS3List,
     &EndpointMissing,
     &EndpointPrivateDnsDisabled,
     &VpcDnsDisabled,

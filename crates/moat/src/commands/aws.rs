@@ -124,13 +124,15 @@ fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Option<Synthes
     synthesize_spec(spec).map(Some)
 }
 
-/// Run the rules on the synthesized template, as `moat check` would.
+/// Run the rules on the synthesized template, as `moat check` would, knowing the prefix lists
+/// `lists` by id and name (`moat deploy` looked them up).
 fn check_template(
     s: &Synthesized,
     region: &str,
     account: &str,
     stack: &str,
     params: &[(String, String)],
+    lists: &[moat_model::PrefixList],
 ) -> Result<Outcome> {
     let opts = moat_cfn::LoadOptions {
         region: Some(region.to_string()),
@@ -141,10 +143,11 @@ fn check_template(
     };
     let name = format!("{stack}.template.yml");
     let mut loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
-    if let Some(live) = &s.live {
-        for sc in loaded.roots.iter_mut().flat_map(|r| r.scenarios.iter_mut()) {
+    for sc in loaded.roots.iter_mut().flat_map(|r| r.scenarios.iter_mut()) {
+        if let Some(live) = &s.live {
             sc.model = super::existing::merged(live, &sc.model);
         }
+        sc.model.prefix_lists.extend(lists.iter().cloned());
     }
     Ok(check_loaded(&loaded, region))
 }
@@ -214,6 +217,7 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
             Ok(id) => id,
             Err(e) => s.spec.account_id.clone().with_context(|| format!("no account id: {e}"))?,
         };
+        let filled = super::prefix_lists::fill(&aws, &region, &s.template, params).await?;
         // Images before anything else: a missing one fails here, not as the tasks start.
         super::deploy_images::check_private_images(&aws, &s.spec).await?;
         let mut spec = s.spec.clone();
@@ -230,7 +234,8 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
             resynthesize(&s, spec)?
         };
         let s = pinned.as_ref().unwrap_or(&s);
-        let outcome = check_template(s, &region, &account, &stack, &params)?;
+        let params = filled.params;
+        let outcome = check_template(s, &region, &account, &stack, &params, &filled.lists)?;
         let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
         if errors > 0 {
             eprint!("{}", render(&outcome, FindingFormat::Text, false));
@@ -300,6 +305,10 @@ pub fn diff(a: DiffArgs) -> Result<u8> {
     let params = s.params(parse_params(&a.params)?);
     runtime()?.block_on(async {
         let aws = connect(&a.aws, Some(&s.spec.region)).await?;
+        let region = aws.region.clone().unwrap_or_else(|| s.spec.region.clone());
+        let params = super::prefix_lists::fill(&aws, &region, &s.template, params)
+            .await?
+            .params;
         let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
         match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
             ChangeSetOutcome::NoChanges => println!("Stack {stack} is up to date: no changes."),
@@ -390,4 +399,33 @@ pub fn destroy(a: DestroyArgs) -> Result<u8> {
         }
         Ok::<u8, anyhow::Error>(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moat_model::{Maybe, PrefixList, Provenance};
+
+    /// What `moat deploy` knows after filling `S3PrefixListId`: the id with its name, and its
+    /// check of the template is clean; the same id without the name (what `moat check
+    /// --param` knows) leaves S3 reach unproved (MOAT120), never clean.
+    #[test]
+    fn the_pre_deploy_check_judges_the_filled_list_by_its_name() {
+        let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/isolated-service");
+        let s = synthesize(&spec).expect("synthesize");
+        let params = vec![("S3PrefixListId".to_string(), "pl-63a5400a".to_string())];
+        let s3 = PrefixList {
+            id: "pl-63a5400a".into(),
+            name: Maybe::Known("com.amazonaws.us-east-1.s3".into()),
+            prov: Provenance::resource("pl-63a5400a"),
+        };
+        let named =
+            check_template(&s, "us-east-1", "123456789012", "t", &params, &[s3]).expect("check");
+        assert!(named.findings.is_empty(), "{:#?}", named.findings);
+        let unnamed =
+            check_template(&s, "us-east-1", "123456789012", "t", &params, &[]).expect("check");
+        let codes: Vec<&str> = unnamed.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["MOAT120"], "{:#?}", unnamed.findings);
+    }
 }

@@ -16,6 +16,8 @@ mod image_gate;
 mod init;
 mod inputs;
 mod plan;
+#[cfg(feature = "aws")]
+mod prefix_lists;
 mod registry;
 mod rules;
 mod synth;

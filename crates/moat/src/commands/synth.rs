@@ -36,6 +36,13 @@ pub fn synth(a: SynthArgs) -> Result<u8> {
         eprintln!("{what} {}", path.display());
     }
     eprintln!("{}", check_summary(&b));
+    for p in moat_cfn::managed_prefix_list_parameters(name, &b.template_yaml)? {
+        let list = moat_model::PrefixList::aws_managed_name(&b.plan.region, &p.service);
+        eprintln!(
+            "note: parameter {} is the id of the managed prefix list {list}; `moat deploy` fills it (by hand: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values={list})",
+            p.parameter
+        );
+    }
     Ok(u8::from(
         b.findings.iter().any(|f| f.severity == Severity::Error),
     ))

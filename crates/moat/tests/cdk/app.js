@@ -101,6 +101,21 @@ function taskRole(scope, id) {
   });
 }
 
+/** The service's security group lets out TCP 443 only: to the VPC (the interface endpoints) and
+ *  to S3's managed prefix list. A template cannot look that list's id up, so it is a parameter
+ *  the template's Metadata declares as the list com.amazonaws.<region>.s3, as `moat synth`
+ *  writes it (`moat deploy` fills it). */
+function serviceGroup(scope, vpc) {
+  const stack = cdk.Stack.of(scope);
+  const s3List = new cdk.CfnParameter(stack, 'S3PrefixListId', { type: 'String', allowedPattern: '^pl-[0-9a-f]+$' });
+  stack.templateOptions.metadata = { ...(stack.templateOptions.metadata || {}),
+    moat: { managed_prefix_lists: { S3PrefixListId: 's3' } } };
+  const sg = new ec2.SecurityGroup(scope, 'ServiceSecurityGroup', { vpc, allowAllOutbound: false, description: 'tasks' });
+  sg.addEgressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(443), 'the interface endpoints');
+  sg.addEgressRule(ec2.Peer.prefixList(s3List.valueAsString), ec2.Port.tcp(443), 'S3 through the gateway endpoint');
+  return sg;
+}
+
 /** The service: one container from this account's ECR in this region, logs to a named group. */
 function service(scope, vpc) {
   const cluster = new ecs.Cluster(scope, 'Cluster', { vpc });
@@ -124,6 +139,7 @@ function service(scope, vpc) {
     minHealthyPercent: 100,
     circuitBreaker: { rollback: true },
     assignPublicIp: false,
+    securityGroups: [serviceGroup(scope, vpc)],
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
   });
 }
