@@ -75,11 +75,15 @@ pub struct DnsFirewallPrices {
     pub source: &'static str,
 }
 
-/// "Amazon Route 53 pricing", Route 53 Resolver DNS Firewall section.
+/// "Amazon Route 53 pricing", Route 53 Resolver DNS Firewall section: "$0.60 per million
+/// queries (first 1 billion queries per month)", $0.40 per million beyond; domain names
+/// "$0.0005 per month (prorated hourly)". Re-checked 2026-12 against a verbatim transcription of
+/// that page dated 2026-09-20 (the page itself cannot be fetched from this machine). moat's
+/// estimate uses the first tier: an environment under 1 billion queries a month.
 pub const DNS_FIREWALL: DnsFirewallPrices = DnsFirewallPrices {
     domain_month: 0.0005,
     million_queries: 0.60,
-    as_of: AS_OF,
+    as_of: "2026-09",
     source: src::ROUTE53_PRICING,
 };
 
