@@ -108,6 +108,9 @@ pub struct Resolver {
     /// read them): every verdict about the firewall then stays unproved. `None` for a template,
     /// which shows every association it makes.
     pub unread: Option<String>,
+    /// Why the source could not show Resolver query logging (the lists above are then not
+    /// the whole truth). `None` for a template.
+    pub query_logs_unread: Option<String>,
 }
 
 impl Resolver {
