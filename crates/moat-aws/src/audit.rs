@@ -52,11 +52,6 @@ pub async fn audit(aws: &Aws, target: &AuditTarget) -> Result<(Model, Vec<String
                 Maybe::unknown(e.to_string())
             }
         },
-        // DNS Firewall associations are not read yet: verdicts about DNS stay unproved.
-        resolver: moat_model::Resolver {
-            unread: Some("moat audit does not read Route 53 Resolver DNS Firewall yet".into()),
-            ..Default::default()
-        },
         ..Model::default()
     };
     let scope = match target {
@@ -73,6 +68,7 @@ pub async fn audit(aws: &Aws, target: &AuditTarget) -> Result<(Model, Vec<String
     read_load_balancers(aws, vpcs, &mut model).await?;
     read_endpoint_services(aws, &scope.endpoint_services, &mut model).await?;
     read_ecs(aws, &scope.ecs_services, &mut model, &mut notes).await?;
+    crate::read_dns::read_resolver(aws, vpcs, &mut model, &mut notes).await;
     Ok((model, notes))
 }
 

@@ -30,10 +30,12 @@
 mod audit;
 mod ecr;
 mod error;
+mod map_dns;
 mod map_ec2;
 mod map_svc;
 mod prefix_lists;
 pub mod present;
+mod read_dns;
 mod stack;
 mod taskdef;
 
@@ -43,6 +45,7 @@ pub use ecr::{
     EcrImage, EcrLogin, RepositoryOutcome,
 };
 pub use error::AwsError;
+pub use map_dns::*;
 pub use map_ec2::*;
 pub use map_svc::*;
 pub use prefix_lists::{managed_prefix_list, named_prefix_list_ids, prefix_lists_by_id};
@@ -56,6 +59,8 @@ pub use taskdef::describe_task_definition_json;
 /// The EC2 SDK, for callers (and tests) that build requests with its types, such as setting up
 /// a VPC the way a network team would before `moat plan` reads it.
 pub use aws_sdk_ec2;
+/// The Route 53 Resolver SDK, for tests that build its shapes to feed [`map_resolver`].
+pub use aws_sdk_route53resolver;
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
@@ -83,6 +88,8 @@ pub struct Aws {
     pub sts: aws_sdk_sts::Client,
     /// Amazon ECR: registry logins and repositories for `moat image copy`.
     pub ecr: aws_sdk_ecr::Client,
+    /// Route 53 Resolver: DNS Firewall and query logging, for `moat audit`.
+    pub resolver: aws_sdk_route53resolver::Client,
     /// The region the clients use.
     pub region: Option<String>,
     /// How often waits poll CloudFormation (5 s by default; tests against an emulator lower it).
@@ -130,6 +137,7 @@ pub async fn connect(opts: &AwsOptions) -> Result<Aws, AwsError> {
         logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         sts: aws_sdk_sts::Client::new(&conf),
         ecr: aws_sdk_ecr::Client::new(&conf),
+        resolver: aws_sdk_route53resolver::Client::new(&conf),
         region,
         poll_interval: std::time::Duration::from_secs(5),
     })

@@ -382,6 +382,21 @@ async fn deploy_audit_diff_destroy_against_moto() {
     assert_eq!(model.task_definitions.len(), 1);
     assert_eq!(model.roles.len(), 1);
     assert!(model.roles[0].trust_has_source_conditions);
+    // moto does not serve the DNS Firewall API: the read fails, and says so (unproved, never
+    // "no firewall"). moto does serve query logging, which is read.
+    let unread = model.resolver.unread.as_deref().unwrap_or_default();
+    assert!(
+        unread.contains("ListFirewallRuleGroupAssociations failed"),
+        "{unread:?} {notes:?}"
+    );
+    assert!(model.resolver.associations.is_empty());
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("DNS Firewall verdicts are unproved")),
+        "{notes:?}"
+    );
+    assert_eq!(model.resolver.query_logs_unread, None, "{notes:?}");
     let findings = moat_verify::check(&model, &moat_verify::Options::default());
     assert!(
         errors(&findings).is_empty(),

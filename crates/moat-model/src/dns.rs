@@ -108,6 +108,10 @@ pub struct Resolver {
     /// read them): every verdict about the firewall then stays unproved. `None` for a template,
     /// which shows every association it makes.
     pub unread: Option<String>,
+    /// Why the source could not show Resolver query logging (the lists above are then not
+    /// the whole truth). `None` for a template (and then left out of the serialized model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_logs_unread: Option<String>,
 }
 
 impl Resolver {

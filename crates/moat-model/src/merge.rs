@@ -82,6 +82,9 @@ impl Model {
         if r.unread.is_none() {
             r.unread = resolver.unread;
         }
+        if r.query_logs_unread.is_none() {
+            r.query_logs_unread = resolver.query_logs_unread;
+        }
         self.waivers.extend(waivers);
         self.kms_keys.extend(kms_keys);
         self.secrets.extend(secrets);
@@ -104,6 +107,7 @@ mod tests {
             region: Maybe::Known("us-east-1".into()),
             resolver: Resolver {
                 unread: Some("not read".into()),
+                query_logs_unread: Some("logs not read".into()),
                 ..Default::default()
             },
             ..Default::default()
@@ -128,5 +132,9 @@ mod tests {
             Some("123456789012")
         );
         assert_eq!(live.resolver.unread.as_deref(), Some("not read"));
+        assert_eq!(
+            live.resolver.query_logs_unread.as_deref(),
+            Some("logs not read")
+        );
     }
 }

@@ -136,3 +136,17 @@ fn a_block_before_the_allow_refutes_the_needed_names() {
     );
     assert!(codes.contains(&"MOAT013"), "{codes:?}");
 }
+
+#[test]
+fn a_block_all_for_one_query_type_does_not_close_the_exit() {
+    // `Qtype: A`: the BLOCK matches only A queries; a TXT query for any name still resolves.
+    let (codes, props) = prove(
+        "qtype",
+        &edit(
+            "          Action: BLOCK\n",
+            "          Action: BLOCK\n          Qtype: A\n",
+        ),
+    );
+    assert!(!exit_verdict(&props).is_proved(), "{props:#?}");
+    assert!(codes.contains(&"MOAT012"), "{codes:?}");
+}

@@ -474,17 +474,24 @@ fn every_example_deploys_and_audits_without_errors() {
             .expect("audit");
         let live: serde_json::Value = serde_json::from_slice(&out.stdout).expect("audit JSON");
         let findings = json_findings(&out.stdout);
-        // The one warning allowed: moat audit does not read Route 53 Resolver DNS Firewall
-        // yet, so the DNS properties stay unproved (MOAT120), never passed.
-        let unexpected: Vec<_> = findings
-            .iter()
-            .filter(|f| {
-                f["severity"] != "warning"
-                    || f["code"] != "MOAT120"
-                    || !f["message"].as_str().unwrap_or("").contains("DNS Firewall")
-            })
-            .collect();
+        // The one warning allowed: moto does not serve the Route 53 Resolver DNS Firewall API,
+        // so audit's ListFirewallRuleGroupAssociations fails; the DNS properties then stay
+        // unproved (MOAT120 naming the failed call), never passed and never "no firewall"
+        // (MOAT012).
+        let dns_unread = |f: &&serde_json::Value| {
+            let message = f["message"].as_str().unwrap_or("");
+            f["severity"] == "warning"
+                && f["code"] == "MOAT120"
+                && message.contains("could not read Route 53 Resolver DNS Firewall")
+                && message.contains("ListFirewallRuleGroupAssociations failed")
+        };
+        let unexpected: Vec<_> = findings.iter().filter(|f| !dns_unread(f)).collect();
         assert!(unexpected.is_empty(), "{name}: {unexpected:#?}");
+        assert_eq!(
+            findings.iter().filter(dns_unread).count(),
+            1,
+            "{name}: the DNS Firewall read fails on moto and says so"
+        );
 
         let expected = property_counts(&plan["check"]["summary"]);
         let found = property_counts(&live["summary"]["properties"]);
@@ -497,7 +504,7 @@ fn every_example_deploys_and_audits_without_errors() {
                 .unwrap_or_default();
             assert_eq!(live_refuted, 0, "{name}: live {kind} refuted");
             match kind.as_str() {
-                // Unproved, not proved: see the MOAT120 above.
+                // Unproved, not proved: the firewall read failed (the MOAT120 above).
                 "dns" => assert_eq!(
                     [live_proved, live_unproved],
                     [0, *proved],

@@ -86,7 +86,8 @@ pub fn lower(env: &mut Env, ty: &str, p: &V, mut prov: Provenance) -> Result<boo
 
 /// One `FirewallRules[]` entry:
 /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-route53resolver-firewallrulegroup-firewallrule.html
-/// (`FirewallDomainRedirectionAction` default `INSPECT_REDIRECTION_DOMAIN`).
+/// (`FirewallDomainRedirectionAction` default `INSPECT_REDIRECTION_DOMAIN`; `Qtype`: the DNS
+/// query type the rule matches, every type when absent).
 fn rule(x: &V, group: &Provenance) -> FirewallRule {
     let prov = if x.pos.line > 0 {
         group.with_pos(x.pos.line, x.pos.col)
@@ -104,12 +105,21 @@ fn rule(x: &V, group: &Provenance) -> FirewallRule {
         Some(Ok(s)) => Maybe::Known(s.eq_ignore_ascii_case("TRUST_REDIRECTION_DOMAIN")),
         Some(Err(why)) => Maybe::Unknown(why),
     };
+    // A rule with `Qtype` matches only queries of that type (a BLOCK for `*` with `Qtype: A`
+    // lets a TXT query through); the model has rules for every type, so its names are unknown.
+    let domain_list = match x.get("Qtype").map(V::text) {
+        Some(Ok(q)) => Maybe::Unknown(format!(
+            "the rule matches only DNS queries of type {q}; moat models rules that match every type"
+        )),
+        Some(Err(why)) => Maybe::Unknown(format!("the rule's Qtype ({why})")),
+        None => mid_opt(x.get("FirewallDomainListId"), "FirewallDomainListId"),
+    };
     FirewallRule {
         priority: x
             .get("Priority")
             .map_or_else(|| Maybe::Unknown("Priority not set".into()), mnum),
         action,
-        domain_list: mid_opt(x.get("FirewallDomainListId"), "FirewallDomainListId"),
+        domain_list,
         trust_redirection,
         prov,
     }

@@ -10,6 +10,12 @@ rule! {
     /// the verdict is unproved (MOAT120), never clean. A warning by default; an error under
     /// the strict profile (`moat check --strict`, `moat audit --strict`).
     ///
+    /// `moat audit` reads the VPC's rule group associations, their rules and domain lists from
+    /// the Route 53 Resolver API; a call it may not make leaves the verdict unproved, naming the
+    /// call. A rule that matches one query type (`Qtype`) or by threat traits (DNS Firewall
+    /// Advanced) is not a block of every name: a `BLOCK` for `*` with `Qtype: A` lets a `TXT`
+    /// query through.
+    ///
     /// ## Why is this bad?
     /// A VPC without an internet gateway or NAT still has one way out: the Amazon-provided
     /// resolver answers any public name by asking the internet's name servers. A compromised
