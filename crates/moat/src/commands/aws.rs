@@ -51,9 +51,11 @@ fn parse_params(params: &[String]) -> Result<Vec<(String, String)>> {
 /// The spec, its environment name, its region and the synthesized template.
 struct Synthesized {
     spec: moat_spec::Spec,
+    /// The spec's KMS keys, `[dns]` and `[vpc]` (a re-plan of the pinned spec needs them).
+    extras: moat_spec::SpecExtras,
     template: String,
     /// `[vpc] id`: the live VPC the template's resources join (the check judges both).
-    live: Option<moat_model::Model>,
+    existing: Option<super::existing::ExistingVpc>,
     /// `[vpc] id`: `VpcId` and `SubnetIds`, passed explicitly (an emulator may not split a
     /// list parameter's default); a `--param` of the same name wins.
     vpc_params: Vec<(String, String)>,
@@ -70,6 +72,11 @@ impl Synthesized {
         }
         all
     }
+
+    /// The live model of `[vpc] id`, if any.
+    fn live(&self) -> Option<&moat_model::Model> {
+        self.existing.as_ref().map(|e| &e.live)
+    }
 }
 
 fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
@@ -79,49 +86,51 @@ fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
         if let Some(e) = &b.existing {
             print(&moat_synth::existing_vpc::render_text(&b.plan, &e.vpc_plan))?;
         }
-        let vpc_params = b
-            .existing
-            .as_ref()
-            .map(|e| {
-                let subnets: Vec<&str> = e.vpc_plan.subnets.iter().map(|s| s.id.as_str()).collect();
-                vec![
-                    ("VpcId".to_string(), e.vpc_plan.vpc_id.clone()),
-                    ("SubnetIds".to_string(), subnets.join(",")),
-                ]
-            })
-            .unwrap_or_default();
         return Ok(Synthesized {
+            vpc_params: vpc_params(b.existing.as_ref()),
             template: b.template_yaml,
-            live: b.existing.map(|e| e.live),
+            existing: b.existing,
             spec: b.spec,
-            vpc_params,
+            extras: b.extras,
         });
     }
-    synthesize_spec(spec)
-}
-
-fn synthesize_spec(spec: moat_spec::Spec) -> Result<Synthesized> {
-    let plan = moat_synth::plan(&spec)?;
-    let template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
+    let planned = super::plan::plan_and_synth(&spec, &extras, None)?;
     Ok(Synthesized {
         spec,
-        template,
-        live: None,
+        extras,
+        template: planned.template_yaml,
+        existing: None,
         vpc_params: Vec::new(),
     })
 }
 
-/// After the image steps pinned copies by digest: the template again, from the pinned spec.
-/// With `[vpc] id` the template is built from the spec file and the live VPC, so it keeps the
-/// tags (the copies exist; the task definitions name them by tag).
-fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Option<Synthesized>> {
-    if s.live.is_some() {
-        eprintln!(
-            "note: with [vpc] id the task definitions name the image copies by tag, not by digest"
-        );
-        return Ok(None);
-    }
-    synthesize_spec(spec).map(Some)
+fn vpc_params(existing: Option<&super::existing::ExistingVpc>) -> Vec<(String, String)> {
+    existing
+        .map(|e| {
+            let subnets: Vec<&str> = e.vpc_plan.subnets.iter().map(|s| s.id.as_str()).collect();
+            vec![
+                ("VpcId".to_string(), e.vpc_plan.vpc_id.clone()),
+                ("SubnetIds".to_string(), subnets.join(",")),
+            ]
+        })
+        .unwrap_or_default()
+}
+
+/// After the image steps pinned copies by digest: the template again, from the pinned spec
+/// (with `[vpc] id`, into the VPC as it was read before, not read again).
+fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Synthesized> {
+    let live = s
+        .existing
+        .as_ref()
+        .map(super::existing::ExistingVpc::as_read);
+    let planned = super::plan::plan_and_synth(&spec, &s.extras, live)?;
+    Ok(Synthesized {
+        spec,
+        extras: s.extras.clone(),
+        template: planned.template_yaml,
+        vpc_params: vpc_params(planned.existing.as_ref()),
+        existing: planned.existing,
+    })
 }
 
 /// Run the rules on the synthesized template, as `moat check` would, knowing the prefix lists
@@ -144,7 +153,7 @@ fn check_template(
     let name = format!("{stack}.template.yml");
     let mut loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
     for sc in loaded.roots.iter_mut().flat_map(|r| r.scenarios.iter_mut()) {
-        if let Some(live) = &s.live {
+        if let Some(live) = s.live() {
             sc.model = super::existing::merged(live, &sc.model);
         }
         sc.model.prefix_lists.extend(lists.iter().cloned());
@@ -231,7 +240,7 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         let pinned = if copied.is_empty() && warmed.is_empty() {
             None
         } else {
-            resynthesize(&s, spec)?
+            Some(resynthesize(&s, spec)?)
         };
         let s = pinned.as_ref().unwrap_or(&s);
         let params = filled.params;
