@@ -74,6 +74,23 @@ impl LocalRegistry {
     /// [`LocalRegistry::start`] with basic auth for this user and password (e.g. the `AWS`
     /// user and the password an emulated `GetAuthorizationToken` returns).
     pub fn start_with(auth: Option<(&str, &str)>) -> Option<LocalRegistry> {
+        LocalRegistry::start_configured(auth, "")
+    }
+
+    /// A registry that is a pull-through cache of the registry at `upstream` (`host:port`,
+    /// plain HTTP): docker-registry's proxy mode, which fetches what it is asked for from the
+    /// upstream on the first pull and keeps it. It stands in for an ECR pull-through cache
+    /// (which keeps the repository name's prefix, where this keeps the whole name).
+    pub fn start_proxy(upstream: &str, auth: Option<(&str, &str)>) -> Option<LocalRegistry> {
+        LocalRegistry::start_configured(auth, &format!("proxy:\n  remoteurl: http://{upstream}\n"))
+    }
+
+    /// Manifests the registry served (`GET …/manifests/…` answered 200), from its access log.
+    pub fn manifests_served(&self) -> usize {
+        self.count_requests("GET", "/manifests/", "200")
+    }
+
+    fn start_configured(auth: Option<(&str, &str)>, extra: &str) -> Option<LocalRegistry> {
         let bin = registry_binary()?;
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
@@ -91,7 +108,7 @@ impl LocalRegistry {
         let config = format!(
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n\
              storage:\n  filesystem:\n    rootdirectory: {}\n\
-             http:\n  addr: 127.0.0.1:{port}\n  secret: moat-test-secret\n{auth_section}",
+             http:\n  addr: 127.0.0.1:{port}\n  secret: moat-test-secret\n{auth_section}{extra}",
             dir.path().join("data").display()
         );
         let config_path = dir.path().join("config.yml");

@@ -161,7 +161,7 @@ fn check_template(
     Ok(check_loaded(&loaded, region))
 }
 
-fn confirm(question: &str) -> Result<bool> {
+pub(super) fn confirm(question: &str) -> Result<bool> {
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut line = String::new();
@@ -170,7 +170,7 @@ fn confirm(question: &str) -> Result<bool> {
 }
 
 /// A progress bar over the resources being changed; events print above it.
-fn progress(total: usize) -> indicatif::ProgressBar {
+pub(super) fn progress(total: usize) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(total as u64);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
@@ -181,7 +181,7 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     pb
 }
 
-fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
+pub(super) fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
     move |e: &StackEvent| {
         let reason = e
             .reason
@@ -199,6 +199,26 @@ fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
         }
         pb.set_message(format!("{} {}", e.logical_id, e.status));
     }
+}
+
+/// Print the check's error findings and say whether the deploy stops: `Some(1)` without
+/// `--force`.
+fn refuse_errors(outcome: &Outcome, force: bool) -> Option<u8> {
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors == 0 {
+        return None;
+    }
+    eprint!("{}", render(outcome, FindingFormat::Text, false));
+    if !force {
+        eprintln!("refusing to deploy: {errors} error finding(s) in the synthesized template; fix the spec or pass --force");
+        return Some(1);
+    }
+    eprintln!("deploying despite {errors} error finding(s) (--force)");
+    None
 }
 
 /// Whether the command may go on to ask (or was told `--yes`): without a terminal on stdin
@@ -224,9 +244,14 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         let region = aws.region.clone().unwrap_or_else(|| s.spec.region.clone());
         let account = match aws.account_id().await {
             Ok(id) => id,
-            Err(e) => s.spec.account_id.clone().with_context(|| format!("no account id: {e}"))?,
+            Err(e) => s
+                .spec
+                .account_id
+                .clone()
+                .with_context(|| format!("no account id: {e}"))?,
         };
         let filled = super::prefix_lists::fill(&aws, &region, &s.template, params).await?;
+        let params = filled.params;
         // Images before anything else: a missing one fails here, not as the tasks start.
         super::deploy_images::check_private_images(&aws, &s.spec).await?;
         let mut spec = s.spec.clone();
@@ -234,60 +259,58 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         for c in &copied {
             println!("Copied {} -> {} ({})", c.source, c.pinned, c.summary);
         }
-        let (ready, pending) = super::deploy_images::pull_through_images(&aws, &spec).await?;
-        let warmed = super::deploy_images::warm(&aws, &mut spec, &ready).await?;
-        print(&warmed.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
+        // Images through a pull-through cache: the rules first (stage 1, if the stack lacks
+        // some), then the cache warmed, all before any service pulls through it.
+        let cached = super::deploy_images::pull_through_images(&spec);
+        if !cached.is_empty() && !a.force {
+            // Nothing may change the stack for a deploy the check would refuse.
+            let outcome = check_template(&s, &region, &account, &stack, &params, &filled.lists)?;
+            if let Some(code) = refuse_errors(&outcome, false) {
+                return Ok(code);
+            }
+        }
+        let target = super::deploy_stages::Target {
+            aws: &aws,
+            stack: &stack,
+            params: &params,
+            capabilities: &caps,
+            yes: a.yes,
+        };
+        let warmed = match super::deploy_stages::warm_before_services(&target, &s.template, &cached)
+            .await?
+        {
+            super::deploy_stages::Warm::Stop(code) => return Ok(code),
+            super::deploy_stages::Warm::Pinned(pins) => pins,
+        };
+        spec.pin_mirrors(&warmed);
         let pinned = if copied.is_empty() && warmed.is_empty() {
             None
         } else {
             Some(resynthesize(&s, spec)?)
         };
         let s = pinned.as_ref().unwrap_or(&s);
-        let params = filled.params;
         let outcome = check_template(s, &region, &account, &stack, &params, &filled.lists)?;
-        let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
-        if errors > 0 {
-            eprint!("{}", render(&outcome, FindingFormat::Text, false));
-            if !a.force {
-                eprintln!("refusing to deploy: {errors} error finding(s) in the synthesized template; fix the spec or pass --force");
-                return Ok(1);
-            }
-            eprintln!("deploying despite {errors} error finding(s) (--force)");
+        if let Some(code) = refuse_errors(&outcome, a.force) {
+            return Ok(code);
         }
-        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
-        let cs = match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
-            ChangeSetOutcome::NoChanges => {
-                println!("Stack {stack} is up to date: nothing to deploy.");
-                return Ok(0);
-            }
-            ChangeSetOutcome::Ready(cs) => cs,
-        };
+        let cs =
+            match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
+                ChangeSetOutcome::NoChanges => {
+                    println!("Stack {stack} is up to date: nothing to deploy.");
+                    return Ok(0);
+                }
+                ChangeSetOutcome::Ready(cs) => cs,
+            };
         print(&present::render_changes(&cs))?;
         if !a.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
             moat_aws::delete_change_set(&aws, &cs.id).await?;
             eprintln!("cancelled; the change set was deleted");
             return Ok(1);
         }
-        // Rules this stack creates: their images are pulled through the cache as soon as
-        // the rule exists, while CloudFormation creates the services.
-        let warming = (!pending.is_empty()).then(|| {
-            tokio::spawn(super::deploy_images::warm_when_created(
-                aws.clone(),
-                pending.clone(),
-                Duration::from_secs(1800),
-            ))
-        });
         let pb = progress(cs.changes.len());
         let result = moat_aws::execute_and_wait(&aws, &cs, on_event(&pb)).await;
         pb.finish_and_clear();
-        if let Some(task) = warming {
-            if result.as_ref().is_ok_and(|r| r.success) {
-                let lines = task.await.context("warming the pull-through cache")??;
-                print(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
-            } else {
-                task.abort();
-            }
-        }
         let result = result?;
         if !result.success {
             eprint!("{}", present::render_failure(&result));
