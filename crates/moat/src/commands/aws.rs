@@ -277,11 +277,15 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
             capabilities: &caps,
             yes: a.yes,
         };
-        let warmed = match super::deploy_stages::warm_before_services(&target, &s.template, &cached)
-            .await?
+        let (warmed, stage_one) = match super::deploy_stages::warm_before_services(
+            &target,
+            &s.template,
+            &cached,
+        )
+        .await?
         {
             super::deploy_stages::Warm::Stop(code) => return Ok(code),
-            super::deploy_stages::Warm::Pinned(pins) => pins,
+            super::deploy_stages::Warm::Pinned { pins, stage_one } => (pins, stage_one),
         };
         spec.pin_mirrors(&warmed);
         let pinned = if copied.is_empty() && warmed.is_empty() {
@@ -306,6 +310,12 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         if !a.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
             moat_aws::delete_change_set(&aws, &cs.id).await?;
             eprintln!("cancelled; the change set was deleted");
+            if !stage_one.is_empty() {
+                eprintln!(
+                    "stack {stack} keeps what stage 1 added ({}); nothing else changed",
+                    stage_one.join(", ")
+                );
+            }
             return Ok(1);
         }
         let pb = progress(cs.changes.len());

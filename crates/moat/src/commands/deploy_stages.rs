@@ -38,8 +38,12 @@ pub struct Target<'a> {
 
 /// How the pull-through step ended.
 pub enum Warm {
-    /// Every image pulled through its rule: `(target, target pinned by digest)`.
-    Pinned(Vec<(String, String)>),
+    /// Every image pulled through its rule: `(target, target pinned by digest)`, and the
+    /// rules stage 1 added to the stack (none when the stack had them all).
+    Pinned {
+        pins: Vec<(String, String)>,
+        stage_one: Vec<String>,
+    },
     /// The deploy stops here with this exit status (what happened is printed).
     Stop(u8),
 }
@@ -53,7 +57,10 @@ pub async fn warm_before_services(
     images: &[Cached],
 ) -> Result<Warm> {
     if images.is_empty() {
-        return Ok(Warm::Pinned(Vec::new()));
+        return Ok(Warm::Pinned {
+            pins: Vec::new(),
+            stage_one: Vec::new(),
+        });
     }
     let current = moat_aws::current_template(t.aws, t.stack).await?;
     let stage = moat_cfn::stage::first_stage(current.as_deref(), full_template, RULE_TYPE)
@@ -88,7 +95,10 @@ pub async fn warm_before_services(
     if stage.is_some() {
         println!("Stage 2 of 2: the full template, the warmed images pinned by digest.");
     }
-    Ok(Warm::Pinned(pins))
+    Ok(Warm::Pinned {
+        pins,
+        stage_one: created,
+    })
 }
 
 /// Stage 1: the current template plus the new rules. `Some(status)` stops the deploy.
