@@ -298,47 +298,60 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         if let Some(code) = refuse_errors(&outcome, a.force) {
             return Ok(code);
         }
-        let cs =
-            match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
-                ChangeSetOutcome::NoChanges => {
-                    println!("Stack {stack} is up to date: nothing to deploy.");
-                    return Ok(0);
-                }
-                ChangeSetOutcome::Ready(cs) => cs,
-            };
-        print(&present::render_changes(&cs))?;
-        if !a.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
-            moat_aws::delete_change_set(&aws, &cs.id).await?;
-            eprintln!("cancelled; the change set was deleted");
-            if !stage_one.is_empty() {
-                eprintln!(
-                    "stack {stack} keeps what stage 1 added ({}); nothing else changed",
-                    stage_one.join(", ")
-                );
-            }
-            return Ok(1);
-        }
-        let pb = progress(cs.changes.len());
-        let result = moat_aws::execute_and_wait(&aws, &cs, on_event(&pb)).await;
-        pb.finish_and_clear();
-        let result = result?;
-        if !result.success {
-            eprint!("{}", present::render_failure(&result));
-            return Ok(1);
-        }
-        println!("Stack {stack}: {}", result.status);
-        let images: Vec<String> = s
-            .spec
-            .services
-            .iter()
-            .flat_map(|svc| svc.task_definition.containers.iter())
-            .filter_map(|c| c.image.known().cloned())
-            .collect();
-        if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
-            print(&text)?;
-        }
-        Ok::<u8, anyhow::Error>(0)
+        ship(&target, s, &stage_one).await
     })
+}
+
+/// The last step of a deploy: the full template's change set, shown, confirmed (unless
+/// `--yes`) and executed, then how to push the images of repositories the stack made.
+/// `stage_one`: the rules stage 1 added already (a cancel says they stay).
+async fn ship(
+    t: &super::deploy_stages::Target<'_>,
+    s: &Synthesized,
+    stage_one: &[String],
+) -> Result<u8> {
+    let (aws, stack) = (t.aws, t.stack);
+    let cs = match moat_aws::create_change_set(aws, stack, &s.template, t.params, t.capabilities)
+        .await?
+    {
+        ChangeSetOutcome::NoChanges => {
+            println!("Stack {stack} is up to date: nothing to deploy.");
+            return Ok(0);
+        }
+        ChangeSetOutcome::Ready(cs) => cs,
+    };
+    print(&present::render_changes(&cs))?;
+    if !t.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
+        moat_aws::delete_change_set(aws, &cs.id).await?;
+        eprintln!("cancelled; the change set was deleted");
+        if !stage_one.is_empty() {
+            eprintln!(
+                "stack {stack} keeps what stage 1 added ({}); nothing else changed",
+                stage_one.join(", ")
+            );
+        }
+        return Ok(1);
+    }
+    let pb = progress(cs.changes.len());
+    let result = moat_aws::execute_and_wait(aws, &cs, on_event(&pb)).await;
+    pb.finish_and_clear();
+    let result = result?;
+    if !result.success {
+        eprint!("{}", present::render_failure(&result));
+        return Ok(1);
+    }
+    println!("Stack {stack}: {}", result.status);
+    let images: Vec<String> = s
+        .spec
+        .services
+        .iter()
+        .flat_map(|svc| svc.task_definition.containers.iter())
+        .filter_map(|c| c.image.known().cloned())
+        .collect();
+    if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
+        print(&text)?;
+    }
+    Ok(0)
 }
 
 pub fn diff(a: DiffArgs) -> Result<u8> {
