@@ -50,9 +50,10 @@ pub use map_ec2::*;
 pub use map_svc::*;
 pub use prefix_lists::{managed_prefix_list, named_prefix_list_ids, prefix_lists_by_id};
 pub use stack::{
-    create_change_set, delete_change_set, destroy, execute_and_wait, execute_change_set,
-    stack_log_groups, stack_status, wait_stack, Change, ChangeAction, ChangeSetOutcome,
-    ChangeSetSummary, DestroyReport, Replacement, StackEvent, StackOutcome, StackState,
+    create_change_set, create_change_set_with, current_template, delete_change_set, destroy,
+    execute_and_wait, execute_change_set, stack_log_groups, stack_status, wait_stack, Change,
+    ChangeAction, ChangeSetOutcome, ChangeSetSummary, DestroyReport, ParameterValue, Replacement,
+    StackEvent, StackOutcome, StackState,
 };
 pub use taskdef::describe_task_definition_json;
 

@@ -150,6 +150,33 @@ pub async fn stack_status(aws: &Aws, stack: &str) -> Result<StackState, AwsError
     }
 }
 
+/// The template the stack runs (`GetTemplate`, as submitted); `None` for a stack that does
+/// not exist or was never executed (`REVIEW_IN_PROGRESS`). Source:
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html
+pub async fn current_template(aws: &Aws, stack: &str) -> Result<Option<String>, AwsError> {
+    if !matches!(stack_status(aws, stack).await?, StackState::Exists(_)) {
+        return Ok(None);
+    }
+    let out = aws
+        .cfn
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| sdk("cloudformation:GetTemplate", e))?;
+    Ok(out.template_body)
+}
+
+/// A change set's value for one template parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    Value(String),
+    /// The value the stack has now (`UsePreviousValue`): a stage that must not change what
+    /// the stack has keeps every parameter it had. Source:
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html
+    Previous,
+}
+
 /// Create a change set for `template_body` and wait until it is described. A change set with
 /// no changes is deleted and reported as [`ChangeSetOutcome::NoChanges`].
 pub async fn create_change_set(
@@ -159,15 +186,32 @@ pub async fn create_change_set(
     parameters: &[(String, String)],
     capabilities: &[String],
 ) -> Result<ChangeSetOutcome, AwsError> {
+    let parameters: Vec<(String, ParameterValue)> = parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), ParameterValue::Value(v.clone())))
+        .collect();
+    create_change_set_with(aws, stack, template_body, &parameters, capabilities).await
+}
+
+/// [`create_change_set`] with parameters that may keep the stack's previous values.
+pub async fn create_change_set_with(
+    aws: &Aws,
+    stack: &str,
+    template_body: &str,
+    parameters: &[(String, ParameterValue)],
+    capabilities: &[String],
+) -> Result<ChangeSetOutcome, AwsError> {
     let creates = !matches!(stack_status(aws, stack).await?, StackState::Exists(_));
     let name = format!("moat-{}", unique_suffix());
     let params: Vec<cfn::Parameter> = parameters
         .iter()
         .map(|(k, v)| {
-            cfn::Parameter::builder()
-                .parameter_key(k)
-                .parameter_value(v)
-                .build()
+            let p = cfn::Parameter::builder().parameter_key(k);
+            match v {
+                ParameterValue::Value(v) => p.parameter_value(v),
+                ParameterValue::Previous => p.use_previous_value(true),
+            }
+            .build()
         })
         .collect();
     let caps: Vec<cfn::Capability> = capabilities

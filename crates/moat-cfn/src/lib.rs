@@ -38,6 +38,7 @@ mod region;
 mod resolve;
 mod sam;
 mod stack;
+pub mod stage;
 mod value;
 
 pub use load::{load_paths, load_roots, load_str};

@@ -7,7 +7,7 @@
 //! use moat_image::{build_gate, GateImageOptions, ImageRef};
 //! let dest: ImageRef = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/moat-gate:0.1.0".parse()?;
 //! let opts = GateImageOptions {
-//!     binary: "target/x86_64-unknown-linux-gnu/release/moat-gate".into(),
+//!     binaries: vec!["target/x86_64-unknown-linux-gnu/release/moat-gate".into()],
 //!     ..GateImageOptions::default()
 //! };
 //! let report = build_gate(&dest, &opts).await?;
@@ -15,7 +15,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! ## The binary
+//! ## The binaries
+//!
+//! One binary gives one image manifest. Several binaries (one per CPU: x86-64 and AArch64)
+//! give an OCI image index with one manifest per platform, each read from its binary's ELF
+//! header, so one reference runs on either kind of Fargate task; two binaries of the same
+//! platform are refused. Format:
+//! <https://github.com/opencontainers/image-spec/blob/main/image-index.md>.
+//!
 //!
 //! An empty base has no dynamic loader and no shared libraries, so the binary must be
 //! statically linked: [`inspect_binary`] refuses one with an ELF interpreter (`PT_INTERP`) or a
@@ -39,7 +46,7 @@
 
 use crate::endpoint::{Credentials, Endpoint};
 use crate::error::ImageError;
-use crate::manifest::{sha256_digest, OCI_MANIFEST};
+use crate::manifest::{sha256_digest, OCI_INDEX, OCI_MANIFEST};
 use crate::reference::ImageRef;
 use bytes::Bytes;
 use object::elf;
@@ -80,6 +87,19 @@ pub enum GateImageError {
     /// The binary cannot be read, or cannot run on an empty base.
     #[error("{path}: {detail}")]
     Binary { path: PathBuf, detail: String },
+    /// No binary to build from.
+    #[error("no moat-gate binary given (--binary PATH, once per platform)")]
+    NoBinary,
+    /// Two binaries for one platform: an index holds one image per platform.
+    #[error(
+        "{second}: built for {platform}, as {first} is; an image index holds one image per \
+         platform (give one binary per CPU: x86-64, AArch64)"
+    )]
+    SamePlatform {
+        platform: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
     /// A `--label` that is not `KEY=VALUE`.
     #[error("label `{0}` is not KEY=VALUE")]
     Label(String),
@@ -90,8 +110,10 @@ pub enum GateImageError {
 /// How to build the image.
 #[derive(Debug, Clone, Default)]
 pub struct GateImageOptions {
-    /// The statically linked `moat-gate`.
-    pub binary: PathBuf,
+    /// The statically linked `moat-gate` binaries, one per platform (read from each one's ELF
+    /// header). One gives an image manifest; several an OCI image index over one manifest per
+    /// platform.
+    pub binaries: Vec<PathBuf>,
     /// Credentials for the destination registry.
     pub credentials: Credentials,
     /// Labels added to (or replacing) the default ones.
@@ -103,18 +125,29 @@ pub struct GateImageOptions {
 pub struct GateImageReport {
     /// The destination pinned by digest: what `[egress] image` should name.
     pub pinned: String,
-    /// The manifest's digest.
+    /// The digest `pinned` names: the image manifest's, or with several binaries the index's.
     pub digest: String,
+    /// Whether `digest` is an image index (several binaries).
+    pub index: bool,
+    /// One per binary, ordered by platform.
+    pub platforms: Vec<PlatformReport>,
+    /// Blobs (configs, layers) uploaded, and those the registry already had.
+    pub blobs_uploaded: usize,
+    pub blobs_present: usize,
+    /// Whether the tagged manifest (or index) was pushed (false: the tag already named it).
+    pub manifest_pushed: bool,
+}
+
+/// One platform's image of a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformReport {
     /// `linux/amd64` or `linux/arm64/v8`, from the binary.
     pub platform: String,
+    /// The image manifest's digest.
+    pub digest: String,
     /// Size of the gzip-compressed layer, and of the binary in it.
     pub layer_bytes: u64,
     pub binary_bytes: u64,
-    /// Blobs (config, layer) uploaded, and those the registry already had.
-    pub blobs_uploaded: usize,
-    pub blobs_present: usize,
-    /// Whether the manifest was pushed (false: the tag already named this digest).
-    pub manifest_pushed: bool,
 }
 
 /// The platform of a static binary (`os`, `architecture`, `variant`).
@@ -383,17 +416,64 @@ pub fn parse_labels(labels: &[String]) -> Result<Vec<(String, String)>, GateImag
         .collect()
 }
 
-/// Read the binary, assemble the image and push it to `dest` (its tag, else `latest`): the
-/// blobs the registry lacks, then the manifest under the tag.
+/// The OCI image index over `images` (one manifest per platform, in the order given).
+pub fn assemble_index(images: &[GateImage]) -> Bytes {
+    let manifests: Vec<serde_json::Value> = images
+        .iter()
+        .map(|image| {
+            let mut platform = json!({"architecture": image.platform.architecture, "os": "linux"});
+            if let Some(variant) = image.platform.variant {
+                platform["variant"] = json!(variant);
+            }
+            json!({
+                "mediaType": OCI_MANIFEST,
+                "digest": sha256_digest(&image.manifest),
+                "size": image.manifest.len(),
+                "platform": platform,
+            })
+        })
+        .collect();
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+    Bytes::from(serde_json::to_vec(&index).expect("JSON of known values"))
+}
+
+/// Read and assemble each binary's image, ordered by platform; two of one platform are
+/// refused.
+fn assemble_all(
+    binaries: &[PathBuf],
+    labels: &[(String, String)],
+) -> Result<Vec<GateImage>, GateImageError> {
+    if binaries.is_empty() {
+        return Err(GateImageError::NoBinary);
+    }
+    let mut images: Vec<(PathBuf, GateImage)> = Vec::new();
+    for path in binaries {
+        let image =
+            assemble(&read_binary(path)?, labels).map_err(|detail| GateImageError::Binary {
+                path: path.clone(),
+                detail,
+            })?;
+        if let Some((first, _)) = images.iter().find(|(_, i)| i.platform == image.platform) {
+            return Err(GateImageError::SamePlatform {
+                platform: image.platform.to_string(),
+                first: first.clone(),
+                second: path.clone(),
+            });
+        }
+        images.push((path.clone(), image));
+    }
+    images.sort_by_key(|(_, i)| i.platform.to_string());
+    Ok(images.into_iter().map(|(_, i)| i).collect())
+}
+
+/// Read the binaries, assemble the image (an index over one image per platform when there
+/// are several) and push it to `dest` (its tag, else `latest`): the blobs the registry lacks,
+/// each platform's manifest, then the manifest or index under the tag.
 pub async fn build_gate(
     dest: &ImageRef,
     opts: &GateImageOptions,
 ) -> Result<GateImageReport, GateImageError> {
-    let binary = read_binary(&opts.binary)?;
-    let image = assemble(&binary, &opts.labels).map_err(|detail| GateImageError::Binary {
-        path: opts.binary.clone(),
-        detail,
-    })?;
+    let images = assemble_all(&opts.binaries, &opts.labels)?;
     if dest.digest().is_some() {
         return Err(ImageError::BadReference {
             input: dest.to_string(),
@@ -406,7 +486,7 @@ pub async fn build_gate(
     let endpoint = Endpoint::new(&at, &opts.credentials);
     endpoint.login(RegistryOperation::Push).await?;
     let (mut uploaded, mut present) = (0, 0);
-    for blob in [&image.config, &image.layer] {
+    for blob in images.iter().flat_map(|i| [&i.config, &i.layer]) {
         let digest = sha256_digest(blob);
         if endpoint.blob_exists(&digest).await? {
             present += 1;
@@ -415,12 +495,25 @@ pub async fn build_gate(
             uploaded += 1;
         }
     }
-    let digest = sha256_digest(&image.manifest);
+    let (top, media_type) = match images.as_slice() {
+        [one] => (one.manifest.clone(), OCI_MANIFEST),
+        several => {
+            // An index may name only manifests the repository has: each by its digest first.
+            for image in several {
+                let by_digest = endpoint.at_digest(&sha256_digest(&image.manifest));
+                if endpoint.manifest_digest(&by_digest).await?.is_none() {
+                    endpoint
+                        .push_manifest(&by_digest, image.manifest.clone(), OCI_MANIFEST)
+                        .await?;
+                }
+            }
+            (assemble_index(several), OCI_INDEX)
+        }
+    };
+    let digest = sha256_digest(&top);
     let manifest_pushed = endpoint.manifest_digest(&at).await?.as_deref() != Some(&digest);
     if manifest_pushed {
-        endpoint
-            .push_manifest(&at, image.manifest.clone(), OCI_MANIFEST)
-            .await?;
+        endpoint.push_manifest(&at, top, media_type).await?;
         let now = endpoint.manifest_digest(&at).await?;
         if now.as_deref() != Some(digest.as_str()) {
             return Err(ImageError::DigestMismatch {
@@ -436,9 +529,16 @@ pub async fn build_gate(
     Ok(GateImageReport {
         pinned: format!("{}/{}@{digest}", at.inner.registry(), at.repository()),
         digest,
-        platform: image.platform.to_string(),
-        layer_bytes: image.layer.len() as u64,
-        binary_bytes: image.binary_bytes,
+        index: images.len() > 1,
+        platforms: images
+            .iter()
+            .map(|i| PlatformReport {
+                platform: i.platform.to_string(),
+                digest: sha256_digest(&i.manifest),
+                layer_bytes: i.layer.len() as u64,
+                binary_bytes: i.binary_bytes,
+            })
+            .collect(),
         blobs_uploaded: uploaded,
         blobs_present: present,
         manifest_pushed,

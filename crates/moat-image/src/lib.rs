@@ -51,8 +51,8 @@ pub use copy::{copy, pull, CopyOptions, CopyReport, PullReport};
 pub use endpoint::Credentials;
 pub use error::ImageError;
 pub use gate_image::{
-    assemble, build_gate, inspect_binary, parse_labels, BinaryPlatform, GateImage, GateImageError,
-    GateImageOptions, GateImageReport, GATE_PATH, GATE_UID,
+    assemble, assemble_index, build_gate, inspect_binary, parse_labels, BinaryPlatform, GateImage,
+    GateImageError, GateImageOptions, GateImageReport, PlatformReport, GATE_PATH, GATE_UID,
 };
 pub use manifest::{Descriptor, Platform};
 pub use reference::{EcrRegistry, ImageRef};

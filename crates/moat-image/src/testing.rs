@@ -74,6 +74,23 @@ impl LocalRegistry {
     /// [`LocalRegistry::start`] with basic auth for this user and password (e.g. the `AWS`
     /// user and the password an emulated `GetAuthorizationToken` returns).
     pub fn start_with(auth: Option<(&str, &str)>) -> Option<LocalRegistry> {
+        LocalRegistry::start_configured(auth, "")
+    }
+
+    /// A registry that is a pull-through cache of the registry at `upstream` (`host:port`,
+    /// plain HTTP): docker-registry's proxy mode, which fetches what it is asked for from the
+    /// upstream on the first pull and keeps it. It stands in for an ECR pull-through cache
+    /// (which keeps the repository name's prefix, where this keeps the whole name).
+    pub fn start_proxy(upstream: &str, auth: Option<(&str, &str)>) -> Option<LocalRegistry> {
+        LocalRegistry::start_configured(auth, &format!("proxy:\n  remoteurl: http://{upstream}\n"))
+    }
+
+    /// Manifests the registry served (`GET …/manifests/…` answered 200), from its access log.
+    pub fn manifests_served(&self) -> usize {
+        self.count_requests("GET", "/manifests/", "200")
+    }
+
+    fn start_configured(auth: Option<(&str, &str)>, extra: &str) -> Option<LocalRegistry> {
         let bin = registry_binary()?;
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
@@ -91,7 +108,7 @@ impl LocalRegistry {
         let config = format!(
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n\
              storage:\n  filesystem:\n    rootdirectory: {}\n\
-             http:\n  addr: 127.0.0.1:{port}\n  secret: moat-test-secret\n{auth_section}",
+             http:\n  addr: 127.0.0.1:{port}\n  secret: moat-test-secret\n{auth_section}{extra}",
             dir.path().join("data").display()
         );
         let config_path = dir.path().join("config.yml");
@@ -314,4 +331,53 @@ pub fn fresh_seed() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(7);
     nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+/// ELF machine numbers [`static_elf`] writes (System V ABI, `e_machine`).
+pub const EM_X86_64: u16 = 62;
+pub const EM_AARCH64: u16 = 183;
+
+/// A minimal statically linked 64-bit little-endian Linux ELF executable for `machine`: the
+/// ELF header, one `PT_LOAD` program header over the whole file (no `PT_INTERP`, no dynamic
+/// section) and `payload` as its contents. It is never run; `moat image build-gate` reads its
+/// platform from the header and packs its bytes, which a test compares after a pull. Layout:
+/// <https://refspecs.linuxfoundation.org/elf/gabi4+/ch4.eheader.html>.
+pub fn static_elf(machine: u16, payload: &[u8]) -> Vec<u8> {
+    const HEADER: u16 = 64;
+    const PROGRAM_HEADER: u16 = 56;
+    const BASE: u64 = 0x40_0000;
+    let total = u64::from(HEADER + PROGRAM_HEADER) + payload.len() as u64;
+    let mut elf = Vec::with_capacity(total as usize);
+    // e_ident: magic, 64-bit, little-endian, version 1, System V ABI, padding.
+    elf.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0]);
+    elf.extend_from_slice(&[0; 8]);
+    elf.extend_from_slice(&2u16.to_le_bytes()); // e_type: ET_EXEC
+    elf.extend_from_slice(&machine.to_le_bytes()); // e_machine
+    elf.extend_from_slice(&1u32.to_le_bytes()); // e_version
+    let entry = BASE + u64::from(HEADER + PROGRAM_HEADER);
+    elf.extend_from_slice(&entry.to_le_bytes()); // e_entry: the payload
+    elf.extend_from_slice(&u64::from(HEADER).to_le_bytes()); // e_phoff
+    elf.extend_from_slice(&0u64.to_le_bytes()); // e_shoff: no sections
+    elf.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+    elf.extend_from_slice(&HEADER.to_le_bytes()); // e_ehsize
+    elf.extend_from_slice(&PROGRAM_HEADER.to_le_bytes()); // e_phentsize
+    elf.extend_from_slice(&1u16.to_le_bytes()); // e_phnum
+    elf.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    elf.extend_from_slice(&0u16.to_le_bytes()); // e_shnum
+    elf.extend_from_slice(&0u16.to_le_bytes()); // e_shstrndx
+    elf.extend_from_slice(&1u32.to_le_bytes()); // p_type: PT_LOAD
+    elf.extend_from_slice(&5u32.to_le_bytes()); // p_flags: read, execute
+    elf.extend_from_slice(&0u64.to_le_bytes()); // p_offset
+    elf.extend_from_slice(&BASE.to_le_bytes()); // p_vaddr
+    elf.extend_from_slice(&BASE.to_le_bytes()); // p_paddr
+    elf.extend_from_slice(&total.to_le_bytes()); // p_filesz
+    elf.extend_from_slice(&total.to_le_bytes()); // p_memsz
+    elf.extend_from_slice(&0x1000u64.to_le_bytes()); // p_align
+    elf.extend_from_slice(payload);
+    elf
+}
+
+/// Random bytes from `seed` (a payload that differs between test runs).
+pub fn noise(seed: u64, n: usize) -> Vec<u8> {
+    Noise(seed | 1).bytes(n)
 }

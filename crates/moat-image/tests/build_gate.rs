@@ -33,7 +33,7 @@ fn static_binary() -> Option<PathBuf> {
 
 fn options(binary: &Path) -> GateImageOptions {
     GateImageOptions {
-        binary: binary.to_path_buf(),
+        binaries: vec![binary.to_path_buf()],
         credentials: Credentials::Anonymous,
         labels: vec![(
             "org.opencontainers.image.revision".into(),
@@ -79,7 +79,9 @@ fn the_gateway_image_is_pushed_pulled_unpacked_and_runs() {
     };
     let dest = registry.image("moat-gate:gate-test");
     let report = moat_image::block_on(build_gate(&dest, &options(&binary))).expect("build-gate");
-    assert_eq!(report.platform, "linux/amd64");
+    assert_eq!(report.platforms.len(), 1);
+    assert_eq!(report.platforms[0].platform, "linux/amd64");
+    assert!(!report.index);
     assert_eq!((report.blobs_uploaded, report.blobs_present), (2, 0));
     assert!(report.manifest_pushed);
     assert!(
@@ -319,4 +321,120 @@ fn a_dynamically_linked_binary_is_refused_before_anything_is_pushed() {
     assert!(msg.contains("dynamically linked"), "{msg}");
     assert!(msg.contains("build-gate-static.sh"), "{msg}");
     assert!(!msg.contains('\n'), "one line: {msg}");
+}
+
+/// Two binaries, one per CPU, both ELF files this test writes (never run): build-gate pushes
+/// an OCI image index over one image per platform. Pulled back, the index names each
+/// platform's manifest, each config says its architecture and os, and each layer holds its
+/// own binary byte for byte. A second push uploads nothing; two binaries of one platform are
+/// refused before anything is pushed.
+#[test]
+fn one_binary_per_cpu_makes_an_image_index_with_one_image_per_platform() {
+    use moat_image::testing::{noise, static_elf, EM_AARCH64, EM_X86_64};
+    let Some(registry) = LocalRegistry::start(false) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let seed = moat_image::testing::fresh_seed();
+    let arm = dir.path().join("moat-gate-aarch64");
+    let x86 = dir.path().join("moat-gate-x86_64");
+    std::fs::write(&arm, static_elf(EM_AARCH64, &noise(seed, 4096))).unwrap();
+    std::fs::write(&x86, static_elf(EM_X86_64, &noise(seed ^ 0xff, 5000))).unwrap();
+    let dest = registry.image("moat-gate:gate-multi");
+    let opts = GateImageOptions {
+        // arm64 first: the index lists platforms in order all the same.
+        binaries: vec![arm.clone(), x86.clone()],
+        ..options(&x86)
+    };
+    let report = moat_image::block_on(build_gate(&dest, &opts)).expect("build-gate");
+    assert!(report.index);
+    let platforms: Vec<&str> = report
+        .platforms
+        .iter()
+        .map(|p| p.platform.as_str())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    assert_eq!((report.blobs_uploaded, report.blobs_present), (4, 0));
+    assert!(report.manifest_pushed);
+
+    moat_image::block_on(async {
+        let repo = Repository::open(&dest, &Credentials::Anonymous, false)
+            .await
+            .expect("open");
+        let (bytes, digest) = repo.manifest("gate-multi").await.expect("the tag");
+        assert_eq!(digest, report.digest, "the tag names the index");
+        let Parsed::Index {
+            media_type,
+            manifests,
+        } = manifest::parse(&bytes).unwrap()
+        else {
+            panic!("not an index")
+        };
+        assert_eq!(media_type, "application/vnd.oci.image.index.v1+json");
+        let listed: Vec<(String, String)> = manifests
+            .iter()
+            .map(|m| {
+                (
+                    m.platform.as_ref().expect("a platform").to_string(),
+                    m.digest.clone(),
+                )
+            })
+            .collect();
+        let reported: Vec<(String, String)> = report
+            .platforms
+            .iter()
+            .map(|p| (p.platform.clone(), p.digest.clone()))
+            .collect();
+        assert_eq!(listed, reported);
+        for (m, (binary, arch, variant)) in manifests
+            .iter()
+            .zip([(&x86, "amd64", None), (&arm, "arm64", Some("v8"))])
+        {
+            let (bytes, _) = repo
+                .manifest(&m.digest)
+                .await
+                .expect("the platform's manifest");
+            let Parsed::Image { config, layers, .. } = manifest::parse(&bytes).unwrap() else {
+                panic!("not an image manifest")
+            };
+            let config: serde_json::Value =
+                serde_json::from_slice(&repo.blob(&config.digest).await.unwrap()).unwrap();
+            assert_eq!(config["architecture"], arch);
+            assert_eq!(config["os"], "linux");
+            assert_eq!(config["variant"].as_str(), variant);
+            assert_eq!(config["config"]["User"], "65532:65532");
+            assert_eq!(layers.len(), 1);
+            let layer = repo.blob(&layers[0].digest).await.unwrap();
+            let root = tempfile::tempdir().unwrap();
+            tar::Archive::new(flate2::read::GzDecoder::new(&layer[..]))
+                .unpack(root.path())
+                .expect("unpack");
+            assert_eq!(
+                std::fs::read(root.path().join("usr/local/bin/moat-gate")).unwrap(),
+                std::fs::read(binary).unwrap(),
+                "{arch}: its own binary, byte for byte"
+            );
+        }
+    });
+
+    let again = moat_image::block_on(build_gate(&dest, &opts)).expect("again");
+    assert_eq!(again.digest, report.digest, "reproducible");
+    assert_eq!((again.blobs_uploaded, again.blobs_present), (0, 4));
+    assert!(!again.manifest_pushed);
+
+    let twice = GateImageOptions {
+        binaries: vec![x86.clone(), arm.clone(), x86.clone()],
+        ..options(&x86)
+    };
+    let unreachable: ImageRef = "127.0.0.1:1/moat-gate:x".parse().unwrap();
+    let err = moat_image::block_on(build_gate(&unreachable, &twice)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: built for linux/amd64, as {} is; an image index holds one image per platform \
+             (give one binary per CPU: x86-64, AArch64)",
+            x86.display(),
+            x86.display()
+        )
+    );
 }

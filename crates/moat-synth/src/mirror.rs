@@ -189,8 +189,9 @@ fn render_pull_through(o: &mut String, plan: &Plan) {
             o,
             "  The first pull of an image through the cache needs the upstream registry, which \
              the isolated VPC cannot reach: `moat deploy` pulls each image once through the \
-             cache prefix from the deploying machine (warming the cache) so the tasks find it \
-             cached."
+             cache prefix from the deploying machine (warming the cache) before any service \
+             pulls through it — rules the stack lacks are created first, in a stage of their \
+             own — so the tasks find it cached."
         );
     }
 }

@@ -399,6 +399,14 @@ impl StackSpec {
 
 /// Synthesize the spec, check it, show the change set, confirm, execute and follow it.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Images: private ECR images are checked to exist first; `mirror = true` images are \
+copied into ECR and pinned by digest. With `[images] pull_through`, pull-through cache rules the \
+stack lacks are created first in a stage of their own (stage 1: the stack's current template plus \
+only the new rules, shown and confirmed), the cache is warmed from this machine, and then the full \
+template (stage 2) names the cached images by digest, so no service pulls through a cold cache. \
+See docs/image.md."
+)]
 pub struct DeployArgs {
     #[command(flatten)]
     pub target: StackSpec,

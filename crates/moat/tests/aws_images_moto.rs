@@ -249,3 +249,221 @@ fn deploy_copies_a_mirrored_image_and_pins_it_by_digest() {
     assert!(stdout.contains("up to date"), "{stdout}");
     assert_eq!(ecr.completed_uploads(), 5);
 }
+
+/// A spec whose one service runs `public.ecr.aws/team/app:v1` through an ECR pull-through
+/// cache rule (`[images] pull_through`).
+fn write_pull_through_spec(dir: &Path) {
+    write_spec(dir, "public.ecr.aws/team/app:v1", false);
+    let toml = std::fs::read_to_string(dir.join("moat.toml")).expect("spec");
+    let toml = toml.replacen(
+        "[[service]]",
+        "[images]\npull_through = [\"public.ecr.aws\"]\n\n[[service]]",
+        1,
+    );
+    std::fs::write(dir.join("moat.toml"), toml).expect("write moat.toml");
+}
+
+/// The stack's template as CloudFormation (moto) holds it.
+fn deployed_template(moto: &MotoServer, stack: &str) -> String {
+    moat_image::block_on(async {
+        aws(moto)
+            .await
+            .cfn
+            .get_template()
+            .stack_name(stack)
+            .send()
+            .await
+            .expect("GetTemplate")
+            .template_body
+            .unwrap_or_default()
+    })
+}
+
+/// Upstream registry (`public.ecr.aws` stand-in) holding the image, and the "ECR" registry as
+/// a pull-through cache of it that asks for moto's ECR password. The image is kept upstream as
+/// `ecr-public/team/app` because docker-registry's proxy keeps the whole repository name, where
+/// ECR strips the rule's prefix.
+fn pull_through_registries() -> Option<(LocalRegistry, LocalRegistry, TestImage)> {
+    let upstream = LocalRegistry::start(false)?;
+    let cache = LocalRegistry::start_proxy(&upstream.host(), Some(("AWS", MOTO_PASSWORD)))?;
+    let image = moat_image::block_on(testing::push_test_image(
+        &upstream.image("ecr-public/team/app:v1"),
+        &Credentials::Anonymous,
+        testing::fresh_seed(),
+    ))
+    .expect("push the test image upstream");
+    Some((upstream, cache, image))
+}
+
+/// The position of `needle` in `haystack`, failing the test with the text when absent.
+fn at(haystack: &str, needle: &str) -> usize {
+    haystack
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` missing in:\n{haystack}"))
+}
+
+/// What moto can and cannot stand for here: its CloudFormation accepts the template but does
+/// not create an `AWS::ECR::PullThroughCacheRule` (it skips types it does not model), and it
+/// has no `DescribePullThroughCacheRules`; the local proxy registry plays the cache. What is
+/// tested is moat's order: stage 1 (the rule alone) runs, then the warm through the cache, then
+/// the full template with the image pinned by the digest the warm returned.
+#[test]
+fn deploy_creates_the_rule_first_warms_the_cache_then_deploys_pinned_services() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let Some((_upstream, cache, image)) = pull_through_registries() else {
+        return;
+    };
+    let routes = format!("{ECR}={}", cache.host());
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_pull_through_spec(dir.path());
+    let stack = "cached-app";
+    let pinned = format!("{ECR}/ecr-public/team/app@{}", image.index_digest);
+
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let stage1 = at(
+        &stdout,
+        "Stage 1 of 2: add the pull-through cache rule(s) EcrPublicPullThroughCacheRule to stack cached-app alone",
+    );
+    let stage1_changes = at(&stdout, "Stack cached-app (create): 1 change(s)\n  + EcrPublicPullThroughCacheRule (AWS::ECR::PullThroughCacheRule)\n");
+    let stage1_done = at(&stdout, "Stage 1 of 2: stack cached-app: CREATE_COMPLETE");
+    let warmed = at(
+        &stdout,
+        &format!("Warmed the pull-through cache: public.ecr.aws/team/app:v1 -> {pinned}"),
+    );
+    let stage2 = at(&stdout, "Stage 2 of 2: the full template");
+    let services = at(&stdout, "Stack cached-app (update):");
+    let service = at(&stdout, "(AWS::ECS::Service)");
+    assert!(
+        stage1 < stage1_changes
+            && stage1_changes < stage1_done
+            && stage1_done < warmed
+            && warmed < stage2
+            && stage2 < services
+            && services < service,
+        "{stdout}"
+    );
+    assert!(
+        cache.manifests_served() >= 1,
+        "the warm pulled through the cache"
+    );
+    let template = deployed_template(&moto, stack);
+    assert!(template.contains(&pinned), "{template}");
+    assert!(!template.contains("team/app:v1"), "{template}");
+
+    // Again: the stack has the rule, so no stage 1; the warm pins the same digest and there
+    // is nothing to change.
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("Stage 1"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "Warmed the pull-through cache: public.ecr.aws/team/app:v1 -> {pinned}"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("up to date"), "{stdout}");
+}
+
+/// A warm that fails (the upstream does not have the image) stops after stage 1: exit 2, a
+/// message saying what the stack holds, and the stack holds the rule and nothing else.
+#[test]
+fn a_failed_warm_stops_before_the_services_and_says_what_stage_1_left() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let Some(upstream) = LocalRegistry::start(false) else {
+        return;
+    };
+    let Some(cache) = LocalRegistry::start_proxy(&upstream.host(), Some(("AWS", MOTO_PASSWORD)))
+    else {
+        return;
+    };
+    let routes = format!("{ECR}={}", cache.host());
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_pull_through_spec(dir.path());
+    let stack = "cold-cache";
+
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(dir.path()));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Stage 1 of 2: stack cold-cache: CREATE_COMPLETE"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Stage 2"), "{stdout}");
+    let last = stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: stage 1 created EcrPublicPullThroughCacheRule in stack cold-cache and nothing else; the services were not created or changed")
+            && last.contains("warming the pull-through cache (ecr-public/) with public.ecr.aws/team/app:v1"),
+        "{stderr}"
+    );
+    let template = deployed_template(&moto, stack);
+    assert!(
+        template.contains("AWS::ECR::PullThroughCacheRule"),
+        "{template}"
+    );
+    assert!(!template.contains("AWS::ECS::"), "{template}");
+}
+
+/// A stack deployed before it named images through a cache gains the rule in stage 1 as an
+/// update of its current template: CloudFormation (moto) sees one addition and nothing else
+/// (the guard would stop the deploy otherwise), the stack's parameters keep their values, and
+/// stage 2 moves the service to the warmed image.
+#[test]
+fn an_existing_stack_gains_only_the_rule_in_stage_1() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let Some((_upstream, cache, image)) = pull_through_registries() else {
+        return;
+    };
+    let routes = format!("{ECR}={}", cache.host());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stack = "grown-app";
+    // First the service with an image of the stack's own repository (pushed later).
+    write_spec(dir.path(), &format!("{ECR}/app:1"), false);
+    let toml = std::fs::read_to_string(dir.path().join("moat.toml")).expect("spec");
+    let with_repo = toml.replacen(
+        "[[service]]",
+        "ecr_repositories = [\"app\"]\n[[service]]",
+        1,
+    );
+    std::fs::write(dir.path().join("moat.toml"), &with_repo).expect("write");
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("Stage 1"), "{stdout}");
+
+    write_pull_through_spec(dir.path());
+    let toml = std::fs::read_to_string(dir.path().join("moat.toml")).expect("spec");
+    let toml = toml.replacen("[images]", "ecr_repositories = [\"app\"]\n[images]", 1);
+    std::fs::write(dir.path().join("moat.toml"), toml).expect("write");
+    let (code, stdout, stderr) = run(moat(&moto, &routes)
+        .args(["deploy", "--yes", "--stack-name", stack])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let stage1 = at(
+        &stdout,
+        "Stack grown-app (update): 1 change(s)\n  + EcrPublicPullThroughCacheRule (AWS::ECR::PullThroughCacheRule)\n",
+    );
+    let warmed = at(
+        &stdout,
+        "Warmed the pull-through cache: public.ecr.aws/team/app:v1",
+    );
+    let stage2 = at(&stdout, "Stage 2 of 2");
+    assert!(stage1 < warmed && warmed < stage2, "{stdout}");
+    let template = deployed_template(&moto, stack);
+    assert!(
+        template.contains(&format!("{ECR}/ecr-public/team/app@{}", image.index_digest)),
+        "{template}"
+    );
+}

@@ -519,3 +519,55 @@ fn every_example_deploys_and_audits_without_errors() {
         }
     }
 }
+
+/// `[dns] firewall = false` reaches the template deploy ships, as it reaches `moat synth`'s:
+/// deploy once planned without the spec's extras (`[dns]`, KMS keys) and added the firewall.
+#[test]
+fn deploy_ships_the_template_synth_writes_dns_firewall_off() {
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["moat.toml", "task-definition.json"] {
+        std::fs::copy(spec().join(f), dir.path().join(f)).expect("copy the example");
+    }
+    let toml = std::fs::read_to_string(dir.path().join("moat.toml")).expect("spec");
+    std::fs::write(
+        dir.path().join("moat.toml"),
+        format!("{toml}\n[dns]\nfirewall = false\n"),
+    )
+    .expect("write spec");
+    let synth = moat(&moto)
+        .args(["synth", "--out", "-"])
+        .arg(dir.path())
+        .output()
+        .expect("synth");
+    let written = String::from_utf8_lossy(&synth.stdout).into_owned();
+    assert!(!written.contains("AWS::Route53Resolver::"), "{written}");
+
+    moat(&moto)
+        .args(["deploy", "--yes", "--stack-name", "no-dns-firewall"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let deployed = moat_image::block_on(async {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        let aws = moat_aws::connect(&moat_aws::AwsOptions {
+            region: Some("us-east-1".into()),
+            profile: None,
+            endpoint_url: Some(moto.url.clone()),
+        })
+        .await
+        .expect("connect");
+        aws.cfn
+            .get_template()
+            .stack_name("no-dns-firewall")
+            .send()
+            .await
+            .expect("GetTemplate")
+            .template_body
+            .unwrap_or_default()
+    });
+    assert!(!deployed.contains("AWS::Route53Resolver::"), "{deployed}");
+}

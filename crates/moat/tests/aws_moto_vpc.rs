@@ -416,3 +416,80 @@ fn missing_s3_route_is_a_request_for_the_network_team() {
         .code(1)
         .stderr(predicate::str::contains("refusing to deploy"));
 }
+
+/// `[vpc] id` with `mirror = true`: deploy copies the public image into (stand-in) ECR and the
+/// template it deploys names the copy by digest, as a deploy that creates its VPC does. The
+/// registries are local `docker-registry` processes (`MOAT_REGISTRY_ENDPOINTS`), the ECR one
+/// asking for the password moto's `GetAuthorizationToken` hands out.
+#[test]
+fn mirrored_images_in_the_network_teams_vpc_are_pinned_by_digest() {
+    use moat_image::testing::{self, LocalRegistry};
+    let Some(moto) = moto_server::start() else {
+        return;
+    };
+    let Some(hub) = LocalRegistry::start(false) else {
+        return;
+    };
+    let Some(ecr) = LocalRegistry::start_with(Some(("AWS", "123456789012-auth-token"))) else {
+        return;
+    };
+    let image = moat_image::block_on(testing::push_test_image(
+        &hub.image("library/nginx:1.27"),
+        &moat_image::Credentials::Anonymous,
+        testing::fresh_seed(),
+    ))
+    .expect("push the test image");
+    let rt = runtime();
+    let aws = rt.block_on(connect(&moto));
+    let v = rt.block_on(network_team_vpc(&aws));
+    let dir = spec_dir(&v, true);
+    let td = dir.path().join("task-definition.json");
+    let text = std::fs::read_to_string(&td)
+        .expect("task definition")
+        .replace(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/isolated-service:latest",
+            "nginx:1.27",
+        );
+    std::fs::write(&td, text).expect("write task definition");
+    let spec = std::fs::read_to_string(spec_path(&dir))
+        .expect("spec")
+        .replace(
+            "log_retention_days = 30\n",
+            "log_retention_days = 30\naccount_id = \"123456789012\"\n",
+        )
+        .replace(
+            "task_definition = \"task-definition.json\"\n",
+            "task_definition = \"task-definition.json\"\nmirror = true\n",
+        );
+    std::fs::write(spec_path(&dir), spec).expect("write spec");
+    let ecr_host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    let pinned = format!("{ecr_host}/nginx@{}", image.index_digest);
+
+    let out = moat(&moto)
+        .env(
+            "MOAT_REGISTRY_ENDPOINTS",
+            format!("docker.io={},{ecr_host}={}", hub.host(), ecr.host()),
+        )
+        .args(["deploy", "--yes", "--stack-name", "team-mirror"])
+        .arg(spec_path(&dir))
+        .output()
+        .expect("deploy");
+    let (stdout, stderr) = (stdout_of(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("Copied nginx:1.27 -> {pinned}")),
+        "{stdout}"
+    );
+    let template = rt.block_on(async {
+        aws.cfn
+            .get_template()
+            .stack_name("team-mirror")
+            .send()
+            .await
+            .expect("GetTemplate")
+            .template_body
+            .unwrap_or_default()
+    });
+    assert!(template.contains(&pinned), "{template}");
+    assert!(!template.contains("nginx:1.27"), "{template}");
+}

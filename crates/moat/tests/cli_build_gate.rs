@@ -70,3 +70,61 @@ fn a_dynamically_linked_binary_is_refused_with_exit_2() {
         .assert()
         .code(2);
 }
+
+/// `--binary` twice (the static amd64 `moat-gate` and an AArch64 ELF file this test writes,
+/// never run): one image index, printed pinned by digest, with both platforms named on
+/// stderr; the same platform twice is one line and exit 2.
+#[test]
+fn build_gate_with_one_binary_per_cpu_pushes_an_index() {
+    use moat_image::testing::{fresh_seed, noise, static_elf, EM_AARCH64};
+    let Some(binary) = std::env::var_os("MOAT_GATE_STATIC_BINARY") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "MOAT_GATE_STATIC_BINARY is not set; scripts/test.sh builds it"
+        );
+        eprintln!("skipping: MOAT_GATE_STATIC_BINARY not set (scripts/build-gate-static.sh)");
+        return;
+    };
+    let Some(registry) = LocalRegistry::start(false) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let arm = dir.path().join("moat-gate-aarch64");
+    std::fs::write(&arm, static_elf(EM_AARCH64, &noise(fresh_seed(), 2048))).unwrap();
+    let dest = format!("{}/moat-gate:multi", registry.host());
+    let out = moat()
+        .args(["image", "build-gate", &dest, "--binary"])
+        .arg(&binary)
+        .arg("--binary")
+        .arg(&arm)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout
+            .trim()
+            .starts_with(&format!("{}/moat-gate@sha256:", registry.host())),
+        "{stdout}"
+    );
+    assert!(
+        stderr.starts_with("built the moat-gate image index (linux/amd64, one layer of")
+            && stderr.contains("; linux/arm64/v8, one layer of")
+            && stderr.contains("4 blob(s) uploaded")
+            && stderr.contains("index pushed"),
+        "{stderr}"
+    );
+
+    let out = moat()
+        .args(["image", "build-gate", &dest, "--binary"])
+        .arg(&arm)
+        .arg("--binary")
+        .arg(&arm)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("built for linux/arm64/v8, as"), "{stderr}");
+}

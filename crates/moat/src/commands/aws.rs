@@ -51,9 +51,11 @@ fn parse_params(params: &[String]) -> Result<Vec<(String, String)>> {
 /// The spec, its environment name, its region and the synthesized template.
 struct Synthesized {
     spec: moat_spec::Spec,
+    /// The spec's KMS keys, `[dns]` and `[vpc]` (a re-plan of the pinned spec needs them).
+    extras: moat_spec::SpecExtras,
     template: String,
     /// `[vpc] id`: the live VPC the template's resources join (the check judges both).
-    live: Option<moat_model::Model>,
+    existing: Option<super::existing::ExistingVpc>,
     /// `[vpc] id`: `VpcId` and `SubnetIds`, passed explicitly (an emulator may not split a
     /// list parameter's default); a `--param` of the same name wins.
     vpc_params: Vec<(String, String)>,
@@ -70,6 +72,11 @@ impl Synthesized {
         }
         all
     }
+
+    /// The live model of `[vpc] id`, if any.
+    fn live(&self) -> Option<&moat_model::Model> {
+        self.existing.as_ref().map(|e| &e.live)
+    }
 }
 
 fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
@@ -79,49 +86,51 @@ fn synthesize(path: &std::path::Path) -> Result<Synthesized> {
         if let Some(e) = &b.existing {
             print(&moat_synth::existing_vpc::render_text(&b.plan, &e.vpc_plan))?;
         }
-        let vpc_params = b
-            .existing
-            .as_ref()
-            .map(|e| {
-                let subnets: Vec<&str> = e.vpc_plan.subnets.iter().map(|s| s.id.as_str()).collect();
-                vec![
-                    ("VpcId".to_string(), e.vpc_plan.vpc_id.clone()),
-                    ("SubnetIds".to_string(), subnets.join(",")),
-                ]
-            })
-            .unwrap_or_default();
         return Ok(Synthesized {
+            vpc_params: vpc_params(b.existing.as_ref()),
             template: b.template_yaml,
-            live: b.existing.map(|e| e.live),
+            existing: b.existing,
             spec: b.spec,
-            vpc_params,
+            extras: b.extras,
         });
     }
-    synthesize_spec(spec)
-}
-
-fn synthesize_spec(spec: moat_spec::Spec) -> Result<Synthesized> {
-    let plan = moat_synth::plan(&spec)?;
-    let template = moat_synth::synth(&plan, moat_synth::TemplateFormat::Yaml);
+    let planned = super::plan::plan_and_synth(&spec, &extras, None)?;
     Ok(Synthesized {
         spec,
-        template,
-        live: None,
+        extras,
+        template: planned.template_yaml,
+        existing: None,
         vpc_params: Vec::new(),
     })
 }
 
-/// After the image steps pinned copies by digest: the template again, from the pinned spec.
-/// With `[vpc] id` the template is built from the spec file and the live VPC, so it keeps the
-/// tags (the copies exist; the task definitions name them by tag).
-fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Option<Synthesized>> {
-    if s.live.is_some() {
-        eprintln!(
-            "note: with [vpc] id the task definitions name the image copies by tag, not by digest"
-        );
-        return Ok(None);
-    }
-    synthesize_spec(spec).map(Some)
+fn vpc_params(existing: Option<&super::existing::ExistingVpc>) -> Vec<(String, String)> {
+    existing
+        .map(|e| {
+            let subnets: Vec<&str> = e.vpc_plan.subnets.iter().map(|s| s.id.as_str()).collect();
+            vec![
+                ("VpcId".to_string(), e.vpc_plan.vpc_id.clone()),
+                ("SubnetIds".to_string(), subnets.join(",")),
+            ]
+        })
+        .unwrap_or_default()
+}
+
+/// After the image steps pinned copies by digest: the template again, from the pinned spec
+/// (with `[vpc] id`, into the VPC as it was read before, not read again).
+fn resynthesize(s: &Synthesized, spec: moat_spec::Spec) -> Result<Synthesized> {
+    let live = s
+        .existing
+        .as_ref()
+        .map(super::existing::ExistingVpc::as_read);
+    let planned = super::plan::plan_and_synth(&spec, &s.extras, live)?;
+    Ok(Synthesized {
+        spec,
+        extras: s.extras.clone(),
+        template: planned.template_yaml,
+        vpc_params: vpc_params(planned.existing.as_ref()),
+        existing: planned.existing,
+    })
 }
 
 /// Run the rules on the synthesized template, as `moat check` would, knowing the prefix lists
@@ -144,7 +153,7 @@ fn check_template(
     let name = format!("{stack}.template.yml");
     let mut loaded = moat_cfn::load_str(&name, &s.template, &opts)?;
     for sc in loaded.roots.iter_mut().flat_map(|r| r.scenarios.iter_mut()) {
-        if let Some(live) = &s.live {
+        if let Some(live) = s.live() {
             sc.model = super::existing::merged(live, &sc.model);
         }
         sc.model.prefix_lists.extend(lists.iter().cloned());
@@ -152,7 +161,7 @@ fn check_template(
     Ok(check_loaded(&loaded, region))
 }
 
-fn confirm(question: &str) -> Result<bool> {
+pub(super) fn confirm(question: &str) -> Result<bool> {
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut line = String::new();
@@ -161,7 +170,7 @@ fn confirm(question: &str) -> Result<bool> {
 }
 
 /// A progress bar over the resources being changed; events print above it.
-fn progress(total: usize) -> indicatif::ProgressBar {
+pub(super) fn progress(total: usize) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(total as u64);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
@@ -172,7 +181,7 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     pb
 }
 
-fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
+pub(super) fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
     move |e: &StackEvent| {
         let reason = e
             .reason
@@ -190,6 +199,26 @@ fn on_event(pb: &indicatif::ProgressBar) -> impl FnMut(&StackEvent) + '_ {
         }
         pb.set_message(format!("{} {}", e.logical_id, e.status));
     }
+}
+
+/// Print the check's error findings and say whether the deploy stops: `Some(1)` without
+/// `--force`.
+fn refuse_errors(outcome: &Outcome, force: bool) -> Option<u8> {
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors == 0 {
+        return None;
+    }
+    eprint!("{}", render(outcome, FindingFormat::Text, false));
+    if !force {
+        eprintln!("refusing to deploy: {errors} error finding(s) in the synthesized template; fix the spec or pass --force");
+        return Some(1);
+    }
+    eprintln!("deploying despite {errors} error finding(s) (--force)");
+    None
 }
 
 /// Whether the command may go on to ask (or was told `--yes`): without a terminal on stdin
@@ -215,9 +244,14 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         let region = aws.region.clone().unwrap_or_else(|| s.spec.region.clone());
         let account = match aws.account_id().await {
             Ok(id) => id,
-            Err(e) => s.spec.account_id.clone().with_context(|| format!("no account id: {e}"))?,
+            Err(e) => s
+                .spec
+                .account_id
+                .clone()
+                .with_context(|| format!("no account id: {e}"))?,
         };
         let filled = super::prefix_lists::fill(&aws, &region, &s.template, params).await?;
+        let params = filled.params;
         // Images before anything else: a missing one fails here, not as the tasks start.
         super::deploy_images::check_private_images(&aws, &s.spec).await?;
         let mut spec = s.spec.clone();
@@ -225,78 +259,99 @@ pub fn deploy(a: DeployArgs) -> Result<u8> {
         for c in &copied {
             println!("Copied {} -> {} ({})", c.source, c.pinned, c.summary);
         }
-        let (ready, pending) = super::deploy_images::pull_through_images(&aws, &spec).await?;
-        let warmed = super::deploy_images::warm(&aws, &mut spec, &ready).await?;
-        print(&warmed.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
+        // Images through a pull-through cache: the rules first (stage 1, if the stack lacks
+        // some), then the cache warmed, all before any service pulls through it.
+        let cached = super::deploy_images::pull_through_images(&spec);
+        if !cached.is_empty() && !a.force {
+            // Nothing may change the stack for a deploy the check would refuse.
+            let outcome = check_template(&s, &region, &account, &stack, &params, &filled.lists)?;
+            if let Some(code) = refuse_errors(&outcome, false) {
+                return Ok(code);
+            }
+        }
+        let target = super::deploy_stages::Target {
+            aws: &aws,
+            stack: &stack,
+            params: &params,
+            capabilities: &caps,
+            yes: a.yes,
+        };
+        let (warmed, stage_one) = match super::deploy_stages::warm_before_services(
+            &target,
+            &s.template,
+            &cached,
+        )
+        .await?
+        {
+            super::deploy_stages::Warm::Stop(code) => return Ok(code),
+            super::deploy_stages::Warm::Pinned { pins, stage_one } => (pins, stage_one),
+        };
+        spec.pin_mirrors(&warmed);
         let pinned = if copied.is_empty() && warmed.is_empty() {
             None
         } else {
-            resynthesize(&s, spec)?
+            Some(resynthesize(&s, spec)?)
         };
         let s = pinned.as_ref().unwrap_or(&s);
-        let params = filled.params;
         let outcome = check_template(s, &region, &account, &stack, &params, &filled.lists)?;
-        let errors = outcome.findings.iter().filter(|f| f.severity == Severity::Error).count();
-        if errors > 0 {
-            eprint!("{}", render(&outcome, FindingFormat::Text, false));
-            if !a.force {
-                eprintln!("refusing to deploy: {errors} error finding(s) in the synthesized template; fix the spec or pass --force");
-                return Ok(1);
-            }
-            eprintln!("deploying despite {errors} error finding(s) (--force)");
+        if let Some(code) = refuse_errors(&outcome, a.force) {
+            return Ok(code);
         }
-        let caps: Vec<String> = CAPABILITIES.iter().map(|c| c.to_string()).collect();
-        let cs = match moat_aws::create_change_set(&aws, &stack, &s.template, &params, &caps).await? {
-            ChangeSetOutcome::NoChanges => {
-                println!("Stack {stack} is up to date: nothing to deploy.");
-                return Ok(0);
-            }
-            ChangeSetOutcome::Ready(cs) => cs,
-        };
-        print(&present::render_changes(&cs))?;
-        if !a.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
-            moat_aws::delete_change_set(&aws, &cs.id).await?;
-            eprintln!("cancelled; the change set was deleted");
-            return Ok(1);
-        }
-        // Rules this stack creates: their images are pulled through the cache as soon as
-        // the rule exists, while CloudFormation creates the services.
-        let warming = (!pending.is_empty()).then(|| {
-            tokio::spawn(super::deploy_images::warm_when_created(
-                aws.clone(),
-                pending.clone(),
-                Duration::from_secs(1800),
-            ))
-        });
-        let pb = progress(cs.changes.len());
-        let result = moat_aws::execute_and_wait(&aws, &cs, on_event(&pb)).await;
-        pb.finish_and_clear();
-        if let Some(task) = warming {
-            if result.as_ref().is_ok_and(|r| r.success) {
-                let lines = task.await.context("warming the pull-through cache")??;
-                print(&lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
-            } else {
-                task.abort();
-            }
-        }
-        let result = result?;
-        if !result.success {
-            eprint!("{}", present::render_failure(&result));
-            return Ok(1);
-        }
-        println!("Stack {stack}: {}", result.status);
-        let images: Vec<String> = s
-            .spec
-            .services
-            .iter()
-            .flat_map(|svc| svc.task_definition.containers.iter())
-            .filter_map(|c| c.image.known().cloned())
-            .collect();
-        if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
-            print(&text)?;
-        }
-        Ok::<u8, anyhow::Error>(0)
+        ship(&target, s, &stage_one).await
     })
+}
+
+/// The last step of a deploy: the full template's change set, shown, confirmed (unless
+/// `--yes`) and executed, then how to push the images of repositories the stack made.
+/// `stage_one`: the rules stage 1 added already (a cancel says they stay).
+async fn ship(
+    t: &super::deploy_stages::Target<'_>,
+    s: &Synthesized,
+    stage_one: &[String],
+) -> Result<u8> {
+    let (aws, stack) = (t.aws, t.stack);
+    let cs = match moat_aws::create_change_set(aws, stack, &s.template, t.params, t.capabilities)
+        .await?
+    {
+        ChangeSetOutcome::NoChanges => {
+            println!("Stack {stack} is up to date: nothing to deploy.");
+            return Ok(0);
+        }
+        ChangeSetOutcome::Ready(cs) => cs,
+    };
+    print(&present::render_changes(&cs))?;
+    if !t.yes && !confirm(&format!("Execute these changes on stack {stack}?"))? {
+        moat_aws::delete_change_set(aws, &cs.id).await?;
+        eprintln!("cancelled; the change set was deleted");
+        if !stage_one.is_empty() {
+            eprintln!(
+                "stack {stack} keeps what stage 1 added ({}); nothing else changed",
+                stage_one.join(", ")
+            );
+        }
+        return Ok(1);
+    }
+    let pb = progress(cs.changes.len());
+    let result = moat_aws::execute_and_wait(aws, &cs, on_event(&pb)).await;
+    pb.finish_and_clear();
+    let result = result?;
+    if !result.success {
+        eprint!("{}", present::render_failure(&result));
+        return Ok(1);
+    }
+    println!("Stack {stack}: {}", result.status);
+    let images: Vec<String> = s
+        .spec
+        .services
+        .iter()
+        .flat_map(|svc| svc.task_definition.containers.iter())
+        .filter_map(|c| c.image.known().cloned())
+        .collect();
+    if let Some(text) = present::push_instructions(&s.spec.ecr_repositories, &images) {
+        print(&text)?;
+    }
+    Ok(0)
 }
 
 pub fn diff(a: DiffArgs) -> Result<u8> {

@@ -158,34 +158,23 @@ pub async fn copy_mirrors(aws: &Aws, spec: &mut Spec) -> Result<Vec<Copied>> {
     Ok(copied)
 }
 
-/// Images named through a pull-through cache, split by whether their rule exists already:
-/// `(ready, pending)`. A pending rule is created by this deploy's stack.
-pub async fn pull_through_images(aws: &Aws, spec: &Spec) -> Result<(Vec<Cached>, Vec<Cached>)> {
-    let mut ready = Vec::new();
-    let mut pending = Vec::new();
+/// Every image named through a pull-through cache (once each).
+pub fn pull_through_images(spec: &Spec) -> Vec<Cached> {
+    let mut images: Vec<Cached> = Vec::new();
     for m in &spec.mirrors {
         let Some(upstream) = m.pull_through else {
             continue;
         };
-        if ready
-            .iter()
-            .chain(&pending)
-            .any(|c: &Cached| c.target == m.target)
-        {
+        if images.iter().any(|c| c.target == m.target) {
             continue;
         }
-        let cached = Cached {
+        images.push(Cached {
             source: m.source.clone(),
             target: m.target.clone(),
             prefix: upstream.prefix.to_string(),
-        };
-        if moat_aws::pull_through_rule_exists(aws, upstream.prefix).await? {
-            ready.push(cached);
-        } else {
-            pending.push(cached);
-        }
+        });
     }
-    Ok((ready, pending))
+    images
 }
 
 /// One image named through a pull-through cache.
@@ -197,19 +186,9 @@ pub struct Cached {
     pub prefix: String,
 }
 
-/// Pull each image once through its cache prefix (which fills the cache) and point the spec's
-/// services at what was pulled, by digest. Returns (image, pinned) lines to print.
-pub async fn warm(aws: &Aws, spec: &mut Spec, images: &[Cached]) -> Result<Vec<String>> {
-    let pins = warm_images(aws, images).await?;
-    spec.pin_mirrors(&pins);
-    Ok(pins
-        .iter()
-        .zip(images)
-        .map(|((_, pinned), c)| format!("Warmed the pull-through cache: {} -> {pinned}", c.source))
-        .collect())
-}
-
-async fn warm_images(aws: &Aws, images: &[Cached]) -> Result<Vec<(String, String)>> {
+/// Pull each image once through its cache prefix, which fills the cache (its rule must exist),
+/// and return `(target, target pinned by digest)` for each.
+pub async fn warm_images(aws: &Aws, images: &[Cached]) -> Result<Vec<(String, String)>> {
     let routes = Routes::from_env()?;
     let progress = std::io::stderr().is_terminal();
     let mut pins = Vec::new();
@@ -238,36 +217,4 @@ async fn warm_images(aws: &Aws, images: &[Cached]) -> Result<Vec<(String, String
         ));
     }
     Ok(pins)
-}
-
-/// For rules this deploy's stack creates: wait (up to `wait`) until each exists, then pull
-/// its images through the cache, while CloudFormation goes on creating the services (whose
-/// tasks ECS starts again until their image can be pulled).
-pub async fn warm_when_created(
-    aws: Aws,
-    images: Vec<Cached>,
-    wait: std::time::Duration,
-) -> Result<Vec<String>> {
-    let deadline = std::time::Instant::now() + wait;
-    for c in &images {
-        while !moat_aws::pull_through_rule_exists(&aws, &c.prefix).await? {
-            if std::time::Instant::now() > deadline {
-                bail!(
-                    "the pull-through cache rule for {}/ did not appear within {}s; pull {} \
-                     once through it (moat image copy {} <any destination>) to warm it",
-                    c.prefix,
-                    wait.as_secs(),
-                    c.target,
-                    c.target
-                );
-            }
-            tokio::time::sleep(aws.poll_interval).await;
-        }
-    }
-    let pins = warm_images(&aws, &images).await?;
-    Ok(pins
-        .iter()
-        .zip(&images)
-        .map(|((_, pinned), c)| format!("Warmed the pull-through cache: {} -> {pinned}", c.source))
-        .collect())
 }

@@ -18,18 +18,42 @@ pub struct ExistingVpc {
     pub read_notes: Vec<String>,
 }
 
-/// Reads the VPC, and keeps in `plan` only what it lacks.
+impl ExistingVpc {
+    /// The VPC as it was read (to plan another spec into it).
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    pub fn as_read(&self) -> LiveVpc {
+        LiveVpc {
+            model: self.live.clone(),
+            notes: self.read_notes.clone(),
+        }
+    }
+}
+
+/// The VPC as read from the account: its live model and what the reader left out.
+#[derive(Debug, Clone)]
+pub struct LiveVpc {
+    pub model: Model,
+    pub notes: Vec<String>,
+}
+
+/// Reads the VPC of `[vpc] id` from the account.
+pub fn read(spec: &Spec, vpc: &ExistingVpcSpec) -> Result<LiveVpc> {
+    let (model, notes) = read_live(spec, vpc)?;
+    Ok(LiveVpc { model, notes })
+}
+
+/// Keeps in `plan` only what the VPC already read lacks. Deploy calls it again for the spec
+/// whose images it pinned, without reading the VPC a second time.
 pub fn adapt(
-    spec: &Spec,
     vpc: &ExistingVpcSpec,
     plan: &mut moat_synth::Plan,
+    live: LiveVpc,
 ) -> Result<ExistingVpc> {
-    let (live, read_notes) = read_live(spec, vpc)?;
-    let vpc_plan = moat_synth::existing_vpc::adapt(plan, vpc, &live)?;
+    let vpc_plan = moat_synth::existing_vpc::adapt(plan, vpc, &live.model)?;
     Ok(ExistingVpc {
         vpc_plan,
-        live,
-        read_notes,
+        live: live.model,
+        read_notes: live.notes,
     })
 }
 

@@ -1,4 +1,5 @@
-//! `moat image build-gate DEST --binary PATH`: the egress gateway's image without Docker (the
+//! `moat image build-gate DEST --binary PATH [--binary PATH]`: the egress gateway's image
+//! without Docker, for one platform or (several binaries) an image index over several (the
 //! work is in `moat_image::build_gate`).
 
 use anyhow::Result;
@@ -11,18 +12,22 @@ use std::path::PathBuf;
     after_help = "The binary must be statically linked (the image has an empty base): \
 `scripts/build-gate-static.sh` builds one (glibc, crt-static) and prints its path, e.g.\n  \
 moat image build-gate 123456789012.dkr.ecr.eu-west-1.amazonaws.com/moat-gate:0.1.0 --binary \
-\"$(scripts/build-gate-static.sh)\"\nThen set `[egress] image` to the printed reference (pinned \
-by digest). Credentials as for `moat image copy` (--dest-username, MOAT_DEST_PASSWORD)."
+\"$(scripts/build-gate-static.sh)\"\nFor x86-64 and arm64 (Graviton) tasks alike, give one binary per \
+CPU (--binary twice; build the arm64 one on an arm64 machine): the image is then an OCI image \
+index with one manifest per platform; two binaries of one platform are refused.\nThen set `[egress] image` to the \
+printed reference (pinned by digest). Credentials as for `moat image copy` (--dest-username, \
+MOAT_DEST_PASSWORD)."
 )]
 pub struct BuildGateArgs {
     /// Where to push, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/moat-gate:0.1.0`
     /// (without a tag: `latest`).
     #[arg(value_name = "DEST")]
     pub dest: String,
-    /// The statically linked `moat-gate` binary; its CPU (x86-64 or arm64) is the image's
-    /// platform.
-    #[arg(long, value_name = "PATH")]
-    pub binary: PathBuf,
+    /// A statically linked `moat-gate` binary; its CPU (x86-64 or arm64, read from its ELF
+    /// header) is its image's platform. Repeatable, once per platform: several binaries make
+    /// an OCI image index with one manifest per platform.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub binary: Vec<PathBuf>,
     /// An image label added to the defaults (title, description, licenses, the binary's
     /// digest), e.g. `org.opencontainers.image.revision=$(git rev-parse HEAD)`; repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
@@ -45,7 +50,7 @@ pub fn run(a: BuildGateArgs) -> Result<u8> {
         )
         .await?;
         let opts = GateImageOptions {
-            binary: a.binary,
+            binaries: a.binary,
             credentials,
             labels,
         };
@@ -57,14 +62,25 @@ pub fn run(a: BuildGateArgs) -> Result<u8> {
 }
 
 fn summary(r: &GateImageReport) -> String {
+    let images: Vec<String> = r
+        .platforms
+        .iter()
+        .map(|p| {
+            format!(
+                "{}, one layer of {} KiB, binary {} KiB",
+                p.platform,
+                p.layer_bytes.div_ceil(1024),
+                p.binary_bytes.div_ceil(1024)
+            )
+        })
+        .collect();
     format!(
-        "built the moat-gate image ({}, one layer of {} KiB, binary {} KiB): {} blob(s) uploaded, \
-         {} already there; manifest {}",
-        r.platform,
-        r.layer_bytes.div_ceil(1024),
-        r.binary_bytes.div_ceil(1024),
+        "built the moat-gate image{} ({}): {} blob(s) uploaded, {} already there; {} {}",
+        if r.index { " index" } else { "" },
+        images.join("; "),
         r.blobs_uploaded,
         r.blobs_present,
+        if r.index { "index" } else { "manifest" },
         if r.manifest_pushed {
             "pushed"
         } else {

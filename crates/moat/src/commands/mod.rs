@@ -8,6 +8,8 @@ mod aws;
 mod check;
 #[cfg(feature = "aws")]
 mod deploy_images;
+#[cfg(feature = "aws")]
+mod deploy_stages;
 mod diagram;
 pub mod dns;
 mod existing;

@@ -10,6 +10,9 @@ use std::fmt::Write;
 /// Load a spec, plan it, synthesize the template and check it.
 pub struct Built {
     pub spec: moat_spec::Spec,
+    /// Deploy plans the spec again once its images are pinned.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
+    pub extras: moat_spec::SpecExtras,
     pub plan: moat_synth::Plan,
     pub template_yaml: String,
     pub findings: Vec<Finding>,
@@ -30,12 +33,27 @@ impl Built {
     }
 }
 
-pub fn build(spec_path: &std::path::Path) -> Result<Built> {
-    let (spec, extras) = moat_spec::load_with_extras(spec_path)?;
-    let mut plan = moat_synth::plan_with(&spec, &moat_synth::PlanOptions::from_extras(&extras))?;
-    let existing = match &extras.vpc {
-        Some(vpc) => Some(super::existing::adapt(&spec, vpc, &mut plan)?),
-        None => None,
+/// A spec's plan and YAML template, into the existing VPC when it has `[vpc] id`.
+pub struct Planned {
+    pub plan: moat_synth::Plan,
+    pub existing: Option<super::existing::ExistingVpc>,
+    pub template_yaml: String,
+}
+
+/// Plan `spec` (with its extras: KMS keys, `[dns]`, `[vpc]`) and synthesize its template. With
+/// `[vpc] id`, `live` is that VPC as read; the plan keeps only what it lacks. `moat plan`,
+/// `synth` and `deploy` (again after pinning images by digest) all go through here, so the
+/// template deploy ships is the one `synth` writes.
+pub fn plan_and_synth(
+    spec: &moat_spec::Spec,
+    extras: &moat_spec::SpecExtras,
+    live: Option<super::existing::LiveVpc>,
+) -> Result<Planned> {
+    let mut plan = moat_synth::plan_with(spec, &moat_synth::PlanOptions::from_extras(extras))?;
+    let existing = match (&extras.vpc, live) {
+        (Some(vpc), Some(live)) => Some(super::existing::adapt(vpc, &mut plan, live)?),
+        (Some(vpc), None) => anyhow::bail!("internal: [vpc] id {} was not read", vpc.id),
+        (None, _) => None,
     };
     let template_yaml = match &existing {
         Some(e) => {
@@ -43,6 +61,24 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
         }
         None => moat_synth::synth(&plan, TemplateFormat::Yaml),
     };
+    Ok(Planned {
+        plan,
+        existing,
+        template_yaml,
+    })
+}
+
+pub fn build(spec_path: &std::path::Path) -> Result<Built> {
+    let (spec, extras) = moat_spec::load_with_extras(spec_path)?;
+    let live = match &extras.vpc {
+        Some(vpc) => Some(super::existing::read(&spec, vpc)?),
+        None => None,
+    };
+    let Planned {
+        plan,
+        existing,
+        template_yaml,
+    } = plan_and_synth(&spec, &extras, live)?;
     let opts = moat_cfn::LoadOptions {
         region: Some(spec.region.clone()),
         account_id: spec.account_id.clone(),
@@ -88,6 +124,7 @@ pub fn build(spec_path: &std::path::Path) -> Result<Built> {
     }
     Ok(Built {
         spec,
+        extras,
         plan,
         template_yaml,
         findings,
