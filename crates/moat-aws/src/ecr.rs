@@ -202,27 +202,6 @@ pub async fn describe_image(
     }
 }
 
-/// Whether the registry has a pull-through cache rule for `prefix`.
-/// Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribePullThroughCacheRules.html
-/// (`PullThroughCacheRuleNotFoundException` for a prefix without a rule).
-pub async fn pull_through_rule_exists(aws: &Aws, prefix: &str) -> Result<bool, AwsError> {
-    match aws
-        .ecr
-        .describe_pull_through_cache_rules()
-        .ecr_repository_prefixes(prefix)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .pull_through_cache_rules
-            .unwrap_or_default()
-            .iter()
-            .any(|r| r.ecr_repository_prefix.as_deref() == Some(prefix))),
-        Err(e) if e.code() == Some("PullThroughCacheRuleNotFoundException") => Ok(false),
-        Err(e) => Err(error::sdk("ecr:DescribePullThroughCacheRules", e)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

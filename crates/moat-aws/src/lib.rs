@@ -41,8 +41,8 @@ mod taskdef;
 
 pub use audit::{audit, AuditTarget};
 pub use ecr::{
-    describe_image, ecr_login, ensure_repository, pull_through_rule_exists, repository_settings,
-    EcrImage, EcrLogin, RepositoryOutcome,
+    describe_image, ecr_login, ensure_repository, repository_settings, EcrImage, EcrLogin,
+    RepositoryOutcome,
 };
 pub use error::AwsError;
 pub use map_dns::*;
