@@ -114,8 +114,8 @@ impl Security {
                 .map(|sg| SecurityGroupRows {
                     id: sg.id.0.clone(),
                     attached_to: attachments(model, &sg.id.0),
-                    ingress: sg.ingress.iter().map(rule_row).collect(),
-                    egress: sg.egress.iter().map(rule_row).collect(),
+                    ingress: sg.ingress.iter().map(|r| rule_row(model, r)).collect(),
+                    egress: sg.egress.iter().map(|r| rule_row(model, r)).collect(),
                 })
                 .collect(),
             endpoint_policies: model.endpoints.iter().map(endpoint_policy).collect(),
@@ -204,7 +204,7 @@ fn attachments(model: &Model, sg: &str) -> Vec<String> {
     out
 }
 
-fn rule_row(r: &SgRule) -> RuleRow {
+fn rule_row(model: &Model, r: &SgRule) -> RuleRow {
     let protocol = match &r.protocol {
         Maybe::Known(Protocol::All) => "all".to_string(),
         Maybe::Known(Protocol::Tcp) => "TCP".into(),
@@ -229,13 +229,7 @@ fn rule_row(r: &SgRule) -> RuleRow {
             ),
             false,
         ),
-        Maybe::Known(Peer::PrefixList(p)) => (
-            format!(
-                "prefix list {}",
-                p.known().map_or("?".into(), |i| i.0.clone())
-            ),
-            false,
-        ),
+        Maybe::Known(Peer::PrefixList(p)) => (crate::scene::prefix_list_text(model, p), false),
         Maybe::Unknown(why) => (format!("? ({why})"), false),
     };
     RuleRow {

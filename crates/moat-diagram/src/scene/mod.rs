@@ -151,6 +151,18 @@ pub(crate) type AzKey = Option<String>;
 
 const UNKNOWN_VPC: &str = "?";
 
+/// "prefix list com.amazonaws.us-east-1.s3 (pl-63a5400a)": the list's name where the model
+/// knows it (a declared template parameter, or the live list), else its id.
+pub(crate) fn prefix_list_text(model: &Model, id: &Maybe<Id>) -> String {
+    let Maybe::Known(id) = id else {
+        return "prefix list ?".into();
+    };
+    match model.prefix_list(id).map(|l| &l.name) {
+        Some(Maybe::Known(name)) => format!("prefix list {name} ({id})"),
+        _ => format!("prefix list {id}"),
+    }
+}
+
 fn show<T: std::fmt::Display>(m: &Maybe<T>) -> String {
     match m {
         Maybe::Known(v) => v.to_string(),
@@ -297,5 +309,33 @@ impl<'m> Builder<'m> {
             },
         };
         self.scene.vpcs[vi].nodes.push(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_list_text;
+    use moat_model::{Id, Maybe, Model, PrefixList, Provenance};
+
+    #[test]
+    fn a_prefix_list_shows_its_name_where_the_model_knows_it() {
+        let mut model = Model::default();
+        model.prefix_lists.push(PrefixList {
+            id: Id::from("S3PrefixListId"),
+            name: Maybe::Known("com.amazonaws.eu-west-1.s3".into()),
+            prov: Provenance::resource("S3PrefixListId"),
+        });
+        assert_eq!(
+            prefix_list_text(&model, &Maybe::Known(Id::from("S3PrefixListId"))),
+            "prefix list com.amazonaws.eu-west-1.s3 (S3PrefixListId)"
+        );
+        assert_eq!(
+            prefix_list_text(&model, &Maybe::Known(Id::from("pl-0123"))),
+            "prefix list pl-0123"
+        );
+        assert_eq!(
+            prefix_list_text(&model, &Maybe::unknown("Fn::ImportValue")),
+            "prefix list ?"
+        );
     }
 }

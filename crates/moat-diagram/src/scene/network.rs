@@ -86,7 +86,9 @@ impl<'m> Builder<'m> {
                 }
                 let dest = match &r.destination {
                     Maybe::Known(moat_model::RouteDestination::Cidr(c)) => c.to_string(),
-                    Maybe::Known(moat_model::RouteDestination::PrefixList(p)) => show(p),
+                    Maybe::Known(moat_model::RouteDestination::PrefixList(p)) => {
+                        prefix_list_text(self.model, p)
+                    }
                     Maybe::Unknown(_) => "?".into(),
                 };
                 let (target, bad) = route_target_text(&r.target);
