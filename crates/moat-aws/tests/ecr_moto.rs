@@ -10,25 +10,7 @@ async fn ecr_login_and_repository_creation() {
     let Some(moto) = moto_server::start() else {
         return;
     };
-    for (k, v) in [
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        ),
-    ] {
-        std::env::set_var(k, v);
-    }
-    let aws = moat_aws::connect(&moat_aws::AwsOptions {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(moto.url.clone()),
-    })
-    .await
-    .expect("connect");
+    let aws = moto.client().await;
 
     let login = moat_aws::ecr_login(&aws, Some("123456789012"))
         .await

@@ -42,28 +42,6 @@ fn run(c: &mut Command) -> (i32, String, String) {
     )
 }
 
-async fn aws(moto: &MotoServer) -> moat_aws::Aws {
-    for (k, v) in [
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        ),
-    ] {
-        std::env::set_var(k, v);
-    }
-    moat_aws::connect(&moat_aws::AwsOptions {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(moto.url.clone()),
-    })
-    .await
-    .expect("connect")
-}
-
 /// A plain registry holding a generated two-platform image at `path`, and an "ECR" registry
 /// that accepts only moto's ECR password.
 fn registries(path: &str) -> Option<(LocalRegistry, LocalRegistry, TestImage)> {
@@ -107,7 +85,7 @@ fn image_copy_to_ecr_logs_in_from_the_credential_chain_and_creates_the_repositor
         "every blob reached the registry"
     );
     let settings = moat_image::block_on(async {
-        moat_aws::repository_settings(&aws(&moto).await, "mirror/app").await
+        moat_aws::repository_settings(&moto.client().await, "mirror/app").await
     })
     .expect("the repository exists in moto");
     assert_eq!(settings, (true, "IMMUTABLE".to_string()));
@@ -194,7 +172,7 @@ fn deploy_refuses_a_private_image_that_is_not_in_ecr_naming_service_and_image() 
     );
     // Nothing was deployed.
     let state = moat_image::block_on(async {
-        moat_aws::stack_status(&aws(&moto).await, "missing-image").await
+        moat_aws::stack_status(&moto.client().await, "missing-image").await
     })
     .expect("DescribeStacks");
     assert_eq!(state, moat_aws::StackState::Absent, "no stack was created");
@@ -227,7 +205,7 @@ fn deploy_copies_a_mirrored_image_and_pins_it_by_digest() {
     assert_eq!(ecr.completed_uploads(), 5);
     // The deployed template names the copy by digest.
     let template = moat_image::block_on(async {
-        let aws = aws(&moto).await;
+        let aws = moto.client().await;
         aws.cfn
             .get_template()
             .stack_name("mirrored")
@@ -266,7 +244,7 @@ fn write_pull_through_spec(dir: &Path) {
 /// The stack's template as CloudFormation (moto) holds it.
 fn deployed_template(moto: &MotoServer, stack: &str) -> String {
     moat_image::block_on(async {
-        aws(moto)
+        moto.client()
             .await
             .cfn
             .get_template()

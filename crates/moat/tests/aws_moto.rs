@@ -87,20 +87,7 @@ fn deploy_audit_redeploy_break_destroy() {
     // Break isolation through the EC2 API, then audit again.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (vpc, rtb, igw) = rt.block_on(async {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        );
-        let aws = moat_aws::connect(&moat_aws::AwsOptions {
-            region: Some("us-east-1".into()),
-            profile: None,
-            endpoint_url: Some(moto.url.clone()),
-        })
-        .await
-        .expect("connect");
+        let aws = moto.client().await;
         let (model, _) = moat_aws::audit(&aws, &moat_aws::AuditTarget::Stack(stack.into()))
             .await
             .expect("audit");
@@ -424,22 +411,7 @@ fn every_example_deploys_and_audits_without_errors() {
     let certificate = reply["CertificateArn"].as_str().expect("certificate ARN");
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let aws = rt.block_on(async {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        );
-        moat_aws::connect(&moat_aws::AwsOptions {
-            region: Some("us-east-1".into()),
-            profile: None,
-            endpoint_url: Some(moto.url.clone()),
-        })
-        .await
-        .expect("connect")
-    });
+    let aws = rt.block_on(moto.client());
 
     for example in &examples {
         let name = example.file_name().unwrap().to_string_lossy().into_owned();

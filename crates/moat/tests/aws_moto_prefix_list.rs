@@ -100,20 +100,7 @@ fn deploy_fills_the_s3_prefix_list_and_audit_judges_the_live_rule() {
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (aws, sg, s3) = rt.block_on(async {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
-        std::env::set_var(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/moat-test-credentials",
-        );
-        let aws = moat_aws::connect(&moat_aws::AwsOptions {
-            region: Some("us-east-1".into()),
-            profile: None,
-            endpoint_url: Some(moto.url.clone()),
-        })
-        .await
-        .expect("connect");
+        let aws = moto.client().await;
         // moto creates the AWS-managed lists per region (moto/ec2/models/managed_prefixes.py).
         let s3 = moat_aws::managed_prefix_list(&aws, "com.amazonaws.us-east-1.s3")
             .await

@@ -31,23 +31,6 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("runtime")
 }
 
-async fn connect(moto: &Moto) -> moat_aws::Aws {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/moat-test-config");
-    std::env::set_var(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/moat-test-credentials",
-    );
-    moat_aws::connect(&moat_aws::AwsOptions {
-        region: Some("us-east-1".into()),
-        profile: None,
-        endpoint_url: Some(moto.url.clone()),
-    })
-    .await
-    .expect("connect")
-}
-
 /// A VPC with DNS on, two private subnets (no internet gateway, no NAT), a security group
 /// admitting HTTPS from the VPC, an ecr.api interface endpoint with private DNS on, and no S3
 /// gateway endpoint.
@@ -206,7 +189,7 @@ fn plan_deploy_audit_destroy_in_the_network_teams_vpc() {
         return;
     };
     let rt = runtime();
-    let aws = rt.block_on(connect(&moto));
+    let aws = rt.block_on(moto.client());
     let v = rt.block_on(network_team_vpc(&aws));
     let dir = spec_dir(&v, true);
     let stack = "team-app";
@@ -369,7 +352,7 @@ fn missing_s3_route_is_a_request_for_the_network_team() {
         return;
     };
     let rt = runtime();
-    let aws = rt.block_on(connect(&moto));
+    let aws = rt.block_on(moto.client());
     let v = rt.block_on(network_team_vpc(&aws));
     let dir = spec_dir(&v, false);
 
@@ -440,7 +423,7 @@ fn mirrored_images_in_the_network_teams_vpc_are_pinned_by_digest() {
     ))
     .expect("push the test image");
     let rt = runtime();
-    let aws = rt.block_on(connect(&moto));
+    let aws = rt.block_on(moto.client());
     let v = rt.block_on(network_team_vpc(&aws));
     let dir = spec_dir(&v, true);
     let td = dir.path().join("task-definition.json");

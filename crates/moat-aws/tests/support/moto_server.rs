@@ -39,6 +39,34 @@ fn binary() -> Option<String> {
         .map(|p| p.display().to_string())
 }
 
+impl MotoServer {
+    /// An SDK client for this server in us-east-1 with moto's test credentials: the process's
+    /// environment gets the test keys and loses instance metadata and the AWS config and
+    /// credentials files, so nothing reaches real AWS.
+    #[allow(dead_code)] // not every test file that includes this module calls the SDK itself
+    pub async fn client(&self) -> moat_aws::Aws {
+        for (k, v) in [
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/nonexistent/moat-test-config"),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/moat-test-credentials",
+            ),
+        ] {
+            std::env::set_var(k, v);
+        }
+        moat_aws::connect(&moat_aws::AwsOptions {
+            region: Some("us-east-1".into()),
+            profile: None,
+            endpoint_url: Some(self.url.clone()),
+        })
+        .await
+        .expect("connect")
+    }
+}
+
 /// Start moto_server on a free loopback port and wait (up to 60 s) until it listens.
 pub fn start() -> Option<MotoServer> {
     let Some(bin) = binary() else {
