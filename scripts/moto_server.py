@@ -34,6 +34,28 @@ def expect_parameters(function, expected, what):
         )
 
 
+
+CREATE_PARAMETERS = ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"]
+
+
+def after_cloudformation_create(cls, what, adjust):
+    """Make `cls.create_from_cloudformation_json` call moto's own, then
+    `adjust(resource, properties, account_id, region_name)` on the resource it created (the
+    template's `Properties`), and return that resource. `what` names moto's class in the message
+    that stops the server when moto's function no longer takes the expected parameters."""
+    created = cls.create_from_cloudformation_json
+    expect_parameters(created, CREATE_PARAMETERS, what)
+
+    def create(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        resource = created.__func__(
+            klass, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        adjust(resource, cloudformation_json.get("Properties", {}), account_id, region_name)
+        return resource
+
+    cls.create_from_cloudformation_json = classmethod(create)
+
+
 def correct_load_balancer_type():
     """CloudFormation's `AWS::ElasticLoadBalancingV2::LoadBalancer` has a `Type` property,
     `application` (the default), `network` or `gateway`:
@@ -48,12 +70,6 @@ def correct_load_balancer_type():
     """
     from moto.elbv2.models import FakeLoadBalancer
 
-    created = FakeLoadBalancer.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.elbv2.models.FakeLoadBalancer.create_from_cloudformation_json",
-    )
     # The type lives in the `loadbalancer_type` argument of the constructor and the `type`
     # attribute it sets (which DescribeLoadBalancers and the listener validation read).
     init = list(inspect.signature(FakeLoadBalancer.__init__).parameters)
@@ -64,22 +80,20 @@ def correct_load_balancer_type():
         )
     allowed = {"application", "network", "gateway"}
 
-    def create_with_type(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        load_balancer = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        requested = cloudformation_json.get("Properties", {}).get("Type", "application")
+    def create_with_type(load_balancer, properties, account_id, region_name):
+        requested = properties.get("Type", "application")
         if requested not in allowed:
             raise ValueError(
                 f"AWS::ElasticLoadBalancingV2::LoadBalancer Type {requested!r} is not one of "
                 f"{sorted(allowed)}"
             )
         load_balancer.type = requested
-        return load_balancer
 
-    FakeLoadBalancer.create_from_cloudformation_json = classmethod(create_with_type)
+    after_cloudformation_create(
+        FakeLoadBalancer,
+        "moto.elbv2.models.FakeLoadBalancer.create_from_cloudformation_json",
+        create_with_type,
+    )
 
 
 def correct_route_table_associations():
@@ -102,12 +116,6 @@ def correct_route_table_associations():
     from moto.ec2.models.route_tables import RouteTable
     from moto.ec2.models.subnets import SubnetRouteTableAssociation
 
-    created = SubnetRouteTableAssociation.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ec2.models.subnets.SubnetRouteTableAssociation.create_from_cloudformation_json",
-    )
     expect_parameters(
         EC2Backend.associate_route_table,
         ["self", "route_table_id", "gateway_id", "subnet_id"],
@@ -130,18 +138,12 @@ def correct_route_table_associations():
                 "re-check the correction in scripts/moto_server.py"
             )
 
-    def create_and_associate(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        association = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
+    def create_and_associate(association, properties, account_id, region_name):
         association.moat_association_id = ec2_backends[account_id][
             region_name
         ].associate_route_table(
             association.route_table_id, subnet_id=association.subnet_id
         )
-        return association
 
     # A table or association already deleted outside the stack (tests written for plain moto do
     # so, to work around the missing deletion) counts as deleted, so DeleteStack goes on; a
@@ -161,8 +163,10 @@ def correct_route_table_associations():
         except InvalidRouteTableIdError:
             pass
 
-    SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(
-        create_and_associate
+    after_cloudformation_create(
+        SubnetRouteTableAssociation,
+        "moto.ec2.models.subnets.SubnetRouteTableAssociation.create_from_cloudformation_json",
+        create_and_associate,
     )
     SubnetRouteTableAssociation.delete = disassociate
     RouteTable.delete = delete_route_table
@@ -184,12 +188,6 @@ def correct_ecs_service_properties():
     from moto.core.utils import pascal_to_camelcase, remap_nested_keys
     from moto.ecs.models import EC2ContainerServiceBackend, Service, ecs_backends
 
-    created = Service.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ecs.models.Service.create_from_cloudformation_json",
-    )
     expect_parameters(
         Service._validate_network, ["self", "nc"], "moto.ecs.models.Service._validate_network"
     )
@@ -207,13 +205,8 @@ def correct_ecs_service_properties():
                 "re-check the correction in scripts/moto_server.py"
             )
 
-    def create_with_properties(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        service = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        properties = cloudformation_json.get("Properties", {})
+    def create_with_properties(service, properties, account_id, region_name):
+        properties = properties
         launch_type = properties.get("LaunchType")
         if launch_type is not None:
             service.launch_type = launch_type
@@ -233,9 +226,12 @@ def correct_ecs_service_properties():
             ecs_backends[account_id][region_name].tag_resource(
                 service.arn, {t["Key"]: t["Value"] for t in tags}
             )
-        return service
 
-    Service.create_from_cloudformation_json = classmethod(create_with_properties)
+    after_cloudformation_create(
+        Service,
+        "moto.ecs.models.Service.create_from_cloudformation_json",
+        create_with_properties,
+    )
 
 
 def correct_vpc_dns_attributes():
@@ -250,12 +246,6 @@ def correct_vpc_dns_attributes():
     from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.vpcs import VPC
 
-    created = VPC.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ec2.models.vpcs.VPC.create_from_cloudformation_json",
-    )
     expect_parameters(
         EC2Backend.modify_vpc_attribute,
         ["self", "vpc_id", "attr_name", "attr_value"],
@@ -266,13 +256,8 @@ def correct_vpc_dns_attributes():
         "EnableDnsHostnames": "enable_dns_hostnames",
     }
 
-    def create_with_dns_attributes(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        vpc = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        properties = cloudformation_json.get("Properties", {})
+    def create_with_dns_attributes(vpc, properties, account_id, region_name):
+        properties = properties
         for prop, attribute in attributes.items():
             if prop in properties:
                 # A template's boolean arrives as a bool or as the string "true"/"false".
@@ -280,9 +265,12 @@ def correct_vpc_dns_attributes():
                 ec2_backends[account_id][region_name].modify_vpc_attribute(
                     vpc.id, attribute, value
                 )
-        return vpc
 
-    VPC.create_from_cloudformation_json = classmethod(create_with_dns_attributes)
+    after_cloudformation_create(
+        VPC,
+        "moto.ec2.models.vpcs.VPC.create_from_cloudformation_json",
+        create_with_dns_attributes,
+    )
 
 
 def correct_endpoint_policy_json():
@@ -299,26 +287,18 @@ def correct_endpoint_policy_json():
 
     from moto.ec2.models.vpcs import VPCEndPoint
 
-    created = VPCEndPoint.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ec2.models.vpcs.VPCEndPoint.create_from_cloudformation_json",
-    )
 
-    def create_with_json_policy(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        endpoint = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
+    def create_with_json_policy(endpoint, properties, account_id, region_name):
         if not hasattr(endpoint, "policy_document"):
             raise MotoChanged("moto's VPCEndPoint has no policy_document attribute")
         if isinstance(endpoint.policy_document, dict):
             endpoint.policy_document = json.dumps(endpoint.policy_document)
-        return endpoint
 
-    VPCEndPoint.create_from_cloudformation_json = classmethod(create_with_json_policy)
+    after_cloudformation_create(
+        VPCEndPoint,
+        "moto.ec2.models.vpcs.VPCEndPoint.create_from_cloudformation_json",
+        create_with_json_policy,
+    )
 
 
 def correct_task_definition_properties():
@@ -335,12 +315,6 @@ def correct_task_definition_properties():
     """
     from moto.ecs.models import TaskDefinition
 
-    created = TaskDefinition.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ecs.models.TaskDefinition.create_from_cloudformation_json",
-    )
     init = set(inspect.signature(TaskDefinition.__init__).parameters)
     properties_to_attributes = {
         "TaskRoleArn": "task_role_arn",
@@ -356,21 +330,19 @@ def correct_task_definition_properties():
                 "re-check the correction in scripts/moto_server.py"
             )
 
-    def create_with_properties(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        task_definition = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        properties = cloudformation_json.get("Properties", {})
+    def create_with_properties(task_definition, properties, account_id, region_name):
+        properties = properties
         for prop, attribute in properties_to_attributes.items():
             if prop in properties:
                 setattr(task_definition, attribute, properties[prop])
         if "FARGATE" in (properties.get("RequiresCompatibilities") or []):
             task_definition.compatibilities = ["EC2", "FARGATE"]
-        return task_definition
 
-    TaskDefinition.create_from_cloudformation_json = classmethod(create_with_properties)
+    after_cloudformation_create(
+        TaskDefinition,
+        "moto.ecs.models.TaskDefinition.create_from_cloudformation_json",
+        create_with_properties,
+    )
 
 
 def correct_role_inline_policy_json():
@@ -387,29 +359,21 @@ def correct_role_inline_policy_json():
 
     from moto.iam.models import Role
 
-    created = Role.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.iam.models.Role.create_from_cloudformation_json",
-    )
     expect_parameters(
         Role.put_policy, ["self", "policy_name", "policy_json"], "moto.iam.models.Role.put_policy"
     )
 
-    def create_with_json_policies(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        role = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        for policy in cloudformation_json.get("Properties", {}).get("Policies", []):
+    def create_with_json_policies(role, properties, account_id, region_name):
+        for policy in properties.get("Policies", []):
             document = policy["PolicyDocument"]
             if not isinstance(document, str):
                 role.put_policy(policy["PolicyName"], json.dumps(document))
-        return role
 
-    Role.create_from_cloudformation_json = classmethod(create_with_json_policies)
+    after_cloudformation_create(
+        Role,
+        "moto.iam.models.Role.create_from_cloudformation_json",
+        create_with_json_policies,
+    )
 
 
 def add_endpoint_service_resources():
@@ -589,12 +553,6 @@ def correct_security_group_egress():
     from moto.ec2.models import EC2Backend, ec2_backends
     from moto.ec2.models.security_groups import SecurityGroup
 
-    created = SecurityGroup.create_from_cloudformation_json
-    expect_parameters(
-        created,
-        ["resource_name", "cloudformation_json", "account_id", "region_name", "kwargs"],
-        "moto.ec2.models.security_groups.SecurityGroup.create_from_cloudformation_json",
-    )
     expect_parameters(
         EC2Backend.authorize_security_group_egress,
         [
@@ -629,15 +587,10 @@ def correct_security_group_egress():
         "moto's EC2 backend revoke_security_group_egress",
     )
 
-    def create_with_egress(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    ):
-        group = created.__func__(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        rules = cloudformation_json.get("Properties", {}).get("SecurityGroupEgress") or []
+    def create_with_egress(group, properties, account_id, region_name):
+        rules = properties.get("SecurityGroupEgress") or []
         if not rules:
-            return group
+            return
         backend = ec2_backends[account_id][region_name]
         if any(r.ip_protocol == "-1" for r in group.egress_rules):
             backend.revoke_security_group_egress(
@@ -668,9 +621,12 @@ def correct_security_group_egress():
                 prefix_list_ids=lists,
                 vpc_id=group.vpc_id,
             )
-        return group
 
-    SecurityGroup.create_from_cloudformation_json = classmethod(create_with_egress)
+    after_cloudformation_create(
+        SecurityGroup,
+        "moto.ec2.models.security_groups.SecurityGroup.create_from_cloudformation_json",
+        create_with_egress,
+    )
 
 
 CORRECTIONS = [
